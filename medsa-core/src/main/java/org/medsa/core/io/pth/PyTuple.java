@@ -1,0 +1,15 @@
+package org.medsa.core.io.pth;
+
+import java.util.List;
+
+/** A Python tuple read from a pickle (kept apart from lists so the structure stays visible). */
+public record PyTuple(List<Object> items) {
+
+    public Object get(int i) {
+        return items.get(i);
+    }
+
+    public int size() {
+        return items.size();
+    }
+}

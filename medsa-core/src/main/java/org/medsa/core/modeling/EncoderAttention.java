@@ -1,0 +1,142 @@
+package org.medsa.core.modeling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.medsa.core.nn.Inits;
+import org.medsa.core.nn.Linear;
+import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.TorchBlock;
+
+/**
+ * Multi-head self-attention of the ViT encoder, over (N, h, w, C) token grids, with MViTv2's
+ * decomposed relative position bias (spec §A.2). Children {@code qkv}, {@code proj}; tables
+ * {@code rel_pos_h}/{@code rel_pos_w} of shape (2S−1, head_dim).
+ */
+public class EncoderAttention extends TorchBlock {
+
+    private final int numHeads;
+    private final long headDim;
+    private final double scale;
+    private final Linear qkv;
+    private final Linear proj;
+    private final Parameter relPosH;
+    private final Parameter relPosW;
+
+    /**
+     * @param inputSize side of the token grid the tables are made for (window size or grid)
+     * @param relNames the table names: {"rel_pos_h", "rel_pos_w"} in SAM, {"rel_h", "rel_w"} in
+     *     the official Med-SA code; null when relative positions are off
+     */
+    public EncoderAttention(long dim, int numHeads, boolean qkvBias, int inputSize, String[] relNames) {
+        this.numHeads = numHeads;
+        this.headDim = dim / numHeads;
+        this.scale = Math.pow(headDim, -0.5);
+        this.qkv = child("qkv", new Linear(dim, dim * 3, qkvBias));
+        this.proj = child("proj", new Linear(dim, dim));
+        if (relNames != null) {
+            Shape table = new Shape(2L * inputSize - 1, headDim);
+            relPosH = param(relNames[0], table, Inits.zeros());
+            relPosW = param(relNames[1], table, Inits.zeros());
+        } else {
+            relPosH = null;
+            relPosW = null;
+        }
+    }
+
+    public Linear qkv() {
+        return qkv;
+    }
+
+    public Linear proj() {
+        return proj;
+    }
+
+    /** x: (N, h, w, C) → (N, h, w, C). */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long h = s.get(1);
+        long w = s.get(2);
+        long tokens = h * w;
+        // (N, hw, 3, heads, hd) -> (3, N*heads, hw, hd)
+        NDArray qkvOut = qkv.forward(ps, x, training)
+                .reshape(n, tokens, 3, numHeads, headDim)
+                .transpose(2, 0, 3, 1, 4)
+                .reshape(3, n * numHeads, tokens, headDim);
+        NDArray q = qkvOut.get(0);
+        NDArray k = qkvOut.get(1);
+        NDArray v = qkvOut.get(2);
+        NDArray attn = q.mul(scale).matMul(k.transpose(0, 2, 1));
+        if (relPosH != null) {
+            attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
+        }
+        attn = attn.softmax(-1);
+        NDArray out = attn.matMul(v)
+                .reshape(n, numHeads, h, w, headDim)
+                .transpose(0, 2, 3, 1, 4)
+                .reshape(n, h, w, numHeads * headDim);
+        return proj.forward(ps, out, training);
+    }
+
+    /**
+     * attn (B·heads, h·w, h·w) + ⟨q, R_h[y − y′ + S − 1]⟩ + ⟨q, R_w[x − x′ + S − 1]⟩, with the
+     * unscaled q (B·heads, h·w, hd).
+     */
+    static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW, long h, long w) {
+        NDArray rh = relPosTable(h, tableH); // (h, h, hd)
+        NDArray rw = relPosTable(w, tableW); // (w, w, hd)
+        long b = q.getShape().get(0);
+        long hd = q.getShape().get(2);
+        NDArray rq = q.reshape(b, h, w, hd);
+        // einsum("bhwc,hkc->bhwk"): batch over the row index y
+        NDArray relH = rq.transpose(1, 0, 2, 3).reshape(h, b * w, hd)
+                .matMul(rh.transpose(0, 2, 1))
+                .reshape(h, b, w, h)
+                .transpose(1, 0, 2, 3);
+        // einsum("bhwc,wkc->bhwk"): batch over the column index x
+        NDArray relW = rq.transpose(2, 0, 1, 3).reshape(w, b * h, hd)
+                .matMul(rw.transpose(0, 2, 1))
+                .reshape(w, b, h, w)
+                .transpose(1, 2, 0, 3);
+        NDArray a = attn.reshape(b, h, w, h, w)
+                .add(relH.reshape(b, h, w, h, 1))
+                .add(relW.reshape(b, h, w, 1, w));
+        return a.reshape(b, h * w, h * w);
+    }
+
+    /**
+     * SAM's get_rel_pos for equal query/key sizes: the (size, size, hd) table of R[i − j + size − 1],
+     * after linearly resizing R to 2·size − 1 rows if it was made for another size.
+     */
+    static NDArray relPosTable(long size, NDArray table) {
+        long maxDist = 2 * size - 1;
+        long len = table.getShape().get(0);
+        if (len != maxDist) {
+            // F.interpolate(R.reshape(1, L, -1).permute(0, 2, 1), size=maxDist, mode="linear")
+            NDArray t = table.reshape(1, len, -1).transpose(0, 2, 1);
+            t = Ops.interpolate(t, new long[] {maxDist}, Ops.Mode.LINEAR, false);
+            table = t.reshape(-1, maxDist).transpose(1, 0);
+        }
+        int[] idx = new int[(int) (size * size)];
+        for (int i = 0; i < size; i++) {
+            for (int j = 0; j < size; j++) {
+                idx[(int) (i * size + j)] = (int) (i - j + size - 1);
+            }
+        }
+        NDArray index = table.getManager().create(idx).toType(DataType.INT64, false); // table is a view in the caller's scope
+        if (!index.getDevice().equals(table.getDevice())) {
+            index = index.toDevice(table.getDevice(), false);
+        }
+        return table.get(index).reshape(size, size, -1);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

@@ -1,0 +1,155 @@
+package org.medsa.core.modeling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.medsa.core.nn.TorchBlock;
+
+import java.util.List;
+
+/**
+ * Segment Anything: {@code image_encoder}, {@code prompt_encoder} and {@code mask_decoder}.
+ *
+ * <p>The image is encoded once ({@link #encodeImage}); prompts are then decoded against the
+ * cached embedding ({@link #decode}). {@link #forwardInternal} runs both for DJL callers, with
+ * named inputs {@code image}, {@code point_coords}, {@code point_labels}, {@code boxes}, {@code
+ * mask_inputs}.
+ */
+public class Sam extends TorchBlock {
+
+    /** Everything a prompt round produces. */
+    public record Prediction(NDArray lowResLogits, NDArray iouPredictions, NDArray sparseEmbeddings,
+            NDArray denseEmbeddings, NDArray transformerQueries, NDArray transformerKeys) {}
+
+    protected final SamConfig config;
+    private final ImageEncoderViT imageEncoder;
+    private final PromptEncoder promptEncoder;
+    private final MaskDecoder maskDecoder;
+
+    public Sam(SamConfig config) {
+        this(config, new ImageEncoderViT(config.imageEncoder), new PromptEncoder(config.promptEncoder),
+                new MaskDecoder(config.maskDecoder));
+    }
+
+    /** With other components (Med-SA's adapted encoder and decoder). */
+    protected Sam(SamConfig config, ImageEncoderViT imageEncoder, PromptEncoder promptEncoder, MaskDecoder maskDecoder) {
+        this.config = config.validate();
+        this.imageEncoder = child("image_encoder", imageEncoder);
+        this.promptEncoder = child("prompt_encoder", promptEncoder);
+        this.maskDecoder = child("mask_decoder", maskDecoder);
+    }
+
+    public SamConfig config() {
+        return config;
+    }
+
+    public ImageEncoderViT imageEncoder() {
+        return imageEncoder;
+    }
+
+    public PromptEncoder promptEncoder() {
+        return promptEncoder;
+    }
+
+    public MaskDecoder maskDecoder() {
+        return maskDecoder;
+    }
+
+    /** Side of the square model input (img_size). */
+    public int imageSize() {
+        return config.imageEncoder.imgSize;
+    }
+
+    /**
+     * SAM's {@code preprocess}: (B, 3, h, w) RGB on a 0–255 scale, h and w ≤ img_size →
+     * normalised with pixel mean/std, zero-padded at the bottom/right to (B, 3, S, S).
+     */
+    public NDArray preprocess(NDArray image) {
+        NDManager m = image.getManager();
+        NDArray mean = m.create(toFloats(config.pixelMean), new Shape(1, 3, 1, 1)).toDevice(image.getDevice(), false);
+        NDArray std = m.create(toFloats(config.pixelStd), new Shape(1, 3, 1, 1)).toDevice(image.getDevice(), false);
+        NDArray x = image.toType(DataType.FLOAT32, false).sub(mean).div(std);
+        long h = x.getShape().get(2);
+        long w = x.getShape().get(3);
+        int s = imageSize();
+        if (h > s || w > s) {
+            throw new IllegalArgumentException("image of " + h + "x" + w + " is larger than the model input " + s);
+        }
+        // pad (B, 3, h, w) at the bottom/right: through channel-last padding
+        NDArray hwc = org.medsa.core.nn.Ops.padBottomRight(x.transpose(0, 2, 3, 1), s - h, s - w);
+        return hwc.transpose(0, 3, 1, 2);
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /** (B, 3, S, S) preprocessed images → (B, C, h, w) embeddings. */
+    public NDArray encodeImage(ParameterStore ps, NDArray input, boolean training) {
+        return encodeImage(ps, input, training, null, null);
+    }
+
+    /** As above; {@code params} reach every encoder block, {@code intermediates} collects outputs. */
+    public NDArray encodeImage(ParameterStore ps, NDArray input, boolean training, PairList<String, Object> params,
+            List<NDArray> intermediates) {
+        return imageEncoder.forward(ps, input, training, params, intermediates);
+    }
+
+    /**
+     * Decodes prompts against image embeddings. Coordinates are in the model-input frame.
+     *
+     * @param embeddings (1 or B, C, h, w)
+     * @param points (B, N, 2) or null; {@code labels} (B, N)
+     * @param boxes (B, 4) or null; {@code masks} (B, 1, 4h, 4w) or null
+     */
+    public Prediction decode(ParameterStore ps, NDArray embeddings, NDArray points, NDArray labels, NDArray boxes,
+            NDArray masks, boolean multimask, boolean training) {
+        NDManager m = embeddings.getManager();
+        PromptEncoder.Embeddings pe = promptEncoder.embed(ps, m, points, labels, boxes, masks, training);
+        NDArray densePe = promptEncoder.densePositionalEncoding(ps, m, training);
+        if (!densePe.getDevice().equals(embeddings.getDevice())) {
+            densePe = densePe.toDevice(embeddings.getDevice(), false);
+        }
+        PromptContext ctx = new PromptContext(pe.sparse(), validTokens(pe.sparse(), labels, boxes != null));
+        MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe, pe.sparse(), pe.dense(), multimask, ctx, training);
+        return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
+    }
+
+    /** 1 for every sparse token that is a real prompt, 0 for SAM's padding point. */
+    private static NDArray validTokens(NDArray sparse, NDArray labels, boolean hasBox) {
+        long b = sparse.getShape().get(0);
+        long t = sparse.getShape().get(1);
+        NDArray ones = sparse.getManager().ones(new Shape(b, t)).toDevice(sparse.getDevice(), false);
+        if (labels == null) {
+            return ones;
+        }
+        NDArray pointValid = labels.toType(DataType.FLOAT32, false).neq(PromptEncoder.LABEL_PAD).toType(DataType.FLOAT32, false);
+        long n = pointValid.getShape().get(1);
+        NDList parts = new NDList(pointValid);
+        // the padding point appended when there is no box, or the two box corners
+        parts.add(hasBox ? ones.get(":, :2") : ones.get(":, :1").zerosLike());
+        NDArray v = ai.djl.ndarray.NDArrays.concat(parts, 1);
+        return v.getShape().get(1) == t ? v : ones;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
+        NDArray image = in.get("image");
+        NDArray points = in.contains("point_coords") ? in.get("point_coords") : null;
+        NDArray labels = in.contains("point_labels") ? in.get("point_labels") : null;
+        NDArray boxes = in.contains("boxes") ? in.get("boxes") : null;
+        NDArray masks = in.contains("mask_inputs") ? in.get("mask_inputs") : null;
+        boolean multimask = params != null && Boolean.TRUE.equals(params.get("multimask_output"));
+        NDArray emb = encodeImage(ps, image, training, params, null);
+        Prediction p = decode(ps, emb, points, labels, boxes, masks, multimask, training);
+        return new NDList(p.lowResLogits(), p.iouPredictions());
+    }
+}

@@ -1,0 +1,256 @@
+package org.medsa.core.modeling;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.annotations.SerializedName;
+import org.medsa.core.MedsaException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The architecture of a SAM model. Its JSON form has the layout of the fixtures' {@code
+ * config.json}: groups {@code image_encoder}, {@code prompt_encoder}, {@code mask_decoder} (with
+ * {@code transformer}), plus {@code pixel_mean}, {@code pixel_std} and {@code mask_threshold};
+ * keys are the official constructor argument names, unknown keys are ignored.
+ */
+public final class SamConfig {
+
+    /** {@code ImageEncoderViT} arguments. */
+    public static final class ImageEncoder {
+        @SerializedName("img_size") public int imgSize = 1024;
+        @SerializedName("patch_size") public int patchSize = 16;
+        @SerializedName("in_chans") public int inChans = 3;
+        @SerializedName("embed_dim") public int embedDim = 768;
+        public int depth = 12;
+        @SerializedName("num_heads") public int numHeads = 12;
+        @SerializedName("mlp_ratio") public double mlpRatio = 4.0;
+        @SerializedName("out_chans") public int outChans = 256;
+        @SerializedName("qkv_bias") public boolean qkvBias = true;
+        @SerializedName("use_abs_pos") public boolean useAbsPos = true;
+        @SerializedName("use_rel_pos") public boolean useRelPos = true;
+        @SerializedName("window_size") public int windowSize = 14;
+        @SerializedName("global_attn_indexes") public int[] globalAttnIndexes = {2, 5, 8, 11};
+        /**
+         * Side of the stored absolute position embedding grid; 0 means img_size / patch_size
+         * (SAM). Med-SA keeps 1024 / patch_size whatever the input size and resizes it.
+         */
+        @SerializedName("pos_embed_grid") public int posEmbedGrid = 0;
+
+        public int tokenGrid() {
+            return imgSize / patchSize;
+        }
+
+        public int posEmbedSide() {
+            return posEmbedGrid > 0 ? posEmbedGrid : tokenGrid();
+        }
+
+        public int headDim() {
+            return embedDim / numHeads;
+        }
+    }
+
+    /** {@code PromptEncoder} arguments. */
+    public static final class PromptEncoder {
+        @SerializedName("embed_dim") public int embedDim = 256;
+        @SerializedName("image_embedding_size") public int[] imageEmbeddingSize = {64, 64};
+        @SerializedName("input_image_size") public int[] inputImageSize = {1024, 1024};
+        @SerializedName("mask_in_chans") public int maskInChans = 16;
+    }
+
+    /** {@code TwoWayTransformer} arguments. */
+    public static final class Transformer {
+        public int depth = 2;
+        @SerializedName("embedding_dim") public int embeddingDim = 256;
+        @SerializedName("num_heads") public int numHeads = 8;
+        @SerializedName("mlp_dim") public int mlpDim = 2048;
+        @SerializedName("attention_downsample_rate") public int attentionDownsampleRate = 2;
+    }
+
+    /** {@code MaskDecoder} arguments. */
+    public static final class MaskDecoder {
+        @SerializedName("transformer_dim") public int transformerDim = 256;
+        @SerializedName("num_multimask_outputs") public int numMultimaskOutputs = 3;
+        @SerializedName("iou_head_depth") public int iouHeadDepth = 3;
+        @SerializedName("iou_head_hidden_dim") public int iouHeadHiddenDim = 256;
+        public Transformer transformer = new Transformer();
+    }
+
+    @SerializedName("image_encoder") public ImageEncoder imageEncoder = new ImageEncoder();
+    @SerializedName("prompt_encoder") public PromptEncoder promptEncoder = new PromptEncoder();
+    @SerializedName("mask_decoder") public MaskDecoder maskDecoder = new MaskDecoder();
+    @SerializedName("pixel_mean") public double[] pixelMean = {123.675, 116.28, 103.53};
+    @SerializedName("pixel_std") public double[] pixelStd = {58.395, 57.12, 57.375};
+    @SerializedName("mask_threshold") public double maskThreshold = 0.0;
+    /** Where the config came from (a preset name or a file), for messages. */
+    public transient String source = "config";
+
+    private static final Gson GSON = new GsonBuilder().create();
+
+    /** The names accepted by {@link #preset}. */
+    public static final List<String> PRESETS = List.of("vit_b", "vit_l", "vit_h");
+
+    /** SAM's ViT-B, ViT-L and ViT-H (spec §A.1). */
+    public static SamConfig preset(String name) {
+        SamConfig c = new SamConfig();
+        ImageEncoder e = c.imageEncoder;
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "vit_b":
+                e.embedDim = 768;
+                e.depth = 12;
+                e.numHeads = 12;
+                e.globalAttnIndexes = new int[] {2, 5, 8, 11};
+                break;
+            case "vit_l":
+                e.embedDim = 1024;
+                e.depth = 24;
+                e.numHeads = 16;
+                e.globalAttnIndexes = new int[] {5, 11, 17, 23};
+                break;
+            case "vit_h":
+                e.embedDim = 1280;
+                e.depth = 32;
+                e.numHeads = 16;
+                e.globalAttnIndexes = new int[] {7, 15, 23, 31};
+                break;
+            default:
+                throw new MedsaException("unknown model preset '" + name + "' (use one of " + PRESETS
+                        + " or a config.json file)");
+        }
+        c.source = name;
+        return c;
+    }
+
+    /** A preset name, or the path of a JSON config file. */
+    public static SamConfig resolve(String presetOrFile) {
+        if (PRESETS.contains(presetOrFile.toLowerCase(Locale.ROOT))) {
+            return preset(presetOrFile);
+        }
+        return load(Path.of(presetOrFile));
+    }
+
+    /** Reads a JSON config; unknown keys are ignored, missing ones take SAM's ViT-B defaults. */
+    public static SamConfig load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new MedsaException(file + ": no such config file (and not a preset: use one of " + PRESETS + ")");
+        }
+        try {
+            return fromJson(JsonParser.parseString(Files.readString(file)), file.toString());
+        } catch (IOException e) {
+            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new MedsaException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Parses a config from its JSON form; {@code source} names it in error messages. */
+    public static SamConfig fromJson(JsonElement json, String source) {
+        if (!json.isJsonObject()) {
+            throw new MedsaException(source + ": a model config must be a JSON object");
+        }
+        JsonObject o = json.getAsJsonObject();
+        SamConfig c;
+        try {
+            c = GSON.fromJson(o, SamConfig.class);
+        } catch (JsonParseException | NumberFormatException e) {
+            throw new MedsaException(source + ": bad value in model config (" + e.getMessage() + ")", e);
+        }
+        if (c.imageEncoder == null) {
+            c.imageEncoder = new ImageEncoder();
+        }
+        if (c.promptEncoder == null) {
+            c.promptEncoder = new PromptEncoder();
+        }
+        if (c.maskDecoder == null) {
+            c.maskDecoder = new MaskDecoder();
+        }
+        if (c.maskDecoder.transformer == null) {
+            c.maskDecoder.transformer = new Transformer();
+        }
+        c.source = source;
+        c.validate();
+        return c;
+    }
+
+    /** The JSON form of this config (the same layout {@link #fromJson} reads). */
+    public JsonObject toJson() {
+        return GSON.toJsonTree(this).getAsJsonObject();
+    }
+
+    /** Checks that the sizes fit together; each problem is named. */
+    public SamConfig validate() {
+        List<String> problems = new ArrayList<>();
+        ImageEncoder e = imageEncoder;
+        positive(problems, "image_encoder.img_size", e.imgSize);
+        positive(problems, "image_encoder.patch_size", e.patchSize);
+        positive(problems, "image_encoder.embed_dim", e.embedDim);
+        positive(problems, "image_encoder.depth", e.depth);
+        positive(problems, "image_encoder.num_heads", e.numHeads);
+        positive(problems, "image_encoder.out_chans", e.outChans);
+        if (e.patchSize > 0 && e.imgSize % e.patchSize != 0) {
+            problems.add("image_encoder.img_size " + e.imgSize + " is not a multiple of patch_size " + e.patchSize);
+        }
+        if (e.numHeads > 0 && e.embedDim % e.numHeads != 0) {
+            problems.add("image_encoder.embed_dim " + e.embedDim + " is not divisible by num_heads " + e.numHeads);
+        }
+        if (e.inChans != 3) {
+            problems.add("image_encoder.in_chans must be 3 (RGB), got " + e.inChans);
+        }
+        for (int g : e.globalAttnIndexes == null ? new int[0] : e.globalAttnIndexes) {
+            if (g < 0 || g >= e.depth) {
+                problems.add("image_encoder.global_attn_indexes has " + g + ", outside 0.." + (e.depth - 1));
+            }
+        }
+        if (e.windowSize < 0) {
+            problems.add("image_encoder.window_size must be >= 0");
+        }
+        PromptEncoder p = promptEncoder;
+        if (p.imageEmbeddingSize == null || p.imageEmbeddingSize.length != 2 || p.inputImageSize == null || p.inputImageSize.length != 2) {
+            problems.add("prompt_encoder.image_embedding_size and input_image_size must be [h, w]");
+        } else if (e.patchSize > 0 && (p.imageEmbeddingSize[0] != e.tokenGrid() || p.imageEmbeddingSize[1] != e.tokenGrid())) {
+            problems.add("prompt_encoder.image_embedding_size " + Arrays.toString(p.imageEmbeddingSize)
+                    + " does not match the encoder's token grid " + e.tokenGrid());
+        }
+        if (p.embedDim != e.outChans) {
+            problems.add("prompt_encoder.embed_dim " + p.embedDim + " differs from image_encoder.out_chans " + e.outChans);
+        }
+        if (p.embedDim % 2 != 0) {
+            problems.add("prompt_encoder.embed_dim must be even");
+        }
+        MaskDecoder d = maskDecoder;
+        if (d.transformerDim != p.embedDim || d.transformer.embeddingDim != d.transformerDim) {
+            problems.add("mask_decoder.transformer_dim / transformer.embedding_dim (" + d.transformerDim + "/"
+                    + d.transformer.embeddingDim + ") must equal prompt_encoder.embed_dim " + p.embedDim);
+        }
+        if (d.transformerDim % 8 != 0) {
+            problems.add("mask_decoder.transformer_dim must be a multiple of 8 (upscaling to dim/4 and dim/8)");
+        }
+        Transformer t = d.transformer;
+        if (t.numHeads <= 0 || (t.embeddingDim / Math.max(t.attentionDownsampleRate, 1)) % t.numHeads != 0) {
+            problems.add("mask_decoder.transformer: embedding_dim / attention_downsample_rate must be divisible by num_heads");
+        }
+        positive(problems, "mask_decoder.num_multimask_outputs", d.numMultimaskOutputs);
+        if (pixelMean == null || pixelMean.length != 3 || pixelStd == null || pixelStd.length != 3) {
+            problems.add("pixel_mean and pixel_std must have 3 values");
+        }
+        if (!problems.isEmpty()) {
+            throw new MedsaException(source + ": invalid model config: " + String.join("; ", problems));
+        }
+        return this;
+    }
+
+    private static void positive(List<String> problems, String key, int v) {
+        if (v <= 0) {
+            problems.add(key + " must be positive, got " + v);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.medsa.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** {@code torch.nn.Conv2d} on NCHW input: weight (out, in, k, k), optional bias. */
+public class Conv2d extends TorchBlock {
+
+    private final Parameter weight;
+    private final Parameter bias;
+    private final int stride;
+    private final int padding;
+
+    public Conv2d(long in, long out, int kernel, int stride, int padding, boolean withBias) {
+        long fanIn = in * kernel * kernel;
+        this.weight = param("weight", new Shape(out, in, kernel, kernel), Inits.uniformFanIn(fanIn));
+        this.bias = withBias ? param("bias", new Shape(out), Inits.uniformFanIn(fanIn)) : null;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = value(ps, weight, x, training);
+        NDArray b = bias == null ? null : value(ps, bias, x, training);
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b,
+                new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1)).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

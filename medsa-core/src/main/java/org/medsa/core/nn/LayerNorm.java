@@ -1,0 +1,34 @@
+package org.medsa.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** {@code torch.nn.LayerNorm} over the last axis, with an explicit epsilon. */
+public class LayerNorm extends TorchBlock {
+
+    private final long dim;
+    private final float eps;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public LayerNorm(long dim, double eps) {
+        this.dim = dim;
+        this.eps = (float) eps;
+        this.weight = param("weight", new Shape(dim), Inits.ones());
+        this.bias = param("bias", new Shape(dim), Inits.zeros());
+    }
+
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim),
+                value(ps, weight, x, training), value(ps, bias, x, training), eps).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

@@ -1,0 +1,80 @@
+package org.medsa.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * SAM's {@code MLPBlock}: lin1 → activation → lin2 (the encoder uses GELU, the two-way
+ * transformer ReLU). Child names are PyTorch's: {@code lin1}, {@code lin2}.
+ */
+public class Mlp extends TorchBlock {
+
+    private final Linear lin1;
+    private final Linear lin2;
+    private final Activation act;
+
+    /** Activation functions used by SAM blocks. */
+    public enum Activation implements UnaryOperator<NDArray> {
+        GELU {
+            @Override
+            public NDArray apply(NDArray x) {
+                return ai.djl.nn.Activation.gelu(x);
+            }
+        },
+        RELU {
+            @Override
+            public NDArray apply(NDArray x) {
+                return ai.djl.nn.Activation.relu(x);
+            }
+        };
+
+        /** Parses "gelu"/"relu" (any case, also torch class names such as torch.nn.ReLU). */
+        public static Activation parse(String s) {
+            String l = s.toLowerCase(java.util.Locale.ROOT);
+            if (l.contains("gelu")) {
+                return GELU;
+            }
+            if (l.contains("relu")) {
+                return RELU;
+            }
+            throw new IllegalArgumentException("unknown activation '" + s + "' (use gelu or relu)");
+        }
+    }
+
+    public Mlp(long dim, long hidden, Activation act) {
+        this(dim, hidden, act, "lin1", "lin2");
+    }
+
+    /** With other child names (Med-SA's EfficientSAM-style MLP uses {@code layers.0.0} and {@code fc}). */
+    protected Mlp(long dim, long hidden, Activation act, String firstName, String secondName) {
+        this.lin1 = registerFirst(firstName, new Linear(dim, hidden));
+        this.lin2 = child(secondName, new Linear(hidden, dim));
+        this.act = act;
+    }
+
+    /** Registers the first layer; subclasses may nest it under containers. */
+    protected Linear registerFirst(String name, Linear layer) {
+        return child(name, layer);
+    }
+
+    public Linear lin1() {
+        return lin1;
+    }
+
+    public Linear lin2() {
+        return lin2;
+    }
+
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return lin2.forward(ps, act.apply(lin1.forward(ps, x, training)), training);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

@@ -1,0 +1,88 @@
+package org.medsa.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+
+/** Tensor operations SAM needs that DJL's NDArray API does not offer directly. */
+public final class Ops {
+
+    private Ops() {}
+
+    /** Interpolation modes of {@code torch.nn.functional.interpolate} as DJL's JNI numbers them. */
+    public enum Mode {
+        NEAREST(0), LINEAR(1), BILINEAR(2), BICUBIC(3), TRILINEAR(4);
+
+        final int code;
+
+        Mode(int code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * {@code F.interpolate(x, size, mode, align_corners)}: LINEAR for (N, C, L), BILINEAR and
+     * BICUBIC for (N, C, H, W). Gradients flow through it.
+     */
+    public static NDArray interpolate(NDArray x, long[] size, Mode mode, boolean alignCorners) {
+        if (!(x instanceof PtNDArray pt)) {
+            throw new IllegalStateException("interpolation needs DJL's PyTorch engine, got " + x.getClass().getName());
+        }
+        return JniUtils.interpolate(pt, size, mode.code, alignCorners);
+    }
+
+    /** Zeros with the dtype and device of {@code like}, attached to its manager. */
+    public static NDArray zeros(NDArray like, Shape shape) {
+        NDArray z = like.getManager().zeros(shape, like.getDataType());
+        return z.getDevice().equals(like.getDevice()) ? z : z.toDevice(like.getDevice(), false);
+    }
+
+    /** Zero-pads axes 1 and 2 of (B, H, W, C) at the bottom and right to (B, H+ph, W+pw, C). */
+    public static NDArray padBottomRight(NDArray x, long padH, long padW) {
+        if (padH == 0 && padW == 0) {
+            return x;
+        }
+        Shape s = x.getShape();
+        if (padH > 0) {
+            x = NDArrays.concat(new ai.djl.ndarray.NDList(x, zeros(x, new Shape(s.get(0), padH, s.get(2), s.get(3)))), 1);
+        }
+        if (padW > 0) {
+            Shape t = x.getShape();
+            x = NDArrays.concat(new ai.djl.ndarray.NDList(x, zeros(x, new Shape(t.get(0), t.get(1), padW, t.get(3)))), 2);
+        }
+        return x;
+    }
+
+    /**
+     * SAM's window partition: (B, H, W, C) zero-padded to multiples of {@code ws}, then cut into
+     * (B·nH·nW, ws, ws, C) windows, window column varying fastest.
+     */
+    public static NDArray windowPartition(NDArray x, int ws) {
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long h = s.get(1);
+        long w = s.get(2);
+        long c = s.get(3);
+        long ph = (ws - h % ws) % ws;
+        long pw = (ws - w % ws) % ws;
+        x = padBottomRight(x, ph, pw);
+        long hp = h + ph;
+        long wp = w + pw;
+        return x.reshape(b, hp / ws, ws, wp / ws, ws, c).transpose(0, 1, 3, 2, 4, 5).reshape(-1, ws, ws, c);
+    }
+
+    /** Inverse of {@link #windowPartition}: back to (B, H, W, C), dropping the padding. */
+    public static NDArray windowUnpartition(NDArray windows, int ws, long h, long w) {
+        long hp = h + (ws - h % ws) % ws;
+        long wp = w + (ws - w % ws) % ws;
+        long c = windows.getShape().get(3);
+        long b = windows.getShape().get(0) / ((hp / ws) * (wp / ws));
+        NDArray x = windows.reshape(b, hp / ws, wp / ws, ws, ws, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, hp, wp, c);
+        if (hp > h || wp > w) {
+            x = x.get(":, :" + h + ", :" + w + ", :");
+        }
+        return x;
+    }
+}

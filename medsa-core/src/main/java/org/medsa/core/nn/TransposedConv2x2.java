@@ -1,0 +1,48 @@
+package org.medsa.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * {@code torch.nn.ConvTranspose2d(in, out, kernel_size=2, stride=2)} without deconvolution, which
+ * DJL's PyTorch engine does not implement. With kernel = stride = 2 the output windows do not
+ * overlap, so the layer is exactly a per-pixel linear map in → out·2·2 followed by a pixel
+ * shuffle: {@code y[b, o, 2h+i, 2w+j] = Σ_c x[b, c, h, w] · W[c, o, i, j] + bias[o]}.
+ * The weight keeps PyTorch's ConvTranspose layout (in, out, 2, 2), so checkpoints load as is.
+ */
+public class TransposedConv2x2 extends TorchBlock {
+
+    private final long in;
+    private final long out;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public TransposedConv2x2(long in, long out) {
+        this.in = in;
+        this.out = out;
+        // PyTorch computes fan_in of a transposed conv from weight.size(1) * k * k = out * 4.
+        long fanIn = out * 4;
+        this.weight = param("weight", new Shape(in, out, 2, 2), Inits.uniformFanIn(fanIn));
+        this.bias = param("bias", new Shape(out), Inits.uniformFanIn(fanIn));
+    }
+
+    /** x: (B, in, H, W) → (B, out, 2H, 2W). */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        long b = x.getShape().get(0);
+        long h = x.getShape().get(2);
+        long w = x.getShape().get(3);
+        NDArray kernel = value(ps, weight, x, training).reshape(in, out * 4);
+        NDArray y = x.transpose(0, 2, 3, 1).matMul(kernel); // (B, H, W, out*4)
+        y = y.reshape(b, h, w, out, 2, 2).transpose(0, 3, 1, 4, 2, 5).reshape(b, out, 2 * h, 2 * w);
+        return y.add(value(ps, bias, x, training).reshape(-1, 1, 1));
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

@@ -1,0 +1,120 @@
+package org.medsa.core.modeling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.medsa.core.testing.FixtureModels;
+import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.Tolerance;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The SAM blocks against the official model's tensors (sam_tiny and sam_tiny_large): encoder
+ * intermediates, embeddings, dense PE, and for every prompt case the sparse/dense embeddings,
+ * transformer outputs, low-res logits and IoU predictions. Inputs are the fixtures' own
+ * preprocessed image and transformed prompts, so this isolates the network.
+ */
+class SamModulesParityTest {
+
+    static final double ATOL = 1e-4;
+    static final double RTOL = 1e-3;
+    static NDManager manager;
+
+    @BeforeAll
+    static void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> encoder() {
+        return Stream.of("sam_tiny", "sam_tiny_large").map(f -> DynamicTest.dynamicTest(f, () -> checkEncoder(f)));
+    }
+
+    private static void checkEncoder(String fixture) {
+        try (NDManager m = manager.newSubManager()) {
+            Sam sam = FixtureModels.sam(fixture, m);
+            NDArray input = Fixtures.npy(fixture, "input_image.npy").toNDArray(m);
+            List<NDArray> inter = new ArrayList<>();
+            NDArray emb = sam.encodeImage(null, input, false, null, inter);
+            Tolerance.assertClose(fixture + " patch_embed", Fixtures.floats(fixture, "intermediates", "encoder_patch_embed_out.npy"),
+                    inter.get(0).toFloatArray(), ATOL, RTOL);
+            for (int i = 0; i < sam.config().imageEncoder.depth; i++) {
+                Tolerance.assertClose(fixture + " block" + i, Fixtures.floats(fixture, "intermediates", "encoder_block" + i + "_out.npy"),
+                        inter.get(i + 1).toFloatArray(), ATOL, RTOL);
+            }
+            Tolerance.assertClose(fixture + " image_embeddings", Fixtures.floats(fixture, "image_embeddings.npy"), emb.toFloatArray(), ATOL, RTOL);
+            NDArray pe = sam.promptEncoder().densePositionalEncoding(null, m, false);
+            Tolerance.assertClose(fixture + " dense_pe", Fixtures.floats(fixture, "dense_pe.npy"), pe.toFloatArray(), ATOL, RTOL);
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> promptCases() throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String fixture : List.of("sam_tiny", "sam_tiny_large")) {
+            try (Stream<java.nio.file.Path> cases = Files.list(Fixtures.path(fixture, "cases"))) {
+                cases.sorted().forEach(c -> tests.add(DynamicTest.dynamicTest(fixture + "/" + c.getFileName(),
+                        () -> checkCase(fixture, c.getFileName().toString()))));
+            }
+        }
+        assertEquals(13, tests.size());
+        return tests.stream();
+    }
+
+    private static void checkCase(String fixture, String name) {
+        JsonObject cj = Fixtures.json(fixture, "cases", name, "case.json").getAsJsonObject();
+        boolean multimask = cj.get("multimask_output").getAsBoolean();
+        try (NDManager m = manager.newSubManager()) {
+            Sam sam = FixtureModels.sam(fixture, m);
+            NDArray emb = Fixtures.npy(fixture, "image_embeddings.npy").toNDArray(m);
+            NDArray points = null;
+            NDArray labels = null;
+            NDArray boxes = null;
+            NDArray masks = null;
+            if (Files.exists(Fixtures.path(fixture, "cases", name, "point_coords_transformed.npy"))) {
+                points = Fixtures.npy(fixture, "cases", name, "point_coords_transformed.npy").toNDArray(m);
+                labels = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m).toType(DataType.FLOAT32, false);
+            }
+            if (Files.exists(Fixtures.path(fixture, "cases", name, "box_transformed.npy"))) {
+                boxes = Fixtures.npy(fixture, "cases", name, "box_transformed.npy").toNDArray(m);
+            }
+            if (Files.exists(Fixtures.path(fixture, "cases", name, "mask_input.npy"))) {
+                masks = Fixtures.npy(fixture, "cases", name, "mask_input.npy").toNDArray(m);
+            }
+            Sam.Prediction p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
+            String w = fixture + "/" + name;
+            Tolerance.assertClose(w + " sparse", Fixtures.floats(fixture, "cases", name, "sparse_embeddings.npy"), p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " dense", Fixtures.floats(fixture, "cases", name, "dense_embeddings.npy"), p.denseEmbeddings().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " queries", Fixtures.floats(fixture, "cases", name, "transformer_queries.npy"), p.transformerQueries().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " keys", Fixtures.floats(fixture, "cases", name, "transformer_keys.npy"), p.transformerKeys().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " low_res_logits", Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"), p.lowResLogits().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " iou", Fixtures.floats(fixture, "cases", name, "iou_predictions.npy"), p.iouPredictions().toFloatArray(), ATOL, RTOL);
+        }
+    }
+
+    @Test
+    void stateDictKeysAndCountMatchTheFile() {
+        try (NDManager m = manager.newSubManager()) {
+            Sam sam = FixtureModels.sam("sam_tiny", m);
+            long n = sam.stateDictShapes().values().stream().mapToLong(s -> s.size()).sum();
+            assertEquals(307_628, n, "numbers in sam_tiny's state dict (README)");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.medsa.core.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Checks |got - ref| <= atol + rtol * |ref| elementwise, as the fixtures' README suggests. */
+public final class Tolerance {
+
+    private Tolerance() {}
+
+    /** Returns the largest absolute difference, failing if any element is out of tolerance. */
+    public static double assertClose(String what, float[] ref, float[] got, double atol, double rtol) {
+        assertEquals(ref.length, got.length, what + ": element count");
+        double maxDiff = 0;
+        int worst = -1;
+        int bad = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double d = Math.abs((double) got[i] - ref[i]);
+            if (Double.isNaN(got[i]) != Double.isNaN(ref[i])) {
+                d = Double.POSITIVE_INFINITY;
+            }
+            if (d > maxDiff || worst < 0) {
+                maxDiff = Math.max(maxDiff, d);
+                if (d >= maxDiff) {
+                    worst = i;
+                }
+            }
+            if (d > atol + rtol * Math.abs(ref[i])) {
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            fail(String.format("%s: %d of %d elements out of tolerance (atol %g, rtol %g); max |diff| %.3g at %d (ref %g, got %g)",
+                    what, bad, ref.length, atol, rtol, maxDiff, worst, ref[worst], got[worst]));
+        }
+        return maxDiff;
+    }
+
+    public static void assertShape(String what, long[] expected, long[] got) {
+        assertArrayEquals(expected, got, what + ": shape");
+    }
+}
