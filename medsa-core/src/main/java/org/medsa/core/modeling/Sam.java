@@ -43,6 +43,17 @@ public class Sam extends TorchBlock {
         this.maskDecoder = child("mask_decoder", maskDecoder);
     }
 
+    /**
+     * Builds SAM for {@code config} and loads an official checkpoint into it, strictly (see
+     * {@link org.medsa.core.io.StateDictLoader}); the weights live in {@code manager}.
+     */
+    public static Sam load(SamConfig config, java.nio.file.Path checkpoint, NDManager manager) {
+        Sam sam = new Sam(config);
+        org.medsa.core.io.StateDictLoader.load(sam, checkpoint, manager, new org.medsa.core.io.StateDictLoader.Options());
+        sam.initialize(manager, DataType.FLOAT32);
+        return sam;
+    }
+
     public SamConfig config() {
         return config;
     }

@@ -33,6 +33,20 @@ public final class Ops {
         return JniUtils.interpolate(pt, size, mode.code, alignCorners);
     }
 
+    /**
+     * Runs {@code work} with autograd off on this thread (PyTorch's grad mode is per thread and on
+     * by default), so inference never records graphs.
+     */
+    public static <T> T noGrad(java.util.function.Supplier<T> work) {
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return work.get();
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+    }
+
     /** Zeros with the dtype and device of {@code like}, attached to its manager. */
     public static NDArray zeros(NDArray like, Shape shape) {
         NDArray z = like.getManager().zeros(shape, like.getDataType());

@@ -1,7 +1,6 @@
 package org.medsa.core.testing;
 
 import ai.djl.ndarray.NDManager;
-import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 
@@ -12,10 +11,6 @@ public final class FixtureModels {
 
     /** SAM from {@code <fixture>/config.json} and {@code state_dict.pth}, arrays in {@code manager}. */
     public static Sam sam(String fixture, NDManager manager) {
-        SamConfig cfg = SamConfig.load(Fixtures.path(fixture, "config.json"));
-        Sam sam = new Sam(cfg);
-        StateDictLoader.load(sam, Fixtures.path(fixture, "state_dict.pth"), manager, new StateDictLoader.Options());
-        sam.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32);
-        return sam;
+        return Sam.load(SamConfig.load(Fixtures.path(fixture, "config.json")), Fixtures.path(fixture, "state_dict.pth"), manager);
     }
 }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -32,19 +31,24 @@ public final class TorchCheckpointWriter {
         private static final long serialVersionUID = 1L;
     }
 
-    private final List<TensorData> storages = new ArrayList<>();
-    private final ByteArrayOutputStream pkl = new ByteArrayOutputStream();
+    /**
+     * A tensor produced only when it is written, so a checkpoint larger than memory can be
+     * written tensor by tensor.
+     */
+    public record LazyTensor(TorchDType dtype, long[] shape, java.util.function.Supplier<TensorData> values) {}
 
-    private TorchCheckpointWriter() {}
+    private final ByteArrayOutputStream pkl = new ByteArrayOutputStream();
+    private final ZipOutputStream zip;
+    private final String archive;
+    private int storages;
+
+    private TorchCheckpointWriter(ZipOutputStream zip, String archive) {
+        this.zip = zip;
+        this.archive = archive;
+    }
 
     /** Writes {@code root} to {@code file} atomically. */
     public static void write(Path file, Object root) throws IOException {
-        TorchCheckpointWriter w = new TorchCheckpointWriter();
-        w.pkl.write(0x80);
-        w.pkl.write(2);
-        w.value(root);
-        w.pkl.write('.');
-
         String archive = archiveName(file);
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
@@ -53,11 +57,15 @@ public final class TorchCheckpointWriter {
             try (OutputStream fos = Files.newOutputStream(tmp);
                     ZipOutputStream zip = new ZipOutputStream(new java.io.BufferedOutputStream(fos, 1 << 16))) {
                 zip.setLevel(0);
-                stored(zip, archive + "/data.pkl", w.pkl.toByteArray());
+                // Tensor records are written while pickling (one tensor in memory at a time);
+                // readers find data.pkl by name, so it may come after them.
+                TorchCheckpointWriter w = new TorchCheckpointWriter(zip, archive);
                 stored(zip, archive + "/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-                for (int i = 0; i < w.storages.size(); i++) {
-                    stored(zip, archive + "/data/" + i, w.storages.get(i).bytes());
-                }
+                w.pkl.write(0x80);
+                w.pkl.write(2);
+                w.value(root);
+                w.pkl.write('.');
+                stored(zip, archive + "/data.pkl", w.pkl.toByteArray());
                 stored(zip, archive + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -105,7 +113,15 @@ public final class TorchCheckpointWriter {
             int4(b.length);
             pkl.write(b);
         } else if (o instanceof TensorData t) {
-            tensor(t);
+            tensor(t.dtype(), t.shape(), t);
+        } else if (o instanceof LazyTensor t) {
+            tensor(t.dtype(), t.shape(), null);
+            TensorData d = t.values().get();
+            if (d.dtype() != t.dtype() || !java.util.Arrays.equals(d.shape(), t.shape())) {
+                throw new IllegalArgumentException("lazy tensor produced " + d + ", announced " + t.dtype() + " "
+                        + java.util.Arrays.toString(t.shape()));
+            }
+            stored(zip, archive + "/data/" + (storages - 1), d.bytes());
         } else if (o instanceof OrderedMap m) {
             global("collections", "OrderedDict");
             pkl.write(')');
@@ -151,10 +167,16 @@ public final class TorchCheckpointWriter {
         pkl.write('u');
     }
 
-    private void tensor(TensorData t) throws IOException {
-        int key = storages.size();
-        storages.add(t);
-        long[] shape = t.shape();
+    /** Pickles a tensor record; writes its data now unless {@code data} is null (lazy). */
+    private void tensor(TorchDType dtype, long[] shape, TensorData data) throws IOException {
+        int key = storages++;
+        if (data != null) {
+            stored(zip, archive + "/data/" + key, data.bytes());
+        }
+        long numel = 1;
+        for (long v : shape) {
+            numel *= v;
+        }
         long[] stride = new long[shape.length];
         long s = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
@@ -166,10 +188,10 @@ public final class TorchCheckpointWriter {
         // persistent id ('storage', <type>, key, location, numel)
         pkl.write('(');
         value("storage");
-        global("torch", t.dtype().storageName());
+        global("torch", dtype.storageName());
         value(String.valueOf(key));
         value("cpu");
-        integer(t.numel());
+        integer(numel);
         pkl.write('t');
         pkl.write('Q');
         integer(0);

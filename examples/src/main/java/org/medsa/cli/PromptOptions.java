@@ -1,0 +1,72 @@
+package org.medsa.cli;
+
+import org.medsa.core.predictor.Prompt;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code --point x,y,label} (repeatable) and {@code --box x0,y0,x1,y1}, in original pixels. */
+public class PromptOptions {
+
+    @Option(names = "--point", paramLabel = "x,y,label", converter = PointConverter.class,
+            description = "A click in original image pixels; label 1 = foreground, 0 = background. Repeatable.")
+    List<Prompt.Point> points = new ArrayList<>();
+
+    @Option(names = "--box", paramLabel = "x0,y0,x1,y1", converter = BoxConverter.class,
+            description = "A box in original image pixels.")
+    double[] box;
+
+    Prompt toPrompt() {
+        Prompt p = new Prompt();
+        for (Prompt.Point pt : points) {
+            p.point(pt.x(), pt.y(), pt.label());
+        }
+        if (box != null) {
+            p.box(box[0], box[1], box[2], box[3]);
+        }
+        return p;
+    }
+
+    static double[] numbers(String value, int n, String what, String example) {
+        String[] parts = value.split(",");
+        if (parts.length != n) {
+            throw new TypeConversionException(what + " expects " + n + " comma-separated numbers (e.g. " + example
+                    + "), got '" + value + "'");
+        }
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                d[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException(what + ": '" + parts[i].trim() + "' in '" + value + "' is not a number");
+            }
+            if (!Double.isFinite(d[i])) {
+                throw new TypeConversionException(what + ": '" + value + "' has a non-finite number");
+            }
+        }
+        return d;
+    }
+
+    /** Parses x,y,label. */
+    public static final class PointConverter implements ITypeConverter<Prompt.Point> {
+        @Override
+        public Prompt.Point convert(String value) {
+            double[] d = numbers(value, 3, "--point", "80,35,1");
+            if (d[2] != 0 && d[2] != 1) {
+                throw new TypeConversionException("--point label must be 1 (foreground) or 0 (background), got '" + value + "'");
+            }
+            return new Prompt.Point(d[0], d[1], (int) d[2]);
+        }
+    }
+
+    /** Parses x0,y0,x1,y1. */
+    public static final class BoxConverter implements ITypeConverter<double[]> {
+        @Override
+        public double[] convert(String value) {
+            return numbers(value, 4, "--box", "20,15.5,100,70");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.medsa.core.predictor;
+
+import org.medsa.core.MedsaException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A prompt in original image pixels: clicks (x, y, label 1 foreground / 0 background), an
+ * optional box (x0, y0, x1, y1) and an optional previous low-res mask (logits).
+ */
+public final class Prompt {
+
+    /** One click. */
+    public record Point(double x, double y, int label) {}
+
+    private final List<Point> points = new ArrayList<>();
+    private double[] box;
+    private float[] maskInput;
+    private int maskH;
+    private int maskW;
+
+    public Prompt point(double x, double y, int label) {
+        points.add(new Point(x, y, label));
+        return this;
+    }
+
+    public Prompt box(double x0, double y0, double x1, double y1) {
+        this.box = new double[] {x0, y0, x1, y1};
+        return this;
+    }
+
+    /** The low-res logits of a previous round, (h, w) row-major. */
+    public Prompt maskInput(float[] logits, int h, int w) {
+        if (logits.length != h * w) {
+            throw new IllegalArgumentException("mask input of " + h + "x" + w + " needs " + h * w + " values");
+        }
+        this.maskInput = logits;
+        this.maskH = h;
+        this.maskW = w;
+        return this;
+    }
+
+    public List<Point> points() {
+        return points;
+    }
+
+    public double[] box() {
+        return box;
+    }
+
+    public float[] maskInput() {
+        return maskInput;
+    }
+
+    public int maskHeight() {
+        return maskH;
+    }
+
+    public int maskWidth() {
+        return maskW;
+    }
+
+    public boolean isEmpty() {
+        return points.isEmpty() && box == null && maskInput == null;
+    }
+
+    /**
+     * Checks the prompt against an image of (h, w): coordinates inside [0, w] × [0, h], labels 0
+     * or 1, a box with x0 ≤ x1 and y0 ≤ y1.
+     *
+     * @throws MedsaException naming the offending click or box
+     */
+    public void validate(int h, int w) {
+        for (Point p : points) {
+            if (!Double.isFinite(p.x()) || !Double.isFinite(p.y()) || p.x() < 0 || p.y() < 0 || p.x() > w || p.y() > h) {
+                throw new MedsaException("prompt outside the image: point (" + p.x() + ", " + p.y()
+                        + ") is not within the " + w + "x" + h + " (width x height) image");
+            }
+            if (p.label() != 0 && p.label() != 1) {
+                throw new MedsaException("point (" + p.x() + ", " + p.y() + ") has label " + p.label()
+                        + "; use 1 for foreground or 0 for background");
+            }
+        }
+        if (box != null) {
+            for (double v : box) {
+                if (!Double.isFinite(v)) {
+                    throw new MedsaException("box has a non-finite coordinate");
+                }
+            }
+            if (box[0] > box[2] || box[1] > box[3]) {
+                throw new MedsaException("box (" + box[0] + ", " + box[1] + ", " + box[2] + ", " + box[3]
+                        + ") must have x0 <= x1 and y0 <= y1");
+            }
+            if (box[0] < 0 || box[1] < 0 || box[2] > w || box[3] > h) {
+                throw new MedsaException("prompt outside the image: box (" + box[0] + ", " + box[1] + ", " + box[2]
+                        + ", " + box[3] + ") is not within the " + w + "x" + h + " (width x height) image");
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.medsa.core.predictor;
+
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.Npy;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchDType;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** An 8-bit RGB image, interleaved (H, W, 3), as SAM takes it. */
+public record RgbImage(int height, int width, byte[] hwc) {
+
+    public RgbImage {
+        if (height <= 0 || width <= 0 || hwc.length != height * width * 3) {
+            throw new IllegalArgumentException("RGB image of " + height + "x" + width + " needs "
+                    + (long) height * width * 3 + " bytes, got " + hwc.length);
+        }
+    }
+
+    /** Reads a PNG, JPEG, BMP or GIF (via ImageIO) or a uint8 {@code .npy} of (H, W, 3) or (H, W). */
+    public static RgbImage read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new MedsaException(file + ": no such image file");
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".npy")) {
+            return fromNpy(Npy.read(file), file.toString());
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new MedsaException(file + ": cannot decode image (" + e.getMessage() + ")", e);
+        }
+        if (img == null) {
+            throw new MedsaException(file + ": not a readable image (supported: .png, .jpg, .bmp, .gif, .npy)");
+        }
+        return fromBufferedImage(img);
+    }
+
+    /** From a uint8 array of (H, W, 3) RGB or (H, W) grayscale (replicated to 3 channels). */
+    public static RgbImage fromNpy(TensorData t, String name) {
+        long[] s = t.shape();
+        if (t.dtype() != TorchDType.UINT8) {
+            throw new MedsaException(name + ": image .npy must be uint8, got " + t.dtype().typeName());
+        }
+        if (s.length == 3 && s[2] == 3) {
+            return new RgbImage((int) s[0], (int) s[1], t.bytes().clone());
+        }
+        if (s.length == 2) {
+            byte[] g = t.bytes();
+            byte[] rgb = new byte[g.length * 3];
+            for (int i = 0; i < g.length; i++) {
+                rgb[3 * i] = g[i];
+                rgb[3 * i + 1] = g[i];
+                rgb[3 * i + 2] = g[i];
+            }
+            return new RgbImage((int) s[0], (int) s[1], rgb);
+        }
+        throw new MedsaException(name + ": image .npy must be (H, W, 3) RGB or (H, W) grayscale, got shape "
+                + java.util.Arrays.toString(s));
+    }
+
+    public static RgbImage fromBufferedImage(BufferedImage img) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        byte[] rgb = new byte[h * w * 3];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = row[x];
+                int o = (y * w + x) * 3;
+                rgb[o] = (byte) (p >> 16);
+                rgb[o + 1] = (byte) (p >> 8);
+                rgb[o + 2] = (byte) p;
+            }
+        }
+        return new RgbImage(h, w, rgb);
+    }
+
+    public BufferedImage toBufferedImage() {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[width];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int o = (y * width + x) * 3;
+                row[x] = ((hwc[o] & 0xff) << 16) | ((hwc[o + 1] & 0xff) << 8) | (hwc[o + 2] & 0xff);
+            }
+            img.setRGB(0, y, width, 1, row, 0, width);
+        }
+        return img;
+    }
+}

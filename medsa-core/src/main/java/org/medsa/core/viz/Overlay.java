@@ -1,0 +1,113 @@
+package org.medsa.core.viz;
+
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Pictures to look at: a mask blended over its image with the prompt drawn on top. */
+public final class Overlay {
+
+    private static final Color MASK = new Color(30, 144, 255);
+    private static final Color TRUTH = new Color(255, 200, 0);
+
+    private Overlay() {}
+
+    /**
+     * The image with {@code mask} (H·W, row-major) tinted blue and outlined, the optional
+     * {@code truth} outlined in yellow, and the prompt's clicks (green foreground, red
+     * background) and box.
+     */
+    public static BufferedImage render(RgbImage image, boolean[] mask, boolean[] truth, Prompt prompt) {
+        int h = image.height();
+        int w = image.width();
+        BufferedImage out = image.toBufferedImage();
+        if (mask != null) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (mask[y * w + x]) {
+                        int p = out.getRGB(x, y);
+                        int r = ((p >> 16) & 0xff) * 5 / 10 + MASK.getRed() * 5 / 10;
+                        int g = ((p >> 8) & 0xff) * 5 / 10 + MASK.getGreen() * 5 / 10;
+                        int b = (p & 0xff) * 5 / 10 + MASK.getBlue() * 5 / 10;
+                        out.setRGB(x, y, (r << 16) | (g << 8) | b);
+                    }
+                }
+            }
+            outline(out, mask, MASK.brighter());
+        }
+        if (truth != null) {
+            outline(out, truth, TRUTH);
+        }
+        if (prompt != null) {
+            Graphics2D g = out.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            float stroke = Math.max(1f, Math.min(h, w) / 150f);
+            g.setStroke(new BasicStroke(stroke));
+            if (prompt.box() != null) {
+                double[] b = prompt.box();
+                g.setColor(Color.GREEN);
+                g.drawRect((int) Math.round(b[0]), (int) Math.round(b[1]),
+                        (int) Math.round(b[2] - b[0]), (int) Math.round(b[3] - b[1]));
+            }
+            int r = (int) Math.max(2, Math.min(h, w) / 40.0);
+            for (Prompt.Point p : prompt.points()) {
+                int cx = (int) Math.round(p.x());
+                int cy = (int) Math.round(p.y());
+                g.setColor(p.label() == 1 ? new Color(0, 200, 0) : new Color(220, 0, 0));
+                g.fillOval(cx - r, cy - r, 2 * r, 2 * r);
+                g.setColor(Color.WHITE);
+                g.drawOval(cx - r, cy - r, 2 * r, 2 * r);
+            }
+            g.dispose();
+        }
+        return out;
+    }
+
+    private static void outline(BufferedImage out, boolean[] m, Color c) {
+        int h = out.getHeight();
+        int w = out.getWidth();
+        int rgb = c.getRGB() & 0xffffff;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (!m[y * w + x]) {
+                    continue;
+                }
+                boolean edge = x == 0 || y == 0 || x == w - 1 || y == h - 1
+                        || !m[y * w + x - 1] || !m[y * w + x + 1] || !m[(y - 1) * w + x] || !m[(y + 1) * w + x];
+                if (edge) {
+                    out.setRGB(x, y, rgb);
+                }
+            }
+        }
+    }
+
+    /** A binary mask as an 8-bit gray PNG, 0 or 255. */
+    public static BufferedImage maskImage(boolean[] mask, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < mask.length; i++) {
+            data[i] = mask[i] ? (byte) 255 : 0;
+        }
+        return img;
+    }
+
+    /** Writes a PNG, creating parent folders. */
+    public static void writePng(BufferedImage img, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        if (!ImageIO.write(img, "png", file.toFile())) {
+            throw new IOException("no PNG writer available");
+        }
+    }
+}
