@@ -58,6 +58,11 @@ public class EncoderAttention extends TorchBlock {
 
     /** x: (N, h, w, C) → (N, h, w, C). */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, training, true);
+    }
+
+    /** As above; {@code relPos} false leaves the relative position bias out (1-D sequences). */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training, boolean relPos) {
         Shape s = x.getShape();
         long n = s.get(0);
         long h = s.get(1);
@@ -72,7 +77,7 @@ public class EncoderAttention extends TorchBlock {
         NDArray k = qkvOut.get(1);
         NDArray v = qkvOut.get(2);
         NDArray attn = q.mul(scale).matMul(k.transpose(0, 2, 1));
-        if (relPosH != null) {
+        if (relPos && relPosH != null) {
             attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
         }
         attn = attn.softmax(-1);

@@ -28,6 +28,7 @@ public abstract class TorchBlock extends AbstractBlock {
     private final Map<String, Block> namedChildren = new LinkedHashMap<>();
     private final Map<String, Parameter> namedParameters = new LinkedHashMap<>();
     private final Map<Parameter, Shape> declaredShapes = new LinkedHashMap<>();
+    private final java.util.Set<Parameter> buffers = new java.util.HashSet<>();
 
     /** Adds a child under its PyTorch attribute name. */
     protected <B extends Block> B child(String name, B block) {
@@ -43,7 +44,42 @@ public abstract class TorchBlock extends AbstractBlock {
 
     /** Declares a persistent, non-trainable buffer (such as SAM's random Fourier matrix). */
     protected Parameter buffer(String name, Shape shape, Initializer init) {
-        return declare(name, shape, init, false);
+        Parameter p = declare(name, shape, init, false);
+        buffers.add(p);
+        return p;
+    }
+
+    /** True for persistent buffers: saved in state dicts, never trained, not counted as parameters. */
+    public static boolean isBuffer(ai.djl.nn.Block root, Parameter p) {
+        if (root instanceof TorchBlock tb) {
+            if (tb.buffers.contains(p)) {
+                return true;
+            }
+            for (ai.djl.nn.Block c : tb.namedChildren.values()) {
+                if (isBuffer(c, p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Names of the persistent buffers below this block. */
+    public java.util.Set<String> bufferNames() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        collectBuffers("", this, out);
+        return out;
+    }
+
+    private static void collectBuffers(String prefix, ai.djl.nn.Block block, java.util.Set<String> out) {
+        if (block instanceof TorchBlock tb) {
+            tb.namedParameters.forEach((n, p) -> {
+                if (tb.buffers.contains(p)) {
+                    out.add(prefix + n);
+                }
+            });
+            tb.namedChildren.forEach((n, c) -> collectBuffers(prefix + n + ".", c, out));
+        }
     }
 
     private Parameter declare(String name, Shape shape, Initializer init, boolean trainable) {

@@ -1,0 +1,203 @@
+package org.medsa.adapters;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import com.google.gson.JsonParser;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchCheckpoint;
+import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.io.pth.TorchTensor;
+import org.medsa.core.modeling.SamConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Loading base checkpoints into a {@link MedsaModel}, and saving/loading adapter files.
+ *
+ * <p>An adapter file is a PyTorch zip checkpoint (readable by {@code torch.load}) holding only the
+ * trainable parameters plus metadata: {@code format} "medsa-adapters", {@code format_version},
+ * {@code preset}, {@code volumetric}, {@code model_config} (JSON), {@code base_checkpoint}
+ * (file name, size, SHA-256), {@code step}, and {@code state_dict}.
+ */
+public final class MedsaCheckpoints {
+
+    public static final String FORMAT = "medsa-adapters";
+    public static final long FORMAT_VERSION = 1;
+
+    private static final Map<String, String> SHA_CACHE = new ConcurrentHashMap<>();
+
+    private MedsaCheckpoints() {}
+
+    /** What a base load found. */
+    public record BaseLoad(int loaded, boolean containedAdapters, int adaptersMissing) {}
+
+    /**
+     * Loads SAM weights (an official SAM or MedSAM file, or an official Med-SA training checkpoint
+     * with everything in it) into {@code model}. Names of the other layouts are mapped
+     * (rel_pos_h ↔ rel_h, mlp.lin1/lin2 ↔ mlp.layers.0.0/fc), so SAM's tables and decoder MLPs are
+     * really loaded (the official loader drops them silently). Adapters absent from the file keep
+     * their initial values; everything else must match.
+     */
+    public static BaseLoad loadBase(MedsaModel model, Path file, NDManager manager) {
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
+            Map<String, TorchTensor> sd = ckpt.stateDict();
+            if (sd.containsKey("format") || FORMAT.equals(topLevel(ckpt, "format"))) {
+                throw new MedsaException(file + ": this is an adapter file; pass it with --adapter-weights and give"
+                        + " the base SAM checkpoint with --checkpoint");
+            }
+            java.util.Set<String> expected = model.stateDictParameters().keySet();
+            Function<String, String> rename = k -> expected.contains(k) ? k : renameFor(k, expected);
+            StateDictLoader.Report r = StateDictLoader.load(model, ckpt, sd, manager,
+                    new StateDictLoader.Options().rename(rename).mayBeMissing(MedsaModel::isAdapter));
+            boolean hadAdapters = sd.keySet().stream().anyMatch(MedsaModel::isAdapter);
+            int missingAdapters = (int) r.missing().stream().filter(MedsaModel::isAdapter).count();
+            model.initialize(manager, DataType.FLOAT32);
+            model.freeze();
+            return new BaseLoad(r.loaded(), hadAdapters, missingAdapters);
+        } finally {
+            TorchCheckpoint.releaseStagingMemory();
+        }
+    }
+
+    private static Object topLevel(TorchCheckpoint c, String key) {
+        return c.root() instanceof Map<?, ?> m ? m.get(key) : null;
+    }
+
+    /** Maps a key of another layout to this model's name for it, if there is one. */
+    static String renameFor(String k, java.util.Set<String> expected) {
+        String[][] pairs = {
+            {".attn.rel_pos_h", ".attn.rel_h"}, {".attn.rel_pos_w", ".attn.rel_w"},
+            {".mlp.lin1.", ".mlp.layers.0.0."}, {".mlp.lin2.", ".mlp.fc."},
+        };
+        for (String[] p : pairs) {
+            for (int dir = 0; dir < 2; dir++) {
+                String from = p[dir];
+                String to = p[1 - dir];
+                if (k.contains(from)) {
+                    String r = k.replace(from, to);
+                    if (expected.contains(r)) {
+                        return r;
+                    }
+                }
+            }
+        }
+        return k;
+    }
+
+    /** SHA-256 of a file, hex (cached per path, size and modification time). */
+    public static String sha256(Path file) {
+        try {
+            String key = file.toAbsolutePath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+            String cached = SHA_CACHE.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            try (InputStream in = Files.newInputStream(file)) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                }
+            }
+            String hex = HexFormat.of().formatHex(md.digest());
+            SHA_CACHE.put(key, hex);
+            return hex;
+        } catch (IOException e) {
+            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Saves the trainable parameters of {@code model} with their metadata, atomically. */
+    public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step) throws IOException {
+        TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
+        for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
+            Parameter p = e.getValue();
+            sd.put(e.getKey(), new TorchCheckpointWriter.LazyTensor(
+                    org.medsa.core.io.pth.TorchDType.FLOAT32, p.getArray().getShape().getShape(),
+                    () -> TensorData.of(p.getArray().toType(DataType.FLOAT32, false))));
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", FORMAT);
+        root.put("format_version", FORMAT_VERSION);
+        root.put("preset", model.medsaConfig().preset.id());
+        root.put("volumetric", model.medsaConfig().volumetric);
+        root.put("model_config", model.config().toJson().toString());
+        Map<String, Object> base = new LinkedHashMap<>();
+        if (baseCheckpoint != null) {
+            base.put("file", baseCheckpoint.getFileName().toString());
+            base.put("size", Files.size(baseCheckpoint));
+            base.put("sha256", sha256(baseCheckpoint));
+        }
+        root.put("base_checkpoint", base);
+        root.put("step", step);
+        root.put("state_dict", sd);
+        TorchCheckpointWriter.write(file, root);
+    }
+
+    /**
+     * Loads an adapter file onto a model that already holds its base weights. Refuses a file
+     * made for another base checkpoint (by SHA-256) unless {@code allowBaseMismatch}, and a file of
+     * another preset or model config.
+     *
+     * @return the training step recorded in the file
+     */
+    public static long loadAdapters(MedsaModel model, Path file, Path baseCheckpoint, NDManager manager,
+            boolean allowBaseMismatch) {
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
+            if (!(ckpt.root() instanceof Map<?, ?> root) || !FORMAT.equals(root.get("format"))) {
+                throw new MedsaException(file + ": not a Med-SA adapter file (no format '" + FORMAT + "'); an official"
+                        + " Med-SA checkpoint goes in --checkpoint with --adapters official-code");
+            }
+            String preset = String.valueOf(root.get("preset"));
+            if (!preset.equals(model.medsaConfig().preset.id())) {
+                throw new MedsaException(file + ": adapters of preset '" + preset + "' cannot load into a '"
+                        + model.medsaConfig().preset.id() + "' model (use --adapters " + preset + ")");
+            }
+            Object cfgJson = root.get("model_config");
+            if (cfgJson instanceof String s) {
+                SamConfig saved = SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)");
+                if (!saved.toJson().equals(model.config().toJson())) {
+                    throw new MedsaException(file + ": adapters were trained for another model config ("
+                            + describe(saved) + "), this model is " + describe(model.config()));
+                }
+            }
+            if (baseCheckpoint != null && root.get("base_checkpoint") instanceof Map<?, ?> base && base.get("sha256") != null) {
+                String want = String.valueOf(base.get("sha256"));
+                String have = sha256(baseCheckpoint);
+                if (!want.equals(have) && !allowBaseMismatch) {
+                    throw new MedsaException(file + ": these adapters were trained on base checkpoint " + base.get("file")
+                            + " (SHA-256 " + want.substring(0, 12) + "…), but " + baseCheckpoint.getFileName() + " has SHA-256 "
+                            + have.substring(0, 12) + "…; give the right base checkpoint");
+                }
+            }
+            Map<String, TorchTensor> sd = ckpt.stateDict();
+            java.util.Set<String> trainable = model.trainableParameters().keySet();
+            StateDictLoader.load(model, ckpt, sd, manager, new StateDictLoader.Options()
+                    .mayBeMissing(k -> !trainable.contains(k)));
+            Object step = root.get("step");
+            return step instanceof Number n ? n.longValue() : 0;
+        } finally {
+            TorchCheckpoint.releaseStagingMemory();
+        }
+    }
+
+    private static String describe(SamConfig c) {
+        return "embed_dim " + c.imageEncoder.embedDim + ", depth " + c.imageEncoder.depth + ", img_size " + c.imageEncoder.imgSize;
+    }
+}

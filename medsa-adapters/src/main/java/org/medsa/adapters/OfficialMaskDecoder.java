@@ -1,0 +1,26 @@
+package org.medsa.adapters;
+
+import org.medsa.core.modeling.MaskDecoder;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.TwoWayTransformer;
+
+/**
+ * The official Med-SA mask decoder: max(4, n) mask tokens for n = num_multimask_outputs, and
+ * masks 0..n−1 are returned whatever the multimask flag says (token 0 is SAM's single-mask
+ * token).
+ */
+public class OfficialMaskDecoder extends MaskDecoder {
+
+    private final int outputs;
+
+    public OfficialMaskDecoder(SamConfig.MaskDecoder cfg, TwoWayTransformer transformer) {
+        super(cfg, transformer, Math.max(4, cfg.numMultimaskOutputs));
+        this.outputs = cfg.numMultimaskOutputs;
+    }
+
+    @Override
+    protected Output selectOutputs(Output all, boolean multimask) {
+        String slice = "0:" + outputs;
+        return new Output(all.masks().get(":, " + slice), all.iouPredictions().get(":, " + slice), all.queries(), all.keys());
+    }
+}
