@@ -193,7 +193,7 @@ public final class StateDictLoader {
         if (grad) {
             target.setRequiresGradient(false);
         }
-        target.set(new NDIndex(), values);
+        target.set(new NDIndex("..."), values);
         if (grad) {
             target.setRequiresGradient(true);
         }
