@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "medsa 0.1.0",
         description = "Segment Anything with Medical SAM Adapters, on DJL.",
-        subcommands = {PredictCommand.class, InspectCommand.class})
+        subcommands = {PredictCommand.class, ParamsCommand.class, InspectCommand.class})
 public final class MedsaCli implements Runnable {
 
     /** Shared by every subcommand: show stack traces of errors. */

@@ -15,9 +15,12 @@ public class PromptOptions {
             description = "A click in original image pixels; label 1 = foreground, 0 = background. Repeatable.")
     List<Prompt.Point> points = new ArrayList<>();
 
+    /** A box x0, y0, x1, y1. */
+    public record Box(double x0, double y0, double x1, double y1) {}
+
     @Option(names = "--box", paramLabel = "x0,y0,x1,y1", converter = BoxConverter.class,
             description = "A box in original image pixels.")
-    double[] box;
+    Box box;
 
     Prompt toPrompt() {
         Prompt p = new Prompt();
@@ -25,7 +28,7 @@ public class PromptOptions {
             p.point(pt.x(), pt.y(), pt.label());
         }
         if (box != null) {
-            p.box(box[0], box[1], box[2], box[3]);
+            p.box(box.x0(), box.y0(), box.x1(), box.y1());
         }
         return p;
     }
@@ -63,10 +66,11 @@ public class PromptOptions {
     }
 
     /** Parses x0,y0,x1,y1. */
-    public static final class BoxConverter implements ITypeConverter<double[]> {
+    public static final class BoxConverter implements ITypeConverter<Box> {
         @Override
-        public double[] convert(String value) {
-            return numbers(value, 4, "--box", "20,15.5,100,70");
+        public Box convert(String value) {
+            double[] d = numbers(value, 4, "--box", "20,15.5,100,70");
+            return new Box(d[0], d[1], d[2], d[3]);
         }
     }
 }
