@@ -123,19 +123,38 @@ public class Sam extends TorchBlock {
      */
     public Prediction decode(ParameterStore ps, NDArray embeddings, NDArray points, NDArray labels, NDArray boxes,
             NDArray masks, boolean multimask, boolean training) {
-        NDManager m = embeddings.getManager();
-        PromptEncoder.Embeddings pe = promptEncoder.embed(ps, m, points, labels, boxes, masks, training);
-        NDArray densePe = promptEncoder.densePositionalEncoding(ps, m, training);
+        PromptEncoder.Embeddings pe = encodePrompts(ps, embeddings.getManager(), points, labels, boxes, masks, training);
+        return decode(ps, embeddings, pe, validTokens(pe.sparse(), labels, boxes != null), multimask, training);
+    }
+
+    /** The prompt encoder alone (the official Med-SA recipe runs it without gradients). */
+    public PromptEncoder.Embeddings encodePrompts(ParameterStore ps, NDManager manager, NDArray points, NDArray labels,
+            NDArray boxes, NDArray masks, boolean training) {
+        return promptEncoder.embed(ps, manager, points, labels, boxes, masks, training);
+    }
+
+    /**
+     * The mask decoder on already-encoded prompts.
+     *
+     * @param validTokens (B, T) 1 for real prompt tokens, 0 for SAM's padding point; see
+     *     {@link #validTokens}
+     */
+    public Prediction decode(ParameterStore ps, NDArray embeddings, PromptEncoder.Embeddings pe, NDArray validTokens,
+            boolean multimask, boolean training) {
+        NDArray densePe = promptEncoder.densePositionalEncoding(ps, embeddings.getManager(), training);
         if (!densePe.getDevice().equals(embeddings.getDevice())) {
             densePe = densePe.toDevice(embeddings.getDevice(), false);
         }
-        PromptContext ctx = new PromptContext(pe.sparse(), validTokens(pe.sparse(), labels, boxes != null));
+        PromptContext ctx = new PromptContext(pe.sparse(), validTokens);
         MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe, pe.sparse(), pe.dense(), multimask, ctx, training);
         return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
     }
 
-    /** 1 for every sparse token that is a real prompt, 0 for SAM's padding point. */
-    private static NDArray validTokens(NDArray sparse, NDArray labels, boolean hasBox) {
+    /**
+     * 1 for every sparse token that is a real prompt, 0 for SAM's padding point: the point tokens
+     * (label ≠ −1), then the padding point when there is no box, or the two box corners.
+     */
+    public static NDArray validTokens(NDArray sparse, NDArray labels, boolean hasBox) {
         long b = sparse.getShape().get(0);
         long t = sparse.getShape().get(1);
         NDArray ones = sparse.getManager().ones(new Shape(b, t)).toDevice(sparse.getDevice(), false);
@@ -143,12 +162,14 @@ public class Sam extends TorchBlock {
             return ones;
         }
         NDArray pointValid = labels.toType(DataType.FLOAT32, false).neq(PromptEncoder.LABEL_PAD).toType(DataType.FLOAT32, false);
-        long n = pointValid.getShape().get(1);
         NDList parts = new NDList(pointValid);
         // the padding point appended when there is no box, or the two box corners
         parts.add(hasBox ? ones.get(":, :2") : ones.get(":, :1").zerosLike());
         NDArray v = ai.djl.ndarray.NDArrays.concat(parts, 1);
-        return v.getShape().get(1) == t ? v : ones;
+        if (v.getShape().get(1) != t) {
+            throw new IllegalStateException(v.getShape().get(1) + " prompt flags for " + t + " sparse tokens");
+        }
+        return v;
     }
 
     @Override
