@@ -144,10 +144,22 @@ public final class StateDictLoader {
             if (p == null) {
                 continue;
             }
-            TensorData data = ckpt.read(e.getValue());
-            assign(p, data, manager);
+            TorchTensor t = e.getValue();
+            if (!t.dtype().isFloating()) {
+                throw new MedsaException(ckpt.file() + ": parameter " + origin.get(e.getKey()) + " is stored as "
+                        + t.dtype().typeName() + ", expected a floating-point tensor");
+            }
+            if (p.isInitialized()) {
+                assign(p, ckpt.read(t), manager);
+            } else {
+                NDArray a = ckpt.readNDArray(t, manager, DataType.FLOAT32);
+                p.setArray(a);
+                if (p.requiresGradient()) {
+                    a.setRequiresGradient(true);
+                }
+            }
             loaded++;
-            numbers += data.numel();
+            numbers += t.numel();
         }
         List<String> notLoaded = new ArrayList<>(missing);
         notLoaded.addAll(allowedMissing);

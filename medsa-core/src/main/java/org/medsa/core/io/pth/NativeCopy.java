@@ -61,6 +61,19 @@ final class NativeCopy {
         staging.clear();
         staging.put(bytes);
         staging.flip();
+        return fromStaging(manager, staging, stored, shape, target);
+    }
+
+    /** Whether {@link #fromStaging} can take this stored type directly. */
+    static boolean stagesDirectly(DataType stored) {
+        return stored != DataType.BFLOAT16 && stored != DataType.INT16;
+    }
+
+    /**
+     * An engine-owned copy of the values in a staging buffer (from {@link #staging}) holding the
+     * elements in native byte order.
+     */
+    static NDArray fromStaging(NDManager manager, ByteBuffer staging, DataType stored, Shape shape, DataType target) {
         // Integer and bool types also go through here; DJL validates the buffer's length.
         try (NDArray alias = manager.create(staging, shape, stored)) {
             return stored == target ? alias.duplicate() : alias.toType(target, true);
@@ -89,7 +102,8 @@ final class NativeCopy {
         return out;
     }
 
-    private static ByteBuffer staging(int size) {
+    /** This thread's staging buffer, sliced to {@code size} bytes (contents undefined). */
+    static ByteBuffer staging(int size) {
         ByteBuffer b = STAGING.get();
         if (b == null || b.capacity() < size) {
             if (b != null) {

@@ -354,6 +354,93 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a tensor into an NDArray of type {@code target} owned by {@code manager}. Contiguous
+     * tensors stream from the file into one reused native staging buffer, so loading a large
+     * checkpoint allocates nothing per tensor on the Java heap; other layouts go through {@link
+     * #read}.
+     */
+    public ai.djl.ndarray.NDArray readNDArray(TorchTensor t, ai.djl.ndarray.NDManager manager, ai.djl.ndarray.types.DataType target) {
+        TorchTensor.Storage s = t.storage();
+        int es = s.dtype().elementSize();
+        long start = (s.elementOffset() + t.storageOffset()) * es;
+        long length = t.numel() * es;
+        boolean streamable = t.isContiguous() && t.numel() > 0 && !bigEndian
+                && NativeCopy.stagesDirectly(s.dtype().djlType()) && length < Integer.MAX_VALUE - 8
+                && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        if (!streamable) {
+            return read(t).toNDArray(manager, target);
+        }
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(t.shape());
+        try {
+            ByteBuffer staging = NativeCopy.staging((int) length);
+            staging.clear();
+            if (zip != null) {
+                ZipEntry e = zip.getEntry(zipPrefix + "data/" + s.key());
+                if (e == null) {
+                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage record data/" + s.key() + " is missing");
+                }
+                streamEntry(e, start, staging);
+            } else {
+                long[] record = legacyOffsets.get(s.key());
+                if (record == null) {
+                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage " + s.key() + " is missing");
+                }
+                if (start + length > record[1]) {
+                    throw new IOException("tensor reaches past the end of its storage");
+                }
+                while (staging.hasRemaining()) {
+                    if (channel.read(staging, record[0] + start + staging.position()) < 0) {
+                        throw new EOFException("storage ends past the end of the file");
+                    }
+                }
+            }
+            staging.flip();
+            return NativeCopy.fromStaging(manager, staging, s.dtype().djlType(), shape, target);
+        } catch (MedsaException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new MedsaException(file + ": damaged PyTorch checkpoint (" + message(e) + ")", e);
+        }
+    }
+
+    /** Copies bytes [start, start + dst.remaining()) of a record into dst, checking the CRC of the whole record. */
+    private void streamEntry(ZipEntry e, long start, ByteBuffer dst) throws IOException {
+        long end = start + dst.remaining();
+        if (e.getSize() >= 0 && e.getSize() < end) {
+            throw new MedsaException(file + ": damaged PyTorch checkpoint: record " + e.getName() + " holds "
+                    + e.getSize() + " bytes, the tensor needs " + end);
+        }
+        CRC32 crc = new CRC32();
+        byte[] chunk = CHUNK.get();
+        long pos = 0;
+        try (InputStream in = zip.getInputStream(e)) {
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                crc.update(chunk, 0, n);
+                long a = Math.max(pos, start);
+                long b = Math.min(pos + n, end);
+                if (a < b) {
+                    dst.put(chunk, (int) (a - pos), (int) (b - a));
+                }
+                pos += n;
+            }
+        } catch (ZipException ze) {
+            throw new MedsaException(file + ": damaged PyTorch checkpoint: record " + e.getName()
+                    + " is unreadable (" + ze.getMessage() + ")");
+        }
+        if (pos < end) {
+            throw new MedsaException(file + ": damaged PyTorch checkpoint: record " + e.getName() + " ends after "
+                    + pos + " bytes (truncated file?)");
+        }
+        if (e.getCrc() >= 0 && crc.getValue() != e.getCrc()) {
+            throw new MedsaException(file + ": damaged PyTorch checkpoint: record " + e.getName()
+                    + " fails its CRC check (corrupted file)");
+        }
+    }
+
+    private static final ThreadLocal<byte[]> CHUNK = ThreadLocal.withInitial(() -> new byte[1 << 20]);
+
     private byte[] readChannel(long offset, long length) throws IOException {
         if (length > Integer.MAX_VALUE - 8) {
             throw new IOException("storage larger than 2 GB is not supported");

@@ -150,7 +150,7 @@ public final class TorchTensor {
         return out;
     }
 
-    private boolean isContiguous() {
+    boolean isContiguous() {
         long expected = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
             if (shape[d] != 1 && stride[d] != expected) {
