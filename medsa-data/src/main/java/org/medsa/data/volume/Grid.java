@@ -1,0 +1,103 @@
+package org.medsa.data.volume;
+
+import java.util.Arrays;
+import org.medsa.data.geometry.Affine;
+import org.medsa.data.geometry.Orientation;
+
+/**
+ * The geometry of a 3D voxel grid: its shape (nx, ny, nz) and the affine from voxel index
+ * (i, j, k) to world millimetres.
+ *
+ * <p>Voxels are stored with i fastest (NIfTI / Fortran order): {@code index = i + nx * (j + ny * k)}.
+ */
+public final class Grid {
+
+    private final int[] shape;
+    private final Affine affine;
+
+    public Grid(int nx, int ny, int nz, Affine affine) {
+        if (nx <= 0 || ny <= 0 || nz <= 0) {
+            throw new IllegalArgumentException(
+                    "grid dimensions must be positive, got " + nx + "x" + ny + "x" + nz);
+        }
+        if ((long) nx * ny * nz > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "grid " + nx + "x" + ny + "x" + nz + " has more than 2^31-1 voxels");
+        }
+        this.shape = new int[] {nx, ny, nz};
+        this.affine = affine;
+    }
+
+    public Grid(int[] shape, Affine affine) {
+        this(shape[0], shape[1], shape[2], affine);
+    }
+
+    /** (nx, ny, nz), a copy. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int size(int axis) {
+        return shape[axis];
+    }
+
+    public int nx() {
+        return shape[0];
+    }
+
+    public int ny() {
+        return shape[1];
+    }
+
+    public int nz() {
+        return shape[2];
+    }
+
+    public int voxelCount() {
+        return shape[0] * shape[1] * shape[2];
+    }
+
+    public int index(int i, int j, int k) {
+        return i + shape[0] * (j + shape[1] * k);
+    }
+
+    public Affine affine() {
+        return affine;
+    }
+
+    /** Voxel size along i, j, k in mm (column lengths of the affine). */
+    public double[] spacing() {
+        return affine.spacing();
+    }
+
+    /** e.g. "RAS". */
+    public String orientationCode() {
+        return Orientation.codeOf(affine);
+    }
+
+    /** Same shape and affine within {@code tolerance} mm. */
+    public boolean matches(Grid other, double tolerance) {
+        return Arrays.equals(shape, other.shape) && affine.approximatelyEquals(other.affine, tolerance);
+    }
+
+    public Grid withAffine(Affine newAffine) {
+        return new Grid(shape, newAffine);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Grid && Arrays.equals(shape, ((Grid) o).shape) && affine.equals(((Grid) o).affine);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(shape) + affine.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        double[] s = spacing();
+        return shape[0] + "x" + shape[1] + "x" + shape[2] + " voxels of " + s[0] + "x" + s[1] + "x" + s[2]
+                + " mm, " + orientationCode();
+    }
+}

@@ -1,0 +1,45 @@
+package org.medsa.data.volume;
+
+/**
+ * An image with its (optional) label map on the same grid: the unit that volume transforms work
+ * on, so that image and labels always stay aligned.
+ */
+public final class VolumePair {
+
+    private final ImageVolume image;
+    private final LabelVolume label;
+
+    /**
+     * @param label may be null (unlabelled case); otherwise it must have the image's shape
+     */
+    public VolumePair(ImageVolume image, LabelVolume label) {
+        if (label != null && !java.util.Arrays.equals(image.grid().shape(), label.grid().shape())) {
+            throw new IllegalArgumentException(
+                    "image " + image.grid() + " and label " + label.grid() + " differ in shape");
+        }
+        this.image = image;
+        this.label = label;
+    }
+
+    public ImageVolume image() {
+        return image;
+    }
+
+    /** The label map, or null. */
+    public LabelVolume label() {
+        return label;
+    }
+
+    public boolean hasLabel() {
+        return label != null;
+    }
+
+    public Grid grid() {
+        return image.grid();
+    }
+
+    /** Both volumes moved onto {@code grid} (same data, new geometry). */
+    public VolumePair withGrid(Grid grid) {
+        return new VolumePair(image.withGrid(grid), label == null ? null : label.withGrid(grid));
+    }
+}
