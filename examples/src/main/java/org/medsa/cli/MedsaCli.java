@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "medsa 0.1.0",
         description = "Segment Anything with Medical SAM Adapters, on DJL.",
-        subcommands = {PredictCommand.class, ParamsCommand.class, InspectCommand.class})
+        subcommands = {DemoCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, MetricsCommand.class,
+            SegmentCommand.class, ParamsCommand.class, InspectCommand.class, PretrainCommand.class, PhantomCommand.class})
 public final class MedsaCli implements Runnable {
 
     /** Shared by every subcommand: show stack traces of errors. */

@@ -68,15 +68,36 @@ public class ModelOptions {
         return adapters == null ? null : MedsaConfig.preset(adapters);
     }
 
+    /** --adapters, or the preset an adapter file records when only --adapter-weights is given. */
+    private void detectPreset() {
+        if (adapters == null && adapterWeights != null) {
+            try (org.medsa.core.io.pth.TorchCheckpoint c = org.medsa.core.io.pth.TorchCheckpoint.open(adapterWeights)) {
+                if (c.root() instanceof java.util.Map<?, ?> root && root.get("preset") instanceof String p) {
+                    adapters = p;
+                    if (Boolean.TRUE.equals(root.get("volumetric"))) {
+                        volumetricFromFile = true;
+                    }
+                } else {
+                    throw new MedsaException(adapterWeights + ": not a Med-SA adapter file (no preset recorded); give --adapters");
+                }
+            }
+        }
+    }
+
+    private boolean volumetricFromFile;
+
     /** Builds the model and loads its weights into {@code manager}; says on stderr what it loaded. */
     Sam load(NDManager manager) {
+        detectPreset();
         if (adapters == null) {
             if (adapterWeights != null) {
                 throw new MedsaException("--adapter-weights needs --adapters paper or --adapters official-code");
             }
             return Sam.load(config(), checkpoint, manager);
         }
-        MedsaModel m = new MedsaModel(config(), medsaConfig());
+        MedsaConfig mc = medsaConfig();
+        mc.volumetric |= volumetricFromFile;
+        MedsaModel m = new MedsaModel(config(), mc);
         MedsaCheckpoints.BaseLoad base = MedsaCheckpoints.loadBase(m, checkpoint, manager);
         if (adapterWeights != null) {
             long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);

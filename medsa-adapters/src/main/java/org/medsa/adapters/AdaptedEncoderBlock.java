@@ -76,7 +76,7 @@ public class AdaptedEncoderBlock extends EncoderBlock {
         }
         x = shortcut.add(attnOut);
         NDArray xn2 = norm2.forward(ps, x, training);
-        return x.add(mlp.forward(ps, xn2, training)).add(mlpAdapter.forward(ps, xn2, training).mul(mcfg.mlpScale));
+        return x.add(mlp.forward(ps, xn2, training)).add(Ops.mul(mlpAdapter.forward(ps, xn2, training), mcfg.mlpScale));
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.medsa.adapters;
 
+import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -61,7 +62,7 @@ public class HyperPromptAdapter extends TorchBlock {
     static NDArray promptEmbedding(PromptContext ctx) {
         NDArray valid = ctx.validTokens().toType(DataType.FLOAT32, false).expandDims(-1); // (Bp, T, 1)
         NDArray sum = ctx.sparse().mul(valid).sum(new int[] {1});
-        NDArray count = valid.sum(new int[] {1}).maximum(1f);
+        NDArray count = Ops.maximum(valid.sum(new int[] {1}), 1);
         return sum.div(count);
     }
 
@@ -80,7 +81,7 @@ public class HyperPromptAdapter extends TorchBlock {
             NDArray wk = w.get(":, " + k); // (Bp, width, width)
             e = ai.djl.nn.Activation.relu(norms.get(k).forward(ps, e.matMul(wk), training));
         }
-        return x.add(up.forward(ps, e, training).mul(scale));
+        return x.add(Ops.mul(up.forward(ps, e, training), scale));
     }
 
     @Override

@@ -125,6 +125,12 @@ public final class MedsaCheckpoints {
 
     /** Saves the trainable parameters of {@code model} with their metadata, atomically. */
     public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step) throws IOException {
+        saveAdapters(model, file, baseCheckpoint, step, Map.of());
+    }
+
+    /** As above, with extra top-level entries (a trainer's optimiser state, a validation score). */
+    public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step, Map<String, Object> extra)
+            throws IOException {
         TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
         for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
             Parameter p = e.getValue();
@@ -147,6 +153,12 @@ public final class MedsaCheckpoints {
         root.put("base_checkpoint", base);
         root.put("step", step);
         root.put("state_dict", sd);
+        extra.forEach((k, v) -> {
+            if (root.containsKey(k)) {
+                throw new IllegalArgumentException("extra entry '" + k + "' would replace a standard one");
+            }
+            root.put(k, v);
+        });
         TorchCheckpointWriter.write(file, root);
     }
 

@@ -1,5 +1,6 @@
 package org.medsa.adapters;
 
+import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import org.medsa.core.modeling.PromptContext;
@@ -45,7 +46,7 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
         a = hypAdapter.forward(ps, a, ctx, training);
         queries = norm2.forward(ps, queries.add(a), training);
 
-        NDArray mlpOut = mlp.forward(ps, queries, training).add(mlpAdapter.forward(ps, queries, training).mul(mlpScale));
+        NDArray mlpOut = mlp.forward(ps, queries, training).add(Ops.mul(mlpAdapter.forward(ps, queries, training), mlpScale));
         queries = norm3.forward(ps, queries.add(mlpOut), training);
 
         q = queries.add(queryPe);

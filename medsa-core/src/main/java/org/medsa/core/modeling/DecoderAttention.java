@@ -1,5 +1,6 @@
 package org.medsa.core.modeling;
 
+import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
@@ -35,7 +36,7 @@ public class DecoderAttention extends TorchBlock {
         NDArray kh = separateHeads(kProj.forward(ps, k, training));
         NDArray vh = separateHeads(vProj.forward(ps, v, training));
         long cPerHead = qh.getShape().get(3);
-        NDArray attn = qh.matMul(kh.transpose(0, 1, 3, 2)).div(Math.sqrt(cPerHead));
+        NDArray attn = Ops.div(qh.matMul(kh.transpose(0, 1, 3, 2)), Math.sqrt(cPerHead));
         attn = attn.softmax(-1);
         NDArray out = attn.matMul(vh);
         long b = out.getShape().get(0);

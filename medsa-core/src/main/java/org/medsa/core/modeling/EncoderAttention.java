@@ -76,7 +76,7 @@ public class EncoderAttention extends TorchBlock {
         NDArray q = qkvOut.get(0);
         NDArray k = qkvOut.get(1);
         NDArray v = qkvOut.get(2);
-        NDArray attn = q.mul(scale).matMul(k.transpose(0, 2, 1));
+        NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
         if (relPos && relPosH != null) {
             attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
         }

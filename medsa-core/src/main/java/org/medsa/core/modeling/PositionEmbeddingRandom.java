@@ -1,5 +1,6 @@
 package org.medsa.core.modeling;
 
+import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -27,8 +28,8 @@ public class PositionEmbeddingRandom extends TorchBlock {
 
     /** coords (..., 2) in [0, 1] → (..., C). */
     NDArray encode(ParameterStore ps, NDArray coords, boolean training) {
-        NDArray c = coords.mul(2).sub(1).matMul(value(ps, gaussian, coords, training));
-        c = c.mul(2 * Math.PI);
+        NDArray c = Ops.mul(coords, 2).sub(1).matMul(value(ps, gaussian, coords, training));
+        c = Ops.mul(c, 2 * Math.PI);
         return NDArrays.concat(new NDList(c.sin(), c.cos()), -1);
     }
 

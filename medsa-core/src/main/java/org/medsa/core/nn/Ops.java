@@ -47,6 +47,74 @@ public final class Ops {
         }
     }
 
+    /**
+     * A 0-d tensor {@code value} with the dtype, device and manager of {@code like}, in memory
+     * PyTorch owns.
+     *
+     * <p>Why: DJL's {@code x.mul(2.0)} builds the scalar from a Java direct buffer, runs the op,
+     * and closes the scalar at once. Autograd keeps that scalar for the backward pass of mul, div,
+     * pow, maximum and minimum, and after the garbage collector frees the buffer the backward pass
+     * reads freed memory (NaN or wrong gradients, depending on timing). Every scalar operation on
+     * a differentiable path goes through {@link #mul}, {@link #div}, {@link #pow}, {@link
+     * #maximum} and {@link #minimum} instead.
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+    }
+
+    /** {@code x · c} with a PyTorch-owned scalar (see {@link #scalar}). */
+    public static NDArray mul(NDArray x, double c) {
+        return x.mul(scalar(x, c));
+    }
+
+    /** {@code x / c} with a PyTorch-owned scalar (see {@link #scalar}). */
+    public static NDArray div(NDArray x, double c) {
+        return x.div(scalar(x, c));
+    }
+
+    /** {@code x ^ c} with a PyTorch-owned scalar (see {@link #scalar}). */
+    public static NDArray pow(NDArray x, double c) {
+        return x.pow(scalar(x, c));
+    }
+
+    /** {@code max(x, c)} with a PyTorch-owned scalar (see {@link #scalar}). */
+    public static NDArray maximum(NDArray x, double c) {
+        return x.maximum(scalar(x, c));
+    }
+
+    /** {@code min(x, c)} with a PyTorch-owned scalar (see {@link #scalar}). */
+    public static NDArray minimum(NDArray x, double c) {
+        return x.minimum(scalar(x, c));
+    }
+
+    /**
+     * An array holding {@code values}, in memory PyTorch owns.
+     *
+     * <p>DJL's {@code manager.create(float[])} wraps a direct buffer that only the returned
+     * NDArray object keeps alive. A view of it (reshape, get, broadcast…) attached to another
+     * manager outlives that object when its own manager closes, and then reads freed memory. Use
+     * this for any array built from Java values that may leave its scope.
+     */
+    public static NDArray array(ai.djl.ndarray.NDManager manager, float[] values, Shape shape) {
+        return owned(manager.create(values, shape));
+    }
+
+    /**
+     * A real copy of {@code a} on {@code device}. DJL's {@code toDevice(device, true)} returns the
+     * same tensor under a new handle when the device does not change, which would make a
+     * "replica" share storage and gradients with the original.
+     */
+    public static NDArray copyTo(NDArray a, ai.djl.Device device) {
+        return noGrad(() -> a.getDevice().equals(device) ? a.duplicate() : a.toDevice(device, true));
+    }
+
+    /** A PyTorch-owned copy of {@code a} (see {@link #array}); {@code a} is closed. */
+    public static NDArray owned(NDArray a) {
+        NDArray copy = a.duplicate();
+        a.close();
+        return copy;
+    }
+
     /** Zeros with the dtype and device of {@code like}, attached to its manager. */
     public static NDArray zeros(NDArray like, Shape shape) {
         NDArray z = like.getManager().zeros(shape, like.getDataType());

@@ -1,5 +1,6 @@
 package org.medsa.train.losses;
 
+import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import org.medsa.core.MedsaException;
 
@@ -36,15 +37,15 @@ public final class Losses {
      * (1 − y)·x + (1 + (p − 1)·y)·(log(1 + e^{−|x|}) + max(−x, 0)).
      */
     public static NDArray bceWithLogits(NDArray x, NDArray y, double posWeight) {
-        NDArray softplus = x.abs().neg().exp().add(1).log().add(x.neg().maximum(0));
-        NDArray logWeight = y.mul(posWeight - 1).add(1);
+        NDArray softplus = x.abs().neg().exp().add(1).log().add(Ops.maximum(x.neg(), 0));
+        NDArray logWeight = Ops.mul(y, posWeight - 1).add(1);
         return y.neg().add(1).mul(x).add(logWeight.mul(softplus));
     }
 
     /** Mean over (h, w): (B, C, h, w) → (B, C). */
     private static NDArray spatialMean(NDArray a) {
         // DJL's PyTorch engine reduces the mean over one axis only; sum / count is the same.
-        return a.sum(new int[] {2, 3}).div(a.getShape().get(2) * a.getShape().get(3));
+        return Ops.div(a.sum(new int[] {2, 3}), a.getShape().get(2) * a.getShape().get(3));
     }
 
     /**
@@ -56,7 +57,7 @@ public final class Losses {
         NDArray yb = y.broadcast(p.getShape());
         NDArray inter = p.mul(yb).sum(new int[] {2, 3});
         NDArray denom = p.sum(new int[] {2, 3}).add(yb.sum(new int[] {2, 3}));
-        return inter.mul(2).add(1e-5).div(denom.add(1e-5)).neg().add(1);
+        return Ops.mul(inter, 2).add(1e-5).div(denom.add(1e-5)).neg().add(1);
     }
 
     /** Focal loss (α = 0.25, γ = 2) per mask, averaged over pixels. */
@@ -65,8 +66,8 @@ public final class Losses {
         NDArray p = ai.djl.nn.Activation.sigmoid(x);
         NDArray ce = bceWithLogits(x, yb, 1.0);
         NDArray pt = p.mul(yb).add(p.neg().add(1).mul(yb.neg().add(1)));
-        NDArray mod = pt.neg().add(1).pow(gamma);
-        NDArray a = yb.mul(alpha).add(yb.neg().add(1).mul(1 - alpha));
+        NDArray mod = Ops.pow(pt.neg().add(1), gamma);
+        NDArray a = Ops.mul(yb, alpha).add(Ops.mul(yb.neg().add(1), 1 - alpha));
         return spatialMean(a.mul(mod).mul(ce));
     }
 
@@ -76,7 +77,7 @@ public final class Losses {
         NDArray yb = y.gt(0.5).toType(x.getDataType(), false).broadcast(pb.getShape());
         NDArray inter = pb.mul(yb).sum(new int[] {2, 3});
         NDArray union = pb.add(yb).sub(pb.mul(yb)).sum(new int[] {2, 3});
-        return inter.div(union.maximum(1e-6f)).stopGradient();
+        return inter.div(Ops.maximum(union, 1e-6)).stopGradient();
     }
 
     /** Dice + BCE, equal weights (works with soft targets). */
@@ -100,7 +101,7 @@ public final class Losses {
         return new SegmentationLoss() {
             @Override
             public NDArray perMask(NDArray logits, NDArray target, NDArray iouPred) {
-                NDArray l = focal(logits, target, 0.25, 2.0).mul(20).add(diceLoss(logits, target));
+                NDArray l = Ops.mul(focal(logits, target, 0.25, 2.0), 20).add(diceLoss(logits, target));
                 if (iouPred != null) {
                     l = l.add(iouPred.sub(maskIou(logits, target)).square());
                 }

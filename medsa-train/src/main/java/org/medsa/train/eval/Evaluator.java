@@ -1,0 +1,318 @@
+package org.medsa.train.eval;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Record;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.nn.Ops;
+import org.medsa.data.dataset.ImageMaskFolderDataset;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.transforms.Slicer;
+import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumePair;
+import org.medsa.train.metrics.SegmentationMetrics;
+import org.medsa.train.prompts.PromptBatch;
+import org.medsa.train.prompts.PromptSampler;
+import org.medsa.train.training.ProgressLine;
+import org.medsa.train.training.SamBatch;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Evaluates a (Med-)SAM model under prompt settings, the way the paper reports it: per organ and
+ * per volume, in 3D at full resolution (spec §B.9).
+ *
+ * <p>Volumes: every slice (along the dataset's axis) containing an organ is prompted from that
+ * organ's ground truth on the slice; slices without it are predicted empty. The predicted slices
+ * form a 3D mask per organ, compared with the truth on the case's original grid (predictions are
+ * mapped back when the data pipeline resampled or cropped), with distances in mm. Images of 2D
+ * folder datasets are scored per image in pixels. Prompts are sampled on the device, in the
+ * original slice frame, and seeded per (case, slice), so results do not depend on the order of
+ * work.
+ */
+public final class Evaluator {
+
+    private final Sam model;
+    private final long seed;
+    private final PrintStream progress;
+    private final Device device;
+
+    public Evaluator(Sam model, long seed, PrintStream progress) {
+        this.model = model;
+        this.seed = seed;
+        this.progress = progress;
+        this.device = model.stateDictParameters().values().iterator().next().getArray().getDevice();
+    }
+
+    /** Per-organ 3D evaluation of an MSD-layout dataset. */
+    public EvalReport evaluate(MsdDataset data, List<PromptSetting> settings) {
+        EvalReport report = new EvalReport("mm");
+        int axis = data.axis();
+        Map<Integer, String> organs = data.organs();
+        int totalSlices = 0;
+        for (String c : data.caseIds()) {
+            totalSlices += data.preparedCase(c).volumes().grid().size(axis);
+        }
+        ProgressLine line = new ProgressLine(progress, "eval", 0, totalSlices, Math.max(1, totalSlices / 20));
+        int done = 0;
+        NDManager root = NDManager.newBaseManager(device);
+        try (root) {
+            for (String caseId : data.caseIds()) {
+                VolumePair vols = data.preparedCase(caseId).volumes();
+                Grid grid = vols.grid();
+                int[] hw = Slicer.sliceShape(grid, axis);
+                int n = grid.size(axis);
+                List<Integer> present = new ArrayList<>();
+                for (int label : vols.label().foregroundLabels()) {
+                    if (organs.containsKey(label)) {
+                        present.add(label);
+                    }
+                }
+                Map<String, BitSet> predicted = new LinkedHashMap<>();
+                for (int s = 0; s < n; s++) {
+                    int[] lab = Slicer.slice(vols.label(), axis, s);
+                    List<Integer> here = new ArrayList<>();
+                    for (int o : present) {
+                        for (int v : lab) {
+                            if (v == o) {
+                                here.add(o);
+                                break;
+                            }
+                        }
+                    }
+                    if (!here.isEmpty()) {
+                        float[] img = Slicer.slice(vols.image(), axis, s);
+                        float[] scaled = new float[img.length];
+                        for (int i = 0; i < img.length; i++) {
+                            scaled[i] = img[i] * 255f;
+                        }
+                        reseed(caseId, s);
+                        Map<String, boolean[]> masks = predictSlice(root, scaled, lab, here, hw[0], hw[1], settings);
+                        int plane = hw[0] * hw[1];
+                        int[] offsets = sliceOffsets(grid, axis, s);
+                        for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
+                            BitSet bits = predicted.computeIfAbsent(e.getKey(), k -> new BitSet(grid.voxelCount()));
+                            boolean[] m = e.getValue();
+                            for (int p = 0; p < plane; p++) {
+                                if (m[p]) {
+                                    bits.set(offsets[p]);
+                                }
+                            }
+                        }
+                    }
+                    done++;
+                    line.update(done, caseId);
+                }
+                score(data, caseId, vols, present, organs, settings, predicted, report);
+            }
+        }
+        return report;
+    }
+
+    private void score(MsdDataset data, String caseId, VolumePair prepared, List<Integer> present, Map<Integer, String> organs,
+            List<PromptSetting> settings, Map<String, BitSet> predicted, EvalReport report) {
+        Grid grid = prepared.grid();
+        VolumePair original = null;
+        // Metrics are taken on the grid of the original files: map back if preprocessing changed it.
+        Grid originalGrid = data.originalGrid(caseId);
+        boolean resampled = !grid.equals(originalGrid);
+        if (resampled) {
+            original = data.originalVolumes(caseId);
+        }
+        Grid target = resampled ? original.grid() : grid;
+        int[] truthLabels = resampled ? original.label().data() : prepared.label().data();
+        int[] shape = {target.nz(), target.ny(), target.nx()};
+        double[] sp = target.spacing();
+        double[] spacing = {sp[2], sp[1], sp[0]};
+        for (PromptSetting s : settings) {
+            for (int o : present) {
+                BitSet bits = predicted.getOrDefault(s.id() + "#" + o, new BitSet());
+                boolean[] pred;
+                if (resampled) {
+                    int[] onPrepared = new int[grid.voxelCount()];
+                    bits.stream().forEach(i -> onPrepared[i] = 1);
+                    int[] mapped = data.toOriginalGrid(caseId, new LabelVolume(grid, onPrepared)).data();
+                    pred = new boolean[mapped.length];
+                    for (int i = 0; i < mapped.length; i++) {
+                        pred[i] = mapped[i] == 1;
+                    }
+                } else {
+                    pred = new boolean[grid.voxelCount()];
+                    bits.stream().forEach(i -> pred[i] = true);
+                }
+                boolean[] truth = new boolean[truthLabels.length];
+                for (int i = 0; i < truth.length; i++) {
+                    truth[i] = truthLabels[i] == o;
+                }
+                report.add(new EvalReport.Row(s.id(), organs.get(o), caseId, SegmentationMetrics.dice(pred, truth),
+                        SegmentationMetrics.iou(pred, truth), SegmentationMetrics.hd95(pred, truth, shape, spacing)));
+            }
+        }
+    }
+
+    /** Per-image evaluation of a 2D folder dataset (one foreground class, distances in pixels). */
+    public EvalReport evaluate(ImageMaskFolderDataset data, List<PromptSetting> settings) {
+        EvalReport report = new EvalReport("px");
+        int n = (int) data.size();
+        ProgressLine line = new ProgressLine(progress, "eval", 0, n, Math.max(1, n / 20));
+        try (NDManager root = NDManager.newBaseManager(device)) {
+            for (int i = 0; i < n; i++) {
+                try (NDManager m = root.newSubManager()) {
+                    Record r = data.get(m, i);
+                    NDArray image = r.getData().singletonOrThrow();
+                    NDArray target = r.getLabels().singletonOrThrow();
+                    int h = (int) image.getShape().get(1);
+                    int w = (int) image.getShape().get(2);
+                    float[] rgb = image.toFloatArray();
+                    boolean[] truth = new boolean[h * w];
+                    float[] t = target.toFloatArray();
+                    int[] lab = new int[h * w];
+                    for (int p = 0; p < t.length; p++) {
+                        truth[p] = t[p] > 0.5f;
+                        lab[p] = truth[p] ? 1 : 0;
+                    }
+                    String id = data.info(i).stem();
+                    reseed(id, 0);
+                    Map<String, boolean[]> masks = predictSlice(root, rgb, lab, List.of(1), h, w, settings, 3);
+                    for (PromptSetting s : settings) {
+                        boolean[] pred = masks.getOrDefault(s.id() + "#1", new boolean[h * w]);
+                        report.add(new EvalReport.Row(s.id(), "foreground", id, SegmentationMetrics.dice(pred, truth),
+                                SegmentationMetrics.iou(pred, truth), SegmentationMetrics.hd95(pred, truth, new int[] {h, w}, new double[] {1, 1})));
+                    }
+                }
+                line.update(i + 1, data.info(i).stem());
+            }
+        }
+        return report;
+    }
+
+    private void reseed(String id, int slice) {
+        long h = seed * 1_000_003L + id.hashCode() * 31L + slice;
+        Engine.getInstance().setRandomSeed((int) (h ^ (h >>> 32)));
+    }
+
+    private Map<String, boolean[]> predictSlice(NDManager root, float[] gray, int[] labels, List<Integer> organs, int h, int w,
+            List<PromptSetting> settings) {
+        return predictSlice(root, gray, labels, organs, h, w, settings, 1);
+    }
+
+    /**
+     * Predicts every organ of one slice under every setting: keys "setting#organ", values (h, w)
+     * masks. {@code channels} is 1 for a gray slice (repeated to RGB) or 3 for CHW RGB values.
+     */
+    private Map<String, boolean[]> predictSlice(NDManager root, float[] pixels, int[] labels, List<Integer> organs, int h, int w,
+            List<PromptSetting> settings, int channels) {
+        Map<String, boolean[]> out = new LinkedHashMap<>();
+        Ops.noGrad(() -> {
+            try (NDManager m = root.newSubManager()) {
+                NDArray img = m.create(pixels, new Shape(1, channels, h, w));
+                if (channels == 1) {
+                    img = img.repeat(1, 3);
+                }
+                int k = organs.size();
+                float[] t = new float[k * h * w];
+                for (int j = 0; j < k; j++) {
+                    int o = organs.get(j);
+                    for (int p = 0; p < h * w; p++) {
+                        t[j * h * w + p] = labels[p] == o ? 1f : 0f;
+                    }
+                }
+                NDArray truth = m.create(t, new Shape(k, 1, h, w));
+                SamBatch b = SamBatch.prepare(model, img, truth);
+                NDArray emb = model.encodeImage(null, b.images(), false);
+                NDArray masks = truth.squeeze(1);
+                for (PromptSetting s : settings) {
+                    NDArray logits = predict(emb, masks, s, b.inputHeight(), b.inputWidth(), h, w);
+                    boolean[] all = logits.gt(0).toBooleanArray();
+                    for (int j = 0; j < k; j++) {
+                        boolean[] one = new boolean[h * w];
+                        System.arraycopy(all, j * h * w, one, 0, h * w);
+                        out.put(s.id() + "#" + organs.get(j), one);
+                    }
+                }
+            }
+            return null;
+        });
+        return out;
+    }
+
+    /** (K, H, W) logits at the slice's size for K targets (K, H, W) under a setting. */
+    NDArray predict(NDArray emb, NDArray truth, PromptSetting s, int inputH, int inputW, int h, int w) {
+        NDArray toInput = truth.getManager().create(new float[] {(float) ((double) inputW / w), (float) ((double) inputH / h)});
+        NDArray boxScale = truth.getManager().create(new float[] {(float) ((double) inputW / w), (float) ((double) inputH / h),
+            (float) ((double) inputW / w), (float) ((double) inputH / h)});
+        Sam.Prediction p;
+        switch (s.kind()) {
+            case POINTS: {
+                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, (int) s.value());
+                p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, null, s.value() == 1, false);
+                return postprocess(bestByIou(p), inputH, inputW, h, w);
+            }
+            case BOX_AT_IOU: {
+                NDArray boxes = PromptSampler.boxesAtIou(truth, s.value(), 64);
+                p = model.decode(null, emb, null, null, boxes.mul(boxScale), null, false, false);
+                return postprocess(p.lowResLogits().get(":, 0:1"), inputH, inputW, h, w);
+            }
+            case ITERATIVE_CLICKS:
+            default: {
+                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, 1);
+                p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, null, true, false);
+                NDArray low = bestByIou(p);
+                for (int r = 1; r < (int) s.value(); r++) {
+                    NDArray full = postprocess(low, inputH, inputW, h, w);
+                    pb = pb.append(PromptSampler.correctiveClicks(truth, full, true));
+                    p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, low, false, false);
+                    low = p.lowResLogits().get(":, 0:1");
+                }
+                return postprocess(low, inputH, inputW, h, w);
+            }
+        }
+    }
+
+    /** Per sample, the mask with the highest predicted IoU: (B, 1, L, L). */
+    public static NDArray bestByIou(Sam.Prediction p) {
+        NDArray logits = p.lowResLogits();
+        long c = logits.getShape().get(1);
+        if (c == 1) {
+            return logits;
+        }
+        NDArray oneHot = p.iouPredictions().argMax(1).oneHot((int) c).toType(logits.getDataType(), false);
+        return logits.mul(oneHot.expandDims(-1).expandDims(-1)).sum(new int[] {1}, true);
+    }
+
+    /** SAM's post-processing to the slice size: (B, 1, L, L) → (B, H, W). */
+    private NDArray postprocess(NDArray low, int inputH, int inputW, int h, int w) {
+        int s = model.imageSize();
+        NDArray x = Ops.interpolate(low, new long[] {s, s}, Ops.Mode.BILINEAR, false);
+        x = x.get(":, :, :" + inputH + ", :" + inputW);
+        return Ops.interpolate(x, new long[] {h, w}, Ops.Mode.BILINEAR, false).squeeze(1);
+    }
+
+    /** Voxel index of each (row, col) pixel of slice {@code index}, in {@link Slicer}'s layout. */
+    private static int[] sliceOffsets(Grid g, int axis, int index) {
+        int[] hw = Slicer.sliceShape(g, axis);
+        int a = axis == 0 ? 1 : 0;
+        int b = axis == 2 ? 1 : 2;
+        int[] offsets = new int[hw[0] * hw[1]];
+        int[] ijk = new int[3];
+        ijk[axis] = index;
+        for (int r = 0; r < hw[0]; r++) {
+            for (int c = 0; c < hw[1]; c++) {
+                ijk[a] = r;
+                ijk[b] = c;
+                offsets[r * hw[1] + c] = g.index(ijk[0], ijk[1], ijk[2]);
+            }
+        }
+        return offsets;
+    }
+}

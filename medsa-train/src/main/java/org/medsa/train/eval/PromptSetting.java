@@ -1,0 +1,69 @@
+package org.medsa.train.eval;
+
+import org.medsa.core.MedsaException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An evaluation prompt: the paper's four settings ({@code 1-point}, {@code 3-points}, {@code
+ * bbox-0.5}, {@code bbox-0.75}) and {@code clicks-N}: one click, then N−1 corrective clicks at
+ * the interior-most pixel of the larger error region, each round fed the previous low-res
+ * logits.
+ */
+public record PromptSetting(String id, Kind kind, double value) {
+
+    public enum Kind { POINTS, BOX_AT_IOU, ITERATIVE_CLICKS }
+
+    public static final List<String> PAPER = List.of("1-point", "3-points", "bbox-0.5", "bbox-0.75");
+
+    public static PromptSetting parse(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        switch (t) {
+            case "1-point":
+                return new PromptSetting(t, Kind.POINTS, 1);
+            case "3-points":
+                return new PromptSetting(t, Kind.POINTS, 3);
+            case "bbox-0.5":
+                return new PromptSetting(t, Kind.BOX_AT_IOU, 0.5);
+            case "bbox-0.75":
+                return new PromptSetting(t, Kind.BOX_AT_IOU, 0.75);
+            default:
+                if (t.matches("clicks-[0-9]+")) {
+                    int n = Integer.parseInt(t.substring(7));
+                    if (n >= 1 && n <= 100) {
+                        return new PromptSetting(t, Kind.ITERATIVE_CLICKS, n);
+                    }
+                }
+                if (t.matches("[0-9]+-points")) {
+                    int n = Integer.parseInt(t.substring(0, t.indexOf('-')));
+                    if (n >= 1 && n <= 100) {
+                        return new PromptSetting(t, Kind.POINTS, n);
+                    }
+                }
+                if (t.matches("bbox-0?\\.[0-9]+")) {
+                    double v = Double.parseDouble(t.substring(5));
+                    if (v > 0 && v <= 1) {
+                        return new PromptSetting(t, Kind.BOX_AT_IOU, v);
+                    }
+                }
+                throw new MedsaException("unknown prompt setting '" + s + "' (use 1-point, 3-points, bbox-0.5, bbox-0.75,"
+                        + " k-points, bbox-t or clicks-N)");
+        }
+    }
+
+    /** Parses a comma-separated list. */
+    public static List<PromptSetting> parseList(String csv) {
+        List<PromptSetting> out = new ArrayList<>();
+        for (String p : csv.split(",")) {
+            if (!p.isBlank()) {
+                out.add(parse(p));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new MedsaException("--prompts needs at least one setting");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,310 @@
+package org.medsa.train.training;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.MedsaModel;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchDType;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.data.phantom.Rendering;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The trainer: exact resume, data parallelism, NaN stop, no leaks, only adapters change. */
+class TrainerTest {
+
+    @TempDir
+    static Path tmp;
+    static Path data;
+    static Path base;
+
+    /** A small SAM (32×32 input) with random weights saved as a base checkpoint, and a phantom dataset. */
+    @BeforeAll
+    static void setUp() throws Exception {
+        data = Phantom.builder().seed(3).size(32, 32, 8).cases(5).validationCases(1).rendering(Rendering.MR).build()
+                .writeMsd(tmp.resolve("phantom"));
+        base = tmp.resolve("base.pth");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(5);
+            Sam sam = new Sam(config());
+            sam.initialize(m, DataType.FLOAT32);
+            TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
+            sam.stateDictParameters().forEach((k, p) -> sd.put(k, TensorData.of(p.getArray())));
+            TorchCheckpointWriter.write(base, sd);
+        }
+    }
+
+    static SamConfig config() {
+        String json = "{\"image_encoder\": {\"img_size\": 32, \"patch_size\": 8, \"embed_dim\": 32, \"depth\": 2, \"num_heads\": 2,"
+                + " \"out_chans\": 16, \"window_size\": 2, \"global_attn_indexes\": [1]},"
+                + " \"prompt_encoder\": {\"embed_dim\": 16, \"image_embedding_size\": [4, 4], \"input_image_size\": [32, 32], \"mask_in_chans\": 8},"
+                + " \"mask_decoder\": {\"transformer_dim\": 16, \"iou_head_hidden_dim\": 16,"
+                + " \"transformer\": {\"depth\": 2, \"embedding_dim\": 16, \"num_heads\": 2, \"mlp_dim\": 32}}}";
+        return SamConfig.fromJson(JsonParser.parseString(json), "test config");
+    }
+
+    static MedsaModel model(NDManager m) {
+        // adapters are randomly initialised: the same seed gives every run the same start
+        Engine.getInstance().setRandomSeed(123);
+        MedsaConfig mc = MedsaConfig.preset("paper");
+        mc.encoderWidth = 8;
+        mc.decoderWidth = 8;
+        mc.init = org.medsa.adapters.Adapter.Init.TORCH_DEFAULT; // so every adapter weight gets gradients from step 1
+        MedsaModel model = new MedsaModel(config(), mc);
+        org.medsa.adapters.MedsaCheckpoints.loadBase(model, base, m);
+        return model;
+    }
+
+    static TrainingData trainData() {
+        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(32).setSampling(4, false).build());
+    }
+
+    static TrainingData valData() {
+        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.VALIDATION).optOutputSize(32).setSampling(4, false).build());
+    }
+
+    static TrainConfig cfg(int steps) {
+        TrainConfig c = TrainConfig.forPreset("paper");
+        c.steps = steps;
+        c.batch = 4;
+        c.lr = 5e-3;
+        c.validateEvery = 3;
+        c.validationSamples = 8;
+        c.checkpointEvery = 3;
+        return c;
+    }
+
+    static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream());
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws Exception {
+        Map<String, float[]> straight;
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), tmp.resolve("straight"),
+                    List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                straight = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        Map<String, float[]> resumed;
+        Path run = tmp.resolve("interrupted");
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            TrainConfig c = cfg(6);
+            c.checkpointEvery = 3;
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c, run, List.of(Device.cpu()), quiet())) {
+                // simulate an interruption: run 3 steps only
+                Trainer.Result r = t.runUntil(3);
+                assertEquals(3, r.steps());
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run, List.of(Device.cpu()), quiet())) {
+                Trainer.Result r = t.run(true);
+                assertEquals(6, r.steps());
+                resumed = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        assertEquals(straight.keySet(), resumed.keySet());
+        boolean changed = false;
+        for (String k : straight.keySet()) {
+            assertArrayEquals(straight.get(k), resumed.get(k), k);
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, float[]> initial = Trainer.snapshot(model(m).trainableParameters());
+            for (String k : straight.keySet()) {
+                changed |= !java.util.Arrays.equals(initial.get(k), straight.get(k));
+            }
+        }
+        assertTrue(changed, "training must change the adapters");
+        // the metrics log has each step once
+        List<String> lines = Files.readAllLines(run.resolve(Trainer.METRICS));
+        long stepLines = lines.stream().filter(l -> l.contains("\"loss\"")).count();
+        assertEquals(6, stepLines, String.join("\n", lines));
+        assertTrue(Files.exists(run.resolve("adapters_best.pth")));
+    }
+
+    @Test
+    void onlyAdaptersChangeAndTheBestIsReallyTheBest() throws Exception {
+        Path run = tmp.resolve("best");
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            Map<String, float[]> frozenBefore = Trainer.snapshot(frozen(model));
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run, List.of(Device.cpu()), quiet())) {
+                Trainer.Result r = t.run(false);
+                double best = Double.NEGATIVE_INFINITY;
+                int bestStep = -1;
+                for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+                    var o = JsonParser.parseString(line).getAsJsonObject();
+                    if (o.has("val_dice") && o.get("val_dice").getAsDouble() > best) {
+                        best = o.get("val_dice").getAsDouble();
+                        bestStep = o.get("step").getAsInt();
+                    }
+                }
+                assertEquals(best, r.bestDice(), 0);
+                assertEquals(bestStep, r.bestStep());
+            }
+            Map<String, float[]> frozenAfter = Trainer.snapshot(frozen(model));
+            for (String k : frozenBefore.keySet()) {
+                assertArrayEquals(frozenBefore.get(k), frozenAfter.get(k), k + " is frozen");
+            }
+        }
+    }
+
+    private static Map<String, ai.djl.nn.Parameter> frozen(MedsaModel model) {
+        Map<String, ai.djl.nn.Parameter> out = new java.util.LinkedHashMap<>();
+        model.stateDictParameters().forEach((k, p) -> {
+            if (!model.isTrainable(k)) {
+                out.put(k, p);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void twoReplicasMatchOneDevice() throws Exception {
+        Map<String, float[]> one;
+        Map<String, float[]> two;
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            TrainConfig c = dpConfig();
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("one"), List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                one = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            TrainConfig c = dpConfig();
+            // two replicas on the CPU exercise the same code path as two GPUs
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("two"),
+                    List.of(Device.cpu(), Device.cpu()), quiet())) {
+                t.run(false);
+                two = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        double maxDiff = 0;
+        for (String k : one.keySet()) {
+            float[] a = one.get(k);
+            float[] b = two.get(k);
+            for (int i = 0; i < a.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+            }
+        }
+        assertTrue(maxDiff < 1e-5, "max weight difference " + maxDiff);
+    }
+
+    /**
+     * Adam turns a gradient that is zero up to rounding into a full ±lr step, so the order of a
+     * sum could flip it; a large epsilon makes the update proportional to the gradient.
+     */
+    private static TrainConfig dpConfig() {
+        TrainConfig c = cfg(3);
+        c.maxGradNorm = 0;
+        c.eps = 1.0;
+        c.lr = 0.5;
+        c.weightDecay = 0;
+        return c;
+    }
+
+    @Test
+    void nanLossStopsWithAClearMessage() throws Exception {
+        TrainingData good = trainData();
+        TrainingData poisoned = new TrainingData() {
+            @Override
+            public long size() {
+                return good.size();
+            }
+
+            @Override
+            public int depth() {
+                return 1;
+            }
+
+            @Override
+            public NDList get(NDManager manager, long index) {
+                NDList r = good.get(manager, index);
+                return new NDList(r.get(0).mul(Float.NaN), r.get(1));
+            }
+
+            @Override
+            public void setEpoch(int epoch) {
+                good.setEpoch(epoch);
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), poisoned, null, cfg(3), tmp.resolve("nan"), List.of(Device.cpu()), quiet())) {
+                MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
+                assertTrue(e.getMessage().contains("training stopped at step 1") && e.getMessage().contains("NaN"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void noArraysPileUpInLongLivedManagers() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            TrainConfig c = cfg(12);
+            c.validateEvery = 4;
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c, tmp.resolve("leak"), List.of(Device.cpu()), quiet())) {
+                t.runUntil(4);
+                int after4 = ((BaseNDManager) m).getManagedArrays().size();
+                t.runUntil(12);
+                int after12 = ((BaseNDManager) m).getManagedArrays().size();
+                assertEquals(after4, after12, "arrays held by the model's manager after 4 and after 12 steps");
+            }
+        }
+    }
+
+    @Test
+    void refusesToOverwriteARunAndToResumeWithOtherSettings() throws Exception {
+        Path run = tmp.resolve("guard");
+        try (NDManager m = NDManager.newBaseManager()) {
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run, List.of(Device.cpu()), quiet())) {
+                t.run(false);
+            }
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run, List.of(Device.cpu()), quiet())) {
+                MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
+                assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+            }
+            TrainConfig other = cfg(3);
+            other.lr = 1e-4;
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, other, run, List.of(Device.cpu()), quiet())) {
+                MedsaException e = assertThrows(MedsaException.class, () -> t.run(true));
+                assertTrue(e.getMessage().contains("other settings") && e.getMessage().contains("lr"), e.getMessage());
+            }
+        }
+        assertFalse(Files.exists(run.resolve(".checkpoint_latest.pth.tmp")));
+    }
+}
