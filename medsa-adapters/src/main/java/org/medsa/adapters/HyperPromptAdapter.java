@@ -1,6 +1,5 @@
 package org.medsa.adapters;
 
-import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -11,6 +10,7 @@ import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.LayerNorm;
 import org.medsa.core.nn.Linear;
 import org.medsa.core.nn.ModuleList;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**

@@ -2,7 +2,6 @@ package org.medsa.adapters;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
-import org.medsa.core.modeling.PromptContext;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.TwoWayAttentionBlock;
 import org.medsa.core.nn.Linear;
@@ -35,23 +34,12 @@ public class OfficialTwoWayBlock extends TwoWayAttentionBlock {
         super(cfg, skipFirstLayerPe, new EfficientSamMlp(cfg.embeddingDim, cfg.mlpDim));
     }
 
+    /** The PE is added to the tokens themselves (so also to the value and the residual); block 0 keeps its residual. */
     @Override
-    public State forward(ParameterStore ps, NDArray queries, NDArray keys, NDArray queryPe, NDArray keyPe,
-            PromptContext ctx, boolean training) {
+    protected NDArray selfAttention(ParameterStore ps, NDArray queries, NDArray queryPe, boolean training) {
         if (!skipFirstLayerPe) {
             queries = queries.add(queryPe);
         }
-        queries = norm1.forward(ps, queries.add(selfAttn.forward(ps, queries, queries, queries, training)), training);
-
-        NDArray q = queries.add(queryPe);
-        NDArray k = keys.add(keyPe);
-        queries = norm2.forward(ps, queries.add(crossAttnTokenToImage.forward(ps, q, k, keys, training)), training);
-
-        queries = norm3.forward(ps, queries.add(mlp.forward(ps, queries, training)), training);
-
-        q = queries.add(queryPe);
-        k = keys.add(keyPe);
-        keys = norm4.forward(ps, keys.add(crossAttnImageToToken.forward(ps, k, q, queries, training)), training);
-        return new State(queries, keys);
+        return queries.add(selfAttn.forward(ps, queries, queries, queries, training));
     }
 }

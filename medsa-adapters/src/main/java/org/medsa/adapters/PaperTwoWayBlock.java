@@ -1,11 +1,11 @@
 package org.medsa.adapters;
 
-import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import org.medsa.core.modeling.PromptContext;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.TwoWayAttentionBlock;
+import org.medsa.core.nn.Ops;
 
 /**
  * SAM's two-way block with the paper's three decoder adapters (spec §B.5): {@code HyP_Adapter}
@@ -30,29 +30,17 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
     }
 
     @Override
-    public State forward(ParameterStore ps, NDArray queries, NDArray keys, NDArray queryPe, NDArray keyPe,
-            PromptContext ctx, boolean training) {
-        if (skipFirstLayerPe) {
-            queries = selfAttn.forward(ps, queries, queries, queries, training);
-        } else {
-            NDArray q = queries.add(queryPe);
-            queries = queries.add(selfAttn.forward(ps, q, q, queries, training));
-        }
-        queries = norm1.forward(ps, queries, training);
+    protected NDArray adaptTokenToImage(ParameterStore ps, NDArray attnOut, PromptContext ctx, boolean training) {
+        return hypAdapter.forward(ps, attnOut, ctx, training);
+    }
 
-        NDArray q = queries.add(queryPe);
-        NDArray k = keys.add(keyPe);
-        NDArray a = crossAttnTokenToImage.forward(ps, q, k, keys, training);
-        a = hypAdapter.forward(ps, a, ctx, training);
-        queries = norm2.forward(ps, queries.add(a), training);
+    @Override
+    protected NDArray tokenMlp(ParameterStore ps, NDArray queries, boolean training) {
+        return mlp.forward(ps, queries, training).add(Ops.mul(mlpAdapter.forward(ps, queries, training), mlpScale));
+    }
 
-        NDArray mlpOut = mlp.forward(ps, queries, training).add(Ops.mul(mlpAdapter.forward(ps, queries, training), mlpScale));
-        queries = norm3.forward(ps, queries.add(mlpOut), training);
-
-        q = queries.add(queryPe);
-        k = keys.add(keyPe);
-        keys = norm4.forward(ps, keys.add(crossAttnImageToToken.forward(ps, k, q, queries, training)), training);
-        keys = i2tAdapter.forward(ps, keys, training);
-        return new State(queries, keys);
+    @Override
+    protected NDArray adaptImageTokens(ParameterStore ps, NDArray keys, boolean training) {
+        return i2tAdapter.forward(ps, keys, training);
     }
 }

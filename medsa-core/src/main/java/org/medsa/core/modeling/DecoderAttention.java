@@ -1,11 +1,11 @@
 package org.medsa.core.modeling;
 
-import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.Linear;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**

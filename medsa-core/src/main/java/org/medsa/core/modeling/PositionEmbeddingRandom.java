@@ -1,6 +1,5 @@
 package org.medsa.core.modeling;
 
-import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -10,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.Inits;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**

@@ -58,24 +58,46 @@ public class TwoWayAttentionBlock extends TorchBlock {
      */
     public State forward(ParameterStore ps, NDArray queries, NDArray keys, NDArray queryPe, NDArray keyPe,
             PromptContext promptContext, boolean training) {
-        if (skipFirstLayerPe) {
-            queries = selfAttn.forward(ps, queries, queries, queries, training);
-        } else {
-            NDArray q = queries.add(queryPe);
-            queries = queries.add(selfAttn.forward(ps, q, q, queries, training));
-        }
-        queries = norm1.forward(ps, queries, training);
+        queries = norm1.forward(ps, selfAttention(ps, queries, queryPe, training), training);
 
         NDArray q = queries.add(queryPe);
         NDArray k = keys.add(keyPe);
-        queries = norm2.forward(ps, queries.add(crossAttnTokenToImage.forward(ps, q, k, keys, training)), training);
+        NDArray attn = adaptTokenToImage(ps, crossAttnTokenToImage.forward(ps, q, k, keys, training), promptContext, training);
+        queries = norm2.forward(ps, queries.add(attn), training);
 
-        queries = norm3.forward(ps, queries.add(mlp.forward(ps, queries, training)), training);
+        queries = norm3.forward(ps, queries.add(tokenMlp(ps, queries, training)), training);
 
         q = queries.add(queryPe);
         k = keys.add(keyPe);
         keys = norm4.forward(ps, keys.add(crossAttnImageToToken.forward(ps, k, q, queries, training)), training);
-        return new State(queries, keys);
+        return new State(queries, adaptImageTokens(ps, keys, training));
+    }
+
+    /**
+     * Token self-attention with its residual, before LN1. SAM's first block replaces the tokens
+     * (no PE, no residual); later blocks add the PE to queries and keys only.
+     */
+    protected NDArray selfAttention(ParameterStore ps, NDArray queries, NDArray queryPe, boolean training) {
+        if (skipFirstLayerPe) {
+            return selfAttn.forward(ps, queries, queries, queries, training);
+        }
+        NDArray q = queries.add(queryPe);
+        return queries.add(selfAttn.forward(ps, q, q, queries, training));
+    }
+
+    /** Hook on the token→image attention output, inside the residual (decoder adapters). */
+    protected NDArray adaptTokenToImage(ParameterStore ps, NDArray attnOut, PromptContext ctx, boolean training) {
+        return attnOut;
+    }
+
+    /** The token MLP's output, before its residual. */
+    protected NDArray tokenMlp(ParameterStore ps, NDArray queries, boolean training) {
+        return mlp.forward(ps, queries, training);
+    }
+
+    /** Hook on the image tokens after the image→token attention and LN4. */
+    protected NDArray adaptImageTokens(ParameterStore ps, NDArray keys, boolean training) {
+        return keys;
     }
 
     @Override

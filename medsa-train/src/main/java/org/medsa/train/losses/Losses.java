@@ -1,8 +1,8 @@
 package org.medsa.train.losses;
 
-import org.medsa.core.nn.Ops;
 import ai.djl.ndarray.NDArray;
 import org.medsa.core.MedsaException;
+import org.medsa.core.nn.Ops;
 
 import java.util.List;
 import java.util.Locale;
