@@ -248,18 +248,10 @@ public final class DemoCommand implements Callable<Integer> {
                         predicted[i] |= m[i];
                     }
                 }
-                out.put(String.format(Locale.ROOT, "%s_slice%02d", caseId, p[1]), scale(Overlay.render(image, predicted, truth, all), 4));
+                out.put(String.format(Locale.ROOT, "%s_slice%02d", caseId, p[1]), Overlay.scale(Overlay.render(image, predicted, truth, all), 4));
             }
         }
         return out;
-    }
-
-    private static BufferedImage scale(BufferedImage img, int f) {
-        BufferedImage big = new BufferedImage(img.getWidth() * f, img.getHeight() * f, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = big.createGraphics();
-        g.drawImage(img, 0, 0, img.getWidth() * f, img.getHeight() * f, null);
-        g.dispose();
-        return big;
     }
 
     private static BufferedImage sideBySide(BufferedImage a, BufferedImage b) {

@@ -91,7 +91,7 @@ public final class PredictCommand implements Callable<Integer> {
                 int best = r.best();
                 boolean[] mask = r.mask(best);
                 Overlay.writePng(Overlay.maskImage(mask, r.height(), r.width()), out.resolve("mask.png"));
-                Overlay.writePng(Overlay.render(img, mask, null, prompt), out.resolve("overlay.png"));
+                Overlay.writePng(Overlay.forViewing(Overlay.render(img, mask, null, prompt), 256), out.resolve("overlay.png"));
                 if (saveEmbeddings) {
                     Npy.write(out.resolve("image_embeddings.npy"), predictor.imageEmbedding());
                 }

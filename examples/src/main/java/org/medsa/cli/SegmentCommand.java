@@ -122,7 +122,7 @@ public final class SegmentCommand implements Callable<Integer> {
         boolean[] mask = predict(predictor, prompt);
         Overlay.writePng(Overlay.maskImage(mask, img.height(), img.width()), out);
         Path overlay = sibling("_overlay.png");
-        Overlay.writePng(Overlay.render(img, mask, null, prompt), overlay);
+        Overlay.writePng(Overlay.forViewing(Overlay.render(img, mask, null, prompt), 256), overlay);
         report(mask, out, List.of(overlay));
         return 0;
     }
@@ -180,7 +180,7 @@ public final class SegmentCommand implements Callable<Integer> {
             }
             Slicer.put(labels, grid, axis, s, m);
             Path o = out.toAbsolutePath().resolveSibling(stem + String.format(Locale.ROOT, "_slice%03d.png", s));
-            Overlay.writePng(Overlay.render(img, mask, null, e.getValue()), o);
+            Overlay.writePng(Overlay.forViewing(Overlay.render(img, mask, null, e.getValue()), 256), o);
             overlays.add(o);
         }
         NiftiHeader h = nifti.header().toBuilder().dims(grid.nx(), grid.ny(), grid.nz()).datatype(NiftiDatatype.UINT8)

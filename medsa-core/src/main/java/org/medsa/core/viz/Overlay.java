@@ -90,6 +90,25 @@ public final class Overlay {
         }
     }
 
+    /** Nearest-neighbour enlargement by an integer factor (pictures of small images stay crisp). */
+    public static BufferedImage scale(BufferedImage img, int factor) {
+        if (factor <= 1) {
+            return img;
+        }
+        BufferedImage big = new BufferedImage(img.getWidth() * factor, img.getHeight() * factor, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = big.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
+        g.drawImage(img, 0, 0, img.getWidth() * factor, img.getHeight() * factor, null);
+        g.dispose();
+        return big;
+    }
+
+    /** {@link #scale}d so the longer side is at least {@code minSide} pixels. */
+    public static BufferedImage forViewing(BufferedImage img, int minSide) {
+        int longest = Math.max(img.getWidth(), img.getHeight());
+        return scale(img, longest >= minSide ? 1 : (minSide + longest - 1) / longest);
+    }
+
     /** A binary mask as an 8-bit gray PNG, 0 or 255. */
     public static BufferedImage maskImage(boolean[] mask, int h, int w) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);

@@ -30,6 +30,13 @@ public final class Tolerance {
                 bad++;
             }
         }
+        if (Boolean.getBoolean("medsa.parityLog")) {
+            double maxRef = 0;
+            for (float r : ref) {
+                maxRef = Math.max(maxRef, Math.abs(r));
+            }
+            System.out.printf("PARITY %s: max |diff| %.3g (max |ref| %.3g, %d values)%n", what, maxDiff, maxRef, ref.length);
+        }
         if (bad > 0) {
             fail(String.format("%s: %d of %d elements out of tolerance (atol %g, rtol %g); max |diff| %.3g at %d (ref %g, got %g)",
                     what, bad, ref.length, atol, rtol, maxDiff, worst, ref[worst], got[worst]));

@@ -1,0 +1,87 @@
+package org.medsa.examples.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.MedsaModel;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.train.training.TrainConfig;
+import org.medsa.train.training.Trainable;
+import org.medsa.train.training.Trainer;
+import org.medsa.train.training.TrainingData;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Adapter training speed and memory: steps per second of the paper preset on phantom slices for a
+ * model config (random base weights), and the resident memory after the first {@code check}
+ * steps and after all of them (a leak would make the second larger).
+ *
+ * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.TrainBenchmark \
+ *     <config.json|vit_b> [steps=1000] [check=100] [batch=8]</pre>
+ */
+public final class TrainBenchmark {
+
+    private TrainBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        String model = args.length > 0 ? args[0] : "vit_b";
+        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int check = args.length > 2 ? Integer.parseInt(args[2]) : Math.min(100, steps);
+        int batch = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+        SamConfig cfg = SamConfig.resolve(model);
+        Path tmp = Files.createTempDirectory("medsa-bench");
+        Path data = Phantom.builder().seed(1).size(64, 64, 32).cases(6).validationCases(1).build().writeMsd(tmp.resolve("data"));
+        Path base = tmp.resolve("base.pth");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(1);
+            Sam sam = new Sam(cfg);
+            sam.initialize(m, DataType.FLOAT32);
+            TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
+            sam.stateDictParameters().forEach((k, p) -> sd.put(k, new TorchCheckpointWriter.LazyTensor(
+                    org.medsa.core.io.pth.TorchDType.FLOAT32, p.getArray().getShape().getShape(), () -> TensorData.of(p.getArray()))));
+            TorchCheckpointWriter.write(base, sd);
+        }
+        int size = cfg.imageEncoder.imgSize;
+        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(size).setSampling(batch, false).build();
+        TrainConfig tc = TrainConfig.forPreset("paper");
+        tc.steps = steps;
+        tc.batch = batch;
+        tc.checkpointEvery = Integer.MAX_VALUE;
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel mm = new MedsaModel(cfg, MedsaConfig.preset("paper"));
+            org.medsa.adapters.MedsaCheckpoints.loadBase(mm, base, m);
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            try (Trainer t = new Trainer(Trainable.adapters(mm, base), TrainingData.of(train), null, tc, tmp.resolve("run"),
+                    List.of(Device.cpu()), quiet)) {
+                long t0 = System.nanoTime();
+                t.runUntil(check);
+                double first = (System.nanoTime() - t0) / 1e9;
+                double rssFirst = CheckpointLoadBenchmark.rssGb();
+                System.out.printf(Locale.ROOT, "%s: %d steps of batch %d in %.1f s (%.2f steps/s, %.1f images/s); RSS %.3f GB%n",
+                        model, check, batch, first, check / first, check * batch / first, rssFirst);
+                if (steps > check) {
+                    long t1 = System.nanoTime();
+                    t.runUntil(steps);
+                    double rest = (System.nanoTime() - t1) / 1e9;
+                    double rssEnd = CheckpointLoadBenchmark.rssGb();
+                    System.out.printf(Locale.ROOT, "steps %d..%d in %.1f s (%.2f steps/s); RSS after %d steps %.3f GB vs after %d %.3f GB (ratio %.3f)%n",
+                            check, steps, rest, (steps - check) / rest, steps, rssEnd, check, rssFirst, rssEnd / rssFirst);
+                }
+            }
+        }
+    }
+}
