@@ -37,6 +37,8 @@ public final class CheckpointLoadBenchmark {
         SamConfig cfg = SamConfig.resolve(preset);
         if (mode.equals("write")) {
             write(cfg, file);
+        } else if (mode.equals("adapters")) {
+            adapters(cfg, file);
         } else {
             load(cfg, file);
         }
@@ -63,6 +65,23 @@ public final class CheckpointLoadBenchmark {
         TorchCheckpointWriter.write(file, sd);
         System.out.printf(Locale.ROOT, "wrote %s: %d tensors, %.2f GB in %.1f s; peak RSS %.2f GB%n", file, sd.size(),
                 Files.size(file) / 1e9, (System.nanoTime() - t) / 1e9, peakRssGb());
+    }
+
+    /** Size of a paper-preset adapter file for the model (only the adapters are allocated). */
+    static void adapters(SamConfig cfg, Path file) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.medsa.adapters.MedsaModel model = new org.medsa.adapters.MedsaModel(cfg, org.medsa.adapters.MedsaConfig.preset("paper"));
+            Map<String, Shape> shapes = model.stateDictShapes();
+            long n = 0;
+            for (Map.Entry<String, ai.djl.nn.Parameter> e : model.trainableParameters().entrySet()) {
+                e.getValue().setShape(shapes.get(e.getKey()));
+                e.getValue().initialize(m, ai.djl.ndarray.types.DataType.FLOAT32);
+                n += shapes.get(e.getKey()).size();
+            }
+            org.medsa.adapters.MedsaCheckpoints.saveAdapters(model, file, null, 0);
+            System.out.printf(Locale.ROOT, "adapter file %s: %,d trainable values, %,d bytes (%.1f MB)%n", file, n, Files.size(file),
+                    Files.size(file) / 1e6);
+        }
     }
 
     static void load(SamConfig cfg, Path file) {

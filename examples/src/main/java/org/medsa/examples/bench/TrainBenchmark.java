@@ -73,13 +73,21 @@ public final class TrainBenchmark {
                 double rssFirst = CheckpointLoadBenchmark.rssGb();
                 System.out.printf(Locale.ROOT, "%s: %d steps of batch %d in %.1f s (%.2f steps/s, %.1f images/s); RSS %.3f GB%n",
                         model, check, batch, first, check / first, check * batch / first, rssFirst);
+                long t1 = System.nanoTime();
+                int done = check;
+                for (int next = check * 2; done < steps; next *= 2) {
+                    int stop = Math.min(next, steps);
+                    t.runUntil(stop);
+                    done = stop;
+                    System.gc();
+                    Runtime rt = Runtime.getRuntime();
+                    double rss = CheckpointLoadBenchmark.rssGb();
+                    System.out.printf(Locale.ROOT, "after %d steps: RSS %.3f GB (x%.3f of step %d), Java heap used %.0f MB%n",
+                            stop, rss, rss / rssFirst, check, (rt.totalMemory() - rt.freeMemory()) / 1e6);
+                }
                 if (steps > check) {
-                    long t1 = System.nanoTime();
-                    t.runUntil(steps);
                     double rest = (System.nanoTime() - t1) / 1e9;
-                    double rssEnd = CheckpointLoadBenchmark.rssGb();
-                    System.out.printf(Locale.ROOT, "steps %d..%d in %.1f s (%.2f steps/s); RSS after %d steps %.3f GB vs after %d %.3f GB (ratio %.3f)%n",
-                            check, steps, rest, (steps - check) / rest, steps, rssEnd, check, rssFirst, rssEnd / rssFirst);
+                    System.out.printf(Locale.ROOT, "steps %d..%d: %.2f steps/s%n", check, steps, (steps - check) / rest);
                 }
             }
         }
