@@ -3,11 +3,10 @@ package org.medsa.adapters;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
 
 import java.util.ArrayList;
@@ -16,35 +15,14 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** The official 3D ("thd") path: depth grouping with chunk 4 and chunk None, and its decoder. */
-class OfficialCode3dParityTest {
+class OfficialCode3dParityTest extends ParityTest {
 
-    static final double ATOL = 1e-4;
-    static final double RTOL = 1e-3;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
-
-    /** MONAI (b, c, h, w, d) → ((b d), 3, h, w), as the official training loop feeds the encoder. */
-    static NDArray encoderInput(NDManager m) {
-        NDArray vol = Fixtures.npy("medsa_tiny", "thd", "volume.npy").toNDArray(m);
-        long[] s = vol.getShape().getShape();
-        NDArray slices = vol.transpose(0, 4, 1, 2, 3).reshape(s[0] * s[4], s[1], s[2], s[3]);
-        return slices.repeat(1, 3);
-    }
 
     @Test
     void encoderInputRearrangement() {
         try (NDManager m = manager.newSubManager()) {
             Tolerance.assertClose("encoder_input", Fixtures.floats("medsa_tiny", "thd", "encoder_input.npy"),
-                    encoderInput(m).toFloatArray(), 0, 0);
+                    thdEncoderInput(m).toFloatArray(), 0, 0);
         }
     }
 
@@ -53,7 +31,7 @@ class OfficialCode3dParityTest {
         try (NDManager m = manager.newSubManager()) {
             MedsaModel model = MedsaFixtures.officialTiny(m, null, true, 4);
             List<NDArray> inter = new ArrayList<>();
-            NDArray emb = model.encodeVolume(null, encoderInput(m), 4, false, inter);
+            NDArray emb = model.encodeVolume(null, thdEncoderInput(m), 4, false, inter);
             Tolerance.assertClose("thd patch_embed", Fixtures.floats("medsa_tiny", "thd", "intermediates", "encoder_patch_embed_out.npy"), inter.get(0).toFloatArray(), ATOL, RTOL);
             for (int i = 0; i < 4; i++) {
                 Tolerance.assertClose("thd block" + i, Fixtures.floats("medsa_tiny", "thd", "intermediates", "encoder_block" + i + "_out.npy"), inter.get(i + 1).toFloatArray(), ATOL, RTOL);
@@ -79,7 +57,7 @@ class OfficialCode3dParityTest {
         try (NDManager m = manager.newSubManager()) {
             MedsaModel model = MedsaFixtures.officialTiny(m, null, true, null);
             List<NDArray> inter = new ArrayList<>();
-            NDArray emb = model.encodeVolume(null, encoderInput(m), 4, false, inter);
+            NDArray emb = model.encodeVolume(null, thdEncoderInput(m), 4, false, inter);
             for (int i = 0; i < 4; i++) {
                 Tolerance.assertClose("chunk None block" + i, Fixtures.floats("medsa_tiny", "thd", "intermediates_chunk_none", "encoder_block" + i + "_out.npy"), inter.get(i + 1).toFloatArray(), ATOL, RTOL);
             }
@@ -91,7 +69,7 @@ class OfficialCode3dParityTest {
     void sameSlicesThrough2dPath() {
         try (NDManager m = manager.newSubManager()) {
             MedsaModel model = MedsaFixtures.officialTiny(m, null, false, null);
-            NDArray emb = model.encodeImage(null, encoderInput(m), false);
+            NDArray emb = model.encodeImage(null, thdEncoderInput(m), false);
             Tolerance.assertClose("2d path", Fixtures.floats("medsa_tiny", "thd", "image_embeddings_2d_path.npy"), emb.toFloatArray(), ATOL, RTOL);
         }
     }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -15,6 +13,7 @@ import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
 
 import java.nio.file.Files;
@@ -27,21 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The official-code preset against the official Med-SA model's tensors (medsa_tiny). */
-class OfficialCodeParityTest {
+class OfficialCodeParityTest extends ParityTest {
 
-    static final double ATOL = 1e-4;
-    static final double RTOL = 1e-3;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     @Test
     void encoder2d() {

@@ -16,6 +16,7 @@ import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
 import org.medsa.train.losses.Losses;
 
@@ -59,7 +60,7 @@ class OfficialTrainStepParityTest {
         String[] d = dir.split("/");
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m, volumetric);
-            NDArray input = volumetric ? encoderInput(m) : Fixtures.npy("medsa_tiny", "train_step", "input_image.npy").toNDArray(m);
+            NDArray input = volumetric ? ParityTest.thdEncoderInput(m) : Fixtures.npy("medsa_tiny", "train_step", "input_image.npy").toNDArray(m);
             String promptDir = volumetric ? "thd" : "train_step";
             NDArray points = Fixtures.npy("medsa_tiny", promptDir, "point_coords.npy").toNDArray(m);
             NDArray labels = Fixtures.npy("medsa_tiny", promptDir, "point_labels.npy").toNDArray(m).toType(DataType.FLOAT32, false);
@@ -116,9 +117,4 @@ class OfficialTrainStepParityTest {
         return r;
     }
 
-    static NDArray encoderInput(NDManager m) {
-        NDArray vol = Fixtures.npy("medsa_tiny", "thd", "volume.npy").toNDArray(m);
-        long[] s = vol.getShape().getShape();
-        return vol.transpose(0, 4, 1, 2, 3).reshape(s[0] * s[4], s[1], s[2], s[3]).repeat(1, 3);
-    }
 }

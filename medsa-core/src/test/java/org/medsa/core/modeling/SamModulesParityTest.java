@@ -4,13 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
 
 import java.nio.file.Files;
@@ -26,21 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * transformer outputs, low-res logits and IoU predictions. Inputs are the fixtures' own
  * preprocessed image and transformed prompts, so this isolates the network.
  */
-class SamModulesParityTest {
+class SamModulesParityTest extends ParityTest {
 
-    static final double ATOL = 1e-4;
-    static final double RTOL = 1e-3;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     @TestFactory
     Stream<DynamicTest> encoder() {

@@ -2,14 +2,13 @@ package org.medsa.core.predictor;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
 
 import java.nio.file.Files;
@@ -26,21 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code SamPredictor}: resized image (bit-exact), model input, embeddings, transformed prompts,
  * low-res logits, full-size logits, IoU predictions and binary masks.
  */
-class SamPredictorParityTest {
+class SamPredictorParityTest extends ParityTest {
 
-    static final double ATOL = 1e-4;
-    static final double RTOL = 1e-3;
-    static NDManager manager;
-
-    @BeforeAll
-    static void setUp() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        manager.close();
-    }
 
     @TestFactory
     Stream<DynamicTest> everyCase() throws Exception {
