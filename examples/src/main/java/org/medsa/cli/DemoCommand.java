@@ -204,14 +204,7 @@ public final class DemoCommand implements Callable<Integer> {
                 int[] hw = Slicer.sliceShape(v.grid(), ds.axis());
                 float[] img = Slicer.slice(v.image(), ds.axis(), p[1]);
                 int[] lab = Slicer.slice(v.label(), ds.axis(), p[1]);
-                byte[] rgb = new byte[img.length * 3];
-                for (int i = 0; i < img.length; i++) {
-                    byte b = (byte) Math.round(Math.max(0, Math.min(1, img[i])) * 255);
-                    rgb[3 * i] = b;
-                    rgb[3 * i + 1] = b;
-                    rgb[3 * i + 2] = b;
-                }
-                RgbImage image = new RgbImage(hw[0], hw[1], rgb);
+                RgbImage image = RgbImage.fromGray(img, hw[0], hw[1]);
                 predictor.setImage(image);
                 boolean[] predicted = new boolean[img.length];
                 boolean[] truth = new boolean[img.length];

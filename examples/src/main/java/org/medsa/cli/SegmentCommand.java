@@ -163,14 +163,7 @@ public final class SegmentCommand implements Callable<Integer> {
         for (var e : perSlice.entrySet()) {
             int s = e.getKey();
             float[] slice = Slicer.slice(norm, axis, s);
-            byte[] rgb = new byte[slice.length * 3];
-            for (int i = 0; i < slice.length; i++) {
-                byte v = (byte) Math.round(Math.max(0, Math.min(1, slice[i])) * 255);
-                rgb[3 * i] = v;
-                rgb[3 * i + 1] = v;
-                rgb[3 * i + 2] = v;
-            }
-            RgbImage img = new RgbImage(hw[0], hw[1], rgb);
+            RgbImage img = RgbImage.fromGray(slice, hw[0], hw[1]);
             e.getValue().validate(hw[0], hw[1]);
             predictor.setImage(img);
             boolean[] mask = predict(predictor, e.getValue());

@@ -10,7 +10,6 @@ import org.medsa.core.modeling.PromptEncoder;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.TwoWayTransformer;
-import org.medsa.core.nn.TorchBlock;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,9 +84,9 @@ public class MedsaModel extends Sam {
 
     /** Sets requires-gradient on exactly the trainable parameters (buffers never). */
     public void freeze() {
+        java.util.Set<String> buffers = bufferNames();
         for (Map.Entry<String, Parameter> e : stateDictParameters().entrySet()) {
-            boolean train = isTrainable(e.getKey()) && !TorchBlock.isBuffer(this, e.getValue());
-            e.getValue().freeze(!train);
+            e.getValue().freeze(!(isTrainable(e.getKey()) && !buffers.contains(e.getKey())));
         }
     }
 

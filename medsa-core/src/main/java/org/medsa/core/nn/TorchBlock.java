@@ -49,21 +49,6 @@ public abstract class TorchBlock extends AbstractBlock {
         return p;
     }
 
-    /** True for persistent buffers: saved in state dicts, never trained, not counted as parameters. */
-    public static boolean isBuffer(ai.djl.nn.Block root, Parameter p) {
-        if (root instanceof TorchBlock tb) {
-            if (tb.buffers.contains(p)) {
-                return true;
-            }
-            for (ai.djl.nn.Block c : tb.namedChildren.values()) {
-                if (isBuffer(c, p)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /** Names of the persistent buffers below this block. */
     public java.util.Set<String> bufferNames() {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();

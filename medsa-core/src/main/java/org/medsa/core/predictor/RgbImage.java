@@ -66,6 +66,18 @@ public record RgbImage(int height, int width, byte[] hwc) {
                 + java.util.Arrays.toString(s));
     }
 
+    /** A gray image from values in [0, 1] (clamped), (H, W) row-major, replicated to RGB. */
+    public static RgbImage fromGray(float[] values, int height, int width) {
+        byte[] rgb = new byte[values.length * 3];
+        for (int i = 0; i < values.length; i++) {
+            byte v = (byte) Math.round(Math.max(0, Math.min(1, values[i])) * 255);
+            rgb[3 * i] = v;
+            rgb[3 * i + 1] = v;
+            rgb[3 * i + 2] = v;
+        }
+        return new RgbImage(height, width, rgb);
+    }
+
     public static RgbImage fromBufferedImage(BufferedImage img) {
         int h = img.getHeight();
         int w = img.getWidth();

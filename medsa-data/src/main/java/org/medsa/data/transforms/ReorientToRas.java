@@ -85,32 +85,36 @@ public final class ReorientToRas implements VolumeTransform {
             return new Plan(g);
         }
 
-        float[] apply(float[] src) {
-            float[] out = new float[src.length];
+        /** Source voxel index of every output voxel, in output order. */
+        private int[] sourceIndex() {
+            int[] index = new int[target.voxelCount()];
             int nx = target.nx(), ny = target.ny(), nz = target.nz();
             int o = 0;
             for (int k = 0; k < nz; k++) {
                 for (int j = 0; j < ny; j++) {
                     long s = base + k * stride[2] + j * stride[1];
                     for (int i = 0; i < nx; i++, s += stride[0]) {
-                        out[o++] = src[(int) s];
+                        index[o++] = (int) s;
                     }
                 }
+            }
+            return index;
+        }
+
+        float[] apply(float[] src) {
+            int[] index = sourceIndex();
+            float[] out = new float[index.length];
+            for (int o = 0; o < index.length; o++) {
+                out[o] = src[index[o]];
             }
             return out;
         }
 
         int[] apply(int[] src) {
-            int[] out = new int[src.length];
-            int nx = target.nx(), ny = target.ny(), nz = target.nz();
-            int o = 0;
-            for (int k = 0; k < nz; k++) {
-                for (int j = 0; j < ny; j++) {
-                    long s = base + k * stride[2] + j * stride[1];
-                    for (int i = 0; i < nx; i++, s += stride[0]) {
-                        out[o++] = src[(int) s];
-                    }
-                }
+            int[] index = sourceIndex();
+            int[] out = new int[index.length];
+            for (int o = 0; o < index.length; o++) {
+                out[o] = src[index[o]];
             }
             return out;
         }
