@@ -34,15 +34,15 @@ final class DataOptions {
     }
 
     /**
-     * The training or validation part, as 2D slices/images of {@code size}² (or chunks of
-     * {@code depth} slices when depth > 1).
+     * The training or validation part, as 2D slices/images at their native size (or chunks of
+     * {@code depth} slices when depth > 1); the model's input geometry resizes them.
      */
-    static RandomAccessDataset open(Path dir, Subset subset, int size, long seed, SampleTransform augmentation, int depth,
+    static RandomAccessDataset open(Path dir, Subset subset, long seed, SampleTransform augmentation, int depth,
             int batch) {
         check(dir);
         if (isMsd(dir)) {
             MsdDataset.Builder b = depth > 1 ? MsdDataset.chunks(dir, depth) : MsdDataset.slices(dir);
-            b.optSubset(subset).optSeed(seed).optOutputSize(size).setSampling(batch, false);
+            b.optSubset(subset).optSeed(seed).setSampling(batch, false);
             if (augmentation != null) {
                 b.optAugmentation(augmentation);
             }
@@ -52,7 +52,7 @@ final class DataOptions {
             throw new MedsaException(dir + ": a 2D folder dataset has no slices to chunk (drop --volumetric)");
         }
         ImageMaskFolderDataset.Builder b = ImageMaskFolderDataset.builder(dir).optSubset(subset).optSeed(seed)
-                .optOutputSize(size).setSampling(batch, false);
+                .setSampling(batch, false);
         if (augmentation != null) {
             b.optAugmentation(augmentation);
         }

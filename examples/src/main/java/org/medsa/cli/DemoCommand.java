@@ -85,7 +85,6 @@ public final class DemoCommand implements Callable<Integer> {
         mc.encoderWidth = 32;
         mc.decoderWidth = 16;
         List<PromptSetting> settings = PromptSetting.parseList(String.join(",", PromptSetting.PAPER));
-        int size = samConfig.imageEncoder.imgSize;
         MsdDataset evalSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).setSampling(1, false).build();
         TrainConfig cfg = TrainConfig.forPreset("paper");
         cfg.steps = steps;
@@ -95,9 +94,9 @@ public final class DemoCommand implements Callable<Integer> {
         cfg.validateEvery = Math.max(50, steps / 4);
         cfg.validationSamples = 160;
         cfg.checkpointEvery = steps;
-        MsdDataset trainSet = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(seed).optOutputSize(size)
+        MsdDataset trainSet = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(seed)
                 .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
-        MsdDataset valSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).optOutputSize(size)
+        MsdDataset valSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed)
                 .setSampling(cfg.batch, false).build();
         Path runDir = out.resolve("run");
         deleteRun(runDir);

@@ -3,9 +3,8 @@ package org.medsa.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import org.medsa.adapters.MedsaCheckpoints;
-import org.medsa.adapters.MedsaConfig;
-import org.medsa.adapters.MedsaModel;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -30,7 +29,7 @@ public class ModelOptions {
     String adapters;
 
     @Option(names = "--adapter-weights", paramLabel = "<file>",
-            description = "Adapter file written by 'medsa train' (needs --adapters; checked against --checkpoint).")
+            description = "Adapter file written by 'medsa train' (its preset and settings are read from it; checked against --checkpoint).")
     Path adapterWeights;
 
     @Option(names = "--allow-base-mismatch",
@@ -64,48 +63,21 @@ public class ModelOptions {
         return d;
     }
 
-    MedsaConfig medsaConfig() {
-        return adapters == null ? null : MedsaConfig.preset(adapters);
-    }
-
-    /** --adapters, or the preset an adapter file records when only --adapter-weights is given. */
-    private void detectPreset() {
-        if (adapters == null && adapterWeights != null) {
-            try (org.medsa.core.io.pth.TorchCheckpoint c = org.medsa.core.io.pth.TorchCheckpoint.open(adapterWeights)) {
-                if (c.root() instanceof java.util.Map<?, ?> root && root.get("preset") instanceof String p) {
-                    adapters = p;
-                    if (Boolean.TRUE.equals(root.get("volumetric"))) {
-                        volumetricFromFile = true;
-                    }
-                } else {
-                    throw new MedsaException(adapterWeights + ": not a Med-SA adapter file (no preset recorded); give --adapters");
-                }
-            }
-        }
-    }
-
-    private boolean volumetricFromFile;
+    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
+            description = "How images enter the model. Default: what the adapter file or checkpoint records, else sam"
+                    + " (longest side + pad). Adapters refuse another profile than the one they were trained on.")
+    String inputProfile;
 
     /** Builds the model and loads its weights into {@code manager}; says on stderr what it loaded. */
     Sam load(NDManager manager) {
-        detectPreset();
-        if (adapters == null) {
-            if (adapterWeights != null) {
-                throw new MedsaException("--adapter-weights needs --adapters paper or --adapters official-code");
-            }
-            return Sam.load(config(), checkpoint, manager);
+        ModelLoader loader = ModelLoader.of(config(), checkpoint).adapterWeights(adapterWeights)
+                .allowBaseMismatch(allowBaseMismatch).notes(System.err::println);
+        if (adapters != null) {
+            loader.adapters(adapters);
         }
-        MedsaConfig mc = medsaConfig();
-        mc.volumetric |= volumetricFromFile;
-        MedsaModel m = new MedsaModel(config(), mc);
-        MedsaCheckpoints.BaseLoad base = MedsaCheckpoints.loadBase(m, checkpoint, manager);
-        if (adapterWeights != null) {
-            long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);
-            System.err.println("adapters: " + adapterWeights + " (step " + step + ")");
-        } else if (!base.containedAdapters()) {
-            System.err.println("note: no adapter weights given; adapters keep their initial values"
-                    + (m.medsaConfig().init == org.medsa.adapters.Adapter.Init.ZERO_UP ? " (zero up-projections: the model equals SAM)" : ""));
+        if (inputProfile != null) {
+            loader.inputProfile(InputProfile.parse(inputProfile));
         }
-        return m;
+        return loader.load(manager);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.dataset.RandomAccessDataset;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
@@ -39,6 +40,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--resume") boolean resume;
     @Option(names = "--out", required = true, paramLabel = "<run dir>") Path out;
     @Option(names = "--devices", defaultValue = "auto") String devices;
+    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
+            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the weights.")
+    String inputProfile;
     @Option(names = "--verbose") boolean verbose;
 
     @Override
@@ -58,10 +62,12 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         cfg.validate();
         SamConfig samConfig = SamConfig.resolve(model);
+        if (inputProfile != null) {
+            samConfig.inputProfile = InputProfile.parse(inputProfile).id();
+        }
         var devs = TrainCommand.devices(devices);
-        int size = samConfig.imageEncoder.imgSize;
-        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, size, seed, SamplePipeline.btcvAugmentation(), 1, batch);
-        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, size, seed, null, 1, batch);
+        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed, SamplePipeline.btcvAugmentation(), 1, batch);
+        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, seed, null, 1, batch);
         System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%n", trainSet.size(), valSet.size());
         try (NDManager manager = NDManager.newBaseManager(devs.get(0))) {
             Sam sam = new Sam(samConfig);

@@ -9,6 +9,7 @@ import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.adapters.ParameterCounts;
 import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
@@ -48,6 +49,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-augment", description = "Turn off flips, rotations and intensity shifts.") boolean noAugment;
     @Option(names = "--devices", paramLabel = "<cpu|gpu|gpu:0,gpu:1|all>", defaultValue = "auto",
             description = "Devices to split batches over (default: every GPU, else the CPU).") String devices;
+    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
+            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the weights.")
+    String inputProfile;
     @Option(names = "--verbose") boolean verbose;
 
     @Override
@@ -77,6 +81,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         cfg.validate();
         SamConfig samConfig = SamConfig.resolve(model);
+        if (inputProfile != null) {
+            samConfig.inputProfile = InputProfile.parse(inputProfile).id();
+        }
         MedsaConfig mc = MedsaConfig.preset(adapters);
         int depth = volumetric == null ? 1 : volumetric;
         if (depth < 1) {
@@ -88,10 +95,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         List<Device> devs = devices(devices);
         System.err.println("loading data from " + data + " ...");
-        int size = samConfig.imageEncoder.imgSize;
-        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, size, seed,
+        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed,
                 noAugment ? null : SamplePipeline.btcvAugmentation(), depth, cfg.batch);
-        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, size, seed, null, depth, cfg.batch);
+        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch);
         System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%s%n", trainSet.size(), valSet.size(),
                 depth > 1 ? " (chunks of " + depth + " slices)" : "");
         try (NDManager manager = NDManager.newBaseManager(devs.get(0))) {

@@ -47,12 +47,11 @@ public final class FineTuneBrainMri {
         Path out = Path.of(a.getOrDefault("out", "runs/hippocampus"));
         Path data = writeDataset(out.resolve("ch2-hippocampus"));
         Path[] base = ExampleSupport.base(a, out.resolve("base"));
-        int size = org.medsa.core.modeling.SamConfig.resolve(base[0].toString()).imageEncoder.imgSize;
         TrainConfig cfg = TrainConfig.forPreset("paper");
         cfg.steps = Integer.parseInt(a.getOrDefault("steps", "200"));
         cfg.batch = Integer.parseInt(a.getOrDefault("batch", "4"));
-        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(size).setSampling(cfg.batch, false).build();
-        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optOutputSize(size).setSampling(cfg.batch, false).build();
+        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch, false).build();
+        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(cfg.batch, false).build();
         MsdDataset eval = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
         ExampleSupport.trainAndEvaluate(base[0], base[1], TrainingData.of(train), TrainingData.of(val), cfg, out.resolve("run"),
                 (ev, settings) -> ev.evaluate(eval, settings));

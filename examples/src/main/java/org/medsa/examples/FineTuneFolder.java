@@ -30,13 +30,12 @@ public final class FineTuneFolder {
         Path data = Path.of(a.get("data"));
         Path out = Path.of(a.getOrDefault("out", "runs/folder"));
         Path[] base = ExampleSupport.base(a, out.resolve("base"));
-        int size = org.medsa.core.modeling.SamConfig.resolve(base[0].toString()).imageEncoder.imgSize;
         TrainConfig cfg = TrainConfig.forPreset("paper");
         cfg.steps = Integer.parseInt(a.getOrDefault("steps", "200"));
         cfg.batch = Integer.parseInt(a.getOrDefault("batch", "4"));
-        ImageMaskFolderDataset train = ImageMaskFolderDataset.builder(data).optSubset(Subset.TRAINING).optOutputSize(size)
+        ImageMaskFolderDataset train = ImageMaskFolderDataset.builder(data).optSubset(Subset.TRAINING)
                 .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
-        ImageMaskFolderDataset val = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION).optOutputSize(size)
+        ImageMaskFolderDataset val = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION)
                 .setSampling(cfg.batch, false).build();
         ImageMaskFolderDataset eval = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
         ExampleSupport.trainAndEvaluate(base[0], base[1], TrainingData.of(train), TrainingData.of(val), cfg, out.resolve("run"),

@@ -28,13 +28,12 @@ public final class FineTuneMsd {
         Path data = a.containsKey("data") ? Path.of(a.get("data"))
                 : org.medsa.data.phantom.Phantom.builder().seed(5).cases(8).validationCases(2).build().writeMsd(out.resolve("phantom-ct"));
         Path[] base = ExampleSupport.base(a, out.resolve("base"));
-        int size = org.medsa.core.modeling.SamConfig.resolve(base[0].toString()).imageEncoder.imgSize;
         TrainConfig cfg = TrainConfig.forPreset("paper");
         cfg.steps = Integer.parseInt(a.getOrDefault("steps", "200"));
         cfg.batch = Integer.parseInt(a.getOrDefault("batch", "4"));
-        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(size)
+        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING)
                 .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
-        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optOutputSize(size).setSampling(cfg.batch, false).build();
+        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(cfg.batch, false).build();
         MsdDataset eval = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
         ExampleSupport.trainAndEvaluate(base[0], base[1], TrainingData.of(train), TrainingData.of(val), cfg, out.resolve("run"),
                 (ev, settings) -> ev.evaluate(eval, settings));

@@ -29,8 +29,10 @@ import java.util.function.Function;
  *
  * <p>An adapter file is a PyTorch zip checkpoint (readable by {@code torch.load}) holding only the
  * trainable parameters plus metadata: {@code format} "medsa-adapters", {@code format_version},
- * {@code preset}, {@code volumetric}, {@code model_config} (JSON), {@code base_checkpoint}
- * (file name, size, SHA-256), {@code step}, and {@code state_dict}.
+ * {@code preset}, {@code volumetric}, {@code medsa_config} (JSON: every adapter setting, so the
+ * file alone rebuilds the model), {@code model_config} (JSON, including the {@code input_profile}
+ * the adapters were trained on), {@code base_checkpoint} (file name, size, SHA-256), {@code
+ * step}, and {@code state_dict}.
  */
 public final class MedsaCheckpoints {
 
@@ -143,6 +145,7 @@ public final class MedsaCheckpoints {
         root.put("format_version", FORMAT_VERSION);
         root.put("preset", model.medsaConfig().preset.id());
         root.put("volumetric", model.medsaConfig().volumetric);
+        root.put("medsa_config", model.medsaConfig().toJson().toString());
         root.put("model_config", model.config().toJson().toString());
         Map<String, Object> base = new LinkedHashMap<>();
         if (baseCheckpoint != null) {
@@ -184,9 +187,21 @@ public final class MedsaCheckpoints {
             Object cfgJson = root.get("model_config");
             if (cfgJson instanceof String s) {
                 SamConfig saved = SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)");
+                if (saved.inputProfile() != model.config().inputProfile()) {
+                    throw new MedsaException(file + ": these adapters were trained on input profile '" + saved.inputProfile()
+                            + "', but the model is set to '" + model.config().inputProfile() + "'; they only work on the"
+                            + " geometry they were trained on (drop the input profile override)");
+                }
                 if (!saved.toJson().equals(model.config().toJson())) {
                     throw new MedsaException(file + ": adapters were trained for another model config ("
                             + describe(saved) + "), this model is " + describe(model.config()));
+                }
+            }
+            if (root.get("medsa_config") instanceof String s) {
+                MedsaConfig saved = MedsaConfig.fromJson(s, file + " (medsa_config)");
+                if (!saved.toJson().equals(model.medsaConfig().toJson())) {
+                    throw new MedsaException(file + ": adapters were built as " + saved.describe() + ", this model has "
+                            + model.medsaConfig().describe());
                 }
             }
             if (baseCheckpoint != null && root.get("base_checkpoint") instanceof Map<?, ?> base && base.get("sha256") != null) {
@@ -206,6 +221,32 @@ public final class MedsaCheckpoints {
             return step instanceof Number n ? n.longValue() : 0;
         } finally {
             TorchCheckpoint.releaseStagingMemory();
+        }
+    }
+
+    /** What an adapter file says about itself (its metadata, without the weights). */
+    public record AdapterFileInfo(String preset, boolean volumetric, MedsaConfig medsaConfig, SamConfig modelConfig, long step) {}
+
+    /**
+     * Reads an adapter file's metadata: preset, adapter settings ({@code medsaConfig} is null for
+     * files written before they were recorded; rebuild those from the preset), model config and
+     * step.
+     *
+     * @throws MedsaException if the file is not an adapter file
+     */
+    public static AdapterFileInfo readInfo(Path file) {
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
+            if (!(ckpt.root() instanceof Map<?, ?> root) || !FORMAT.equals(root.get("format"))) {
+                throw new MedsaException(file + ": not a Med-SA adapter file (no format '" + FORMAT + "')");
+            }
+            String preset = String.valueOf(root.get("preset"));
+            MedsaConfig.Preset.parse(preset);
+            boolean volumetric = Boolean.TRUE.equals(root.get("volumetric"));
+            MedsaConfig mc = root.get("medsa_config") instanceof String s ? MedsaConfig.fromJson(s, file + " (medsa_config)") : null;
+            SamConfig sc = root.get("model_config") instanceof String s
+                    ? SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)") : null;
+            long step = root.get("step") instanceof Number n ? n.longValue() : 0;
+            return new AdapterFileInfo(preset, volumetric, mc, sc, step);
         }
     }
 

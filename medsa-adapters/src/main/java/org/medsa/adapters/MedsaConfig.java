@@ -117,6 +117,32 @@ public final class MedsaConfig {
         return volumetric || preset == Preset.OFFICIAL_CODE;
     }
 
+    private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
+
+    /** The JSON form of every field (enums by name), as adapter files record it. */
+    public com.google.gson.JsonObject toJson() {
+        return GSON.toJsonTree(this).getAsJsonObject();
+    }
+
+    /**
+     * Reads the form {@link #toJson} writes; fields it lacks keep the {@code paper} defaults.
+     *
+     * @param source names the origin in error messages
+     */
+    public static MedsaConfig fromJson(String json, String source) {
+        try {
+            MedsaConfig c = GSON.fromJson(json, MedsaConfig.class);
+            if (c == null || c.preset == null || c.activation == null || c.init == null || c.depthMode == null
+                    || c.relNames == null || c.relNames.length != 2) {
+                throw new MedsaException(source + ": incomplete adapter configuration");
+            }
+            return c;
+        } catch (com.google.gson.JsonParseException | IllegalArgumentException e) {
+            throw new MedsaException(source + ": unreadable adapter configuration (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** A readable summary of the preset and adapter sizes. */
     public String describe() {
         return preset.id() + (volumetric ? " (3D)" : "") + String.format(Locale.ROOT,
                 ", encoder adapter width %s, %s, init %s", encoderWidth > 0 ? String.valueOf(encoderWidth)

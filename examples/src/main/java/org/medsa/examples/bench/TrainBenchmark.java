@@ -55,8 +55,7 @@ public final class TrainBenchmark {
                     org.medsa.core.io.pth.TorchDType.FLOAT32, p.getArray().getShape().getShape(), () -> TensorData.of(p.getArray()))));
             TorchCheckpointWriter.write(base, sd);
         }
-        int size = cfg.imageEncoder.imgSize;
-        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(size).setSampling(batch, false).build();
+        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(batch, false).build();
         TrainConfig tc = TrainConfig.forPreset("paper");
         tc.steps = steps;
         tc.batch = batch;

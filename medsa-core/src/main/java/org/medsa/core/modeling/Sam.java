@@ -76,31 +76,11 @@ public class Sam extends TorchBlock {
     }
 
     /**
-     * SAM's {@code preprocess}: (B, 3, h, w) RGB on a 0–255 scale, h and w ≤ img_size →
-     * normalised with pixel mean/std, zero-padded at the bottom/right to (B, 3, S, S).
+     * The model's input geometry (resize, normalise, pad, and the inverse for prompts and masks):
+     * every path that feeds this model images goes through it.
      */
-    public NDArray preprocess(NDArray image) {
-        NDManager m = image.getManager();
-        NDArray mean = m.create(toFloats(config.pixelMean), new Shape(1, 3, 1, 1)).toDevice(image.getDevice(), false);
-        NDArray std = m.create(toFloats(config.pixelStd), new Shape(1, 3, 1, 1)).toDevice(image.getDevice(), false);
-        NDArray x = image.toType(DataType.FLOAT32, false).sub(mean).div(std);
-        long h = x.getShape().get(2);
-        long w = x.getShape().get(3);
-        int s = imageSize();
-        if (h > s || w > s) {
-            throw new IllegalArgumentException("image of " + h + "x" + w + " is larger than the model input " + s);
-        }
-        // pad (B, 3, h, w) at the bottom/right: through channel-last padding
-        NDArray hwc = org.medsa.core.nn.Ops.padBottomRight(x.transpose(0, 2, 3, 1), s - h, s - w);
-        return hwc.transpose(0, 3, 1, 2);
-    }
-
-    private static float[] toFloats(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
+    public org.medsa.core.geometry.InputGeometry geometry() {
+        return org.medsa.core.geometry.InputGeometry.of(config);
     }
 
     /** (B, 3, S, S) preprocessed images → (B, C, h, w) embeddings. */

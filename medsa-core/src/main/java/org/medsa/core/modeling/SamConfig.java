@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
 import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputProfile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,6 +92,12 @@ public final class SamConfig {
     @SerializedName("pixel_mean") public double[] pixelMean = {123.675, 116.28, 103.53};
     @SerializedName("pixel_std") public double[] pixelStd = {58.395, 57.12, 57.375};
     @SerializedName("mask_threshold") public double maskThreshold = 0.0;
+    /**
+     * How the weights expect images ({@link InputProfile}: sam, medsam or msa-compat); recorded
+     * with every adapter file and training run, so a model is always used on the geometry it was
+     * trained on.
+     */
+    @SerializedName("input_profile") public String inputProfile = InputProfile.SAM.id();
     /** Where the config came from (a preset name or a file), for messages. */
     public transient String source = "config";
 
@@ -181,6 +188,11 @@ public final class SamConfig {
         return c;
     }
 
+    /** The {@code input_profile} as an enum. */
+    public InputProfile inputProfile() {
+        return InputProfile.parse(inputProfile);
+    }
+
     /** The JSON form of this config (the same layout {@link #fromJson} reads). */
     public JsonObject toJson() {
         return GSON.toJsonTree(this).getAsJsonObject();
@@ -241,6 +253,23 @@ public final class SamConfig {
         positive(problems, "mask_decoder.num_multimask_outputs", d.numMultimaskOutputs);
         if (pixelMean == null || pixelMean.length != 3 || pixelStd == null || pixelStd.length != 3) {
             problems.add("pixel_mean and pixel_std must have 3 values");
+        } else {
+            for (int c = 0; c < 3; c++) {
+                if (!Double.isFinite(pixelMean[c])) {
+                    problems.add("pixel_mean[" + c + "] must be finite, got " + pixelMean[c]);
+                }
+                if (!(pixelStd[c] > 0) || !Double.isFinite(pixelStd[c])) {
+                    problems.add("pixel_std[" + c + "] must be positive and finite, got " + pixelStd[c]);
+                }
+            }
+        }
+        if (!Double.isFinite(maskThreshold)) {
+            problems.add("mask_threshold must be finite, got " + maskThreshold);
+        }
+        try {
+            InputProfile.parse(inputProfile);
+        } catch (MedsaException bad) {
+            problems.add("input_profile: " + bad.getMessage());
         }
         if (!problems.isEmpty()) {
             throw new MedsaException(source + ": invalid model config: " + String.join("; ", problems));

@@ -20,11 +20,13 @@ public final class Prompt {
     private int maskH;
     private int maskW;
 
+    /** Adds a click at (x, y) = (column, row) in image pixels; label 1 foreground, 0 background. */
     public Prompt point(double x, double y, int label) {
         points.add(new Point(x, y, label));
         return this;
     }
 
+    /** Sets the box (x0, y0, x1, y1) in image pixels, corners included (x0 ≤ x1, y0 ≤ y1). */
     public Prompt box(double x0, double y0, double x1, double y1) {
         this.box = new double[] {x0, y0, x1, y1};
         return this;
@@ -80,6 +82,13 @@ public final class Prompt {
             if (p.label() != 0 && p.label() != 1) {
                 throw new MedsaException("point (" + p.x() + ", " + p.y() + ") has label " + p.label()
                         + "; use 1 for foreground or 0 for background");
+            }
+        }
+        if (maskInput != null) {
+            for (float v : maskInput) {
+                if (!Float.isFinite(v)) {
+                    throw new MedsaException("the mask input holds NaN or infinite values");
+                }
             }
         }
         if (box != null) {

@@ -66,16 +66,59 @@ public record RgbImage(int height, int width, byte[] hwc) {
                 + java.util.Arrays.toString(s));
     }
 
-    /** A gray image from values in [0, 1] (clamped), (H, W) row-major, replicated to RGB. */
+    /**
+     * A gray image from values in [0, 1] (clamped), (H, W) row-major, replicated to RGB: each value
+     * v becomes the byte {@code round(v * 255)}, as {@link #fromPlanes} does on the 0–255 scale.
+     *
+     * @throws MedsaException if a value is NaN or infinite
+     */
     public static RgbImage fromGray(float[] values, int height, int width) {
+        checkSize(values.length, 1, height, width);
         byte[] rgb = new byte[values.length * 3];
         for (int i = 0; i < values.length; i++) {
-            byte v = (byte) Math.round(Math.max(0, Math.min(1, values[i])) * 255);
+            byte v = quantise(values[i] * 255f, i);
             rgb[3 * i] = v;
             rgb[3 * i + 1] = v;
             rgb[3 * i + 2] = v;
         }
         return new RgbImage(height, width, rgb);
+    }
+
+    /**
+     * An image from planes on a 0–255 scale (a dataset sample's layout): (1, H, W) gray, replicated
+     * to RGB, or (3, H, W) RGB; values are clamped to 0..255 and rounded to bytes.
+     *
+     * @throws MedsaException if a value is NaN or infinite
+     */
+    public static RgbImage fromPlanes(float[] chw, int channels, int height, int width) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("an image has 1 or 3 channels, got " + channels);
+        }
+        checkSize(chw.length, channels, height, width);
+        int plane = height * width;
+        byte[] rgb = new byte[plane * 3];
+        for (int i = 0; i < plane; i++) {
+            for (int c = 0; c < 3; c++) {
+                int src = channels == 1 ? i : c * plane + i;
+                rgb[3 * i + c] = quantise(chw[src], src);
+            }
+        }
+        return new RgbImage(height, width, rgb);
+    }
+
+    private static void checkSize(int values, int channels, int height, int width) {
+        if (height <= 0 || width <= 0 || (long) channels * height * width != values) {
+            throw new IllegalArgumentException("an image of " + channels + "x" + height + "x" + width + " needs "
+                    + (long) channels * height * width + " values, got " + values);
+        }
+    }
+
+    /** The one quantisation of intensities to 8 bits (0..255 scale, clamped, rounded half up). */
+    private static byte quantise(float v, int index) {
+        if (!Float.isFinite(v)) {
+            throw new MedsaException("image value " + index + " is " + v + ": NaN or infinite intensities cannot be segmented");
+        }
+        return (byte) Math.round(Math.max(0f, Math.min(255f, v)));
     }
 
     public static RgbImage fromBufferedImage(BufferedImage img) {

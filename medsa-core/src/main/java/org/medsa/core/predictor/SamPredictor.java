@@ -3,9 +3,10 @@ package org.medsa.core.predictor;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.ImageFrame;
+import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 
@@ -13,49 +14,44 @@ import java.util.List;
 
 /**
  * SAM's interactive predictor: {@link #setImage} runs the image encoder once and keeps the
- * embedding; {@link #predict} then decodes any number of prompts against it (spec §A.5 for the
- * pre- and post-processing). Results are plain Java arrays, so callers need no NDArray handling.
- * The device is the model's.
+ * embedding; {@link #predict} then decodes any number of prompts against it. Images, prompts and
+ * masks go through the model's {@link InputGeometry} (spec §A.5), the same code training and
+ * evaluation use. Results are plain Java arrays, so callers need no NDArray handling; {@link
+ * #decode} and {@link #masksToOriginal} are the batched NDArray path (prompts for several targets
+ * against one image). The device is the model's.
  */
 public final class SamPredictor implements AutoCloseable {
 
     private final Sam sam;
     private final NDManager manager;
-    private final ResizeLongestSide transform;
+    private final InputGeometry geometry;
     private NDManager imageScope;
     private NDArray embedding;
     private NDArray inputImage;
     private byte[] resized;
-    private int origH;
-    private int origW;
-    private int inputH;
-    private int inputW;
+    private ImageFrame frame;
 
+    /** A predictor for {@code sam}; its arrays live in a sub-manager of {@code parent} on the model's device. */
     public SamPredictor(Sam sam, NDManager parent) {
         this.sam = sam;
         Device device = sam.stateDictParameters().values().iterator().next().getArray().getDevice();
         this.manager = parent.newSubManager(device);
-        this.transform = new ResizeLongestSide(sam.imageSize());
+        this.geometry = sam.geometry();
     }
 
     /** Resizes, normalises and pads the image, and computes its embedding. */
     public void setImage(RgbImage image) {
-        int[] size = transform.preprocessShape(image.height(), image.width());
-        byte[] r = PillowResize.resize(image.hwc(), image.height(), image.width(), 3, size[0], size[1]);
+        InputGeometry.ModelInput in = geometry.prepare(image);
         if (imageScope != null) {
             imageScope.close();
         }
         imageScope = manager.newSubManager();
-        this.origH = image.height();
-        this.origW = image.width();
-        this.inputH = size[0];
-        this.inputW = size[1];
-        this.resized = r;
+        this.frame = in.frame();
+        this.resized = in.resized();
+        int s = geometry.size();
         Ops.noGrad(() -> {
             try (NDManager step = imageScope.newSubManager()) {
-                NDArray hwc = step.create(java.nio.ByteBuffer.wrap(r), new Shape(size[0], size[1], 3), DataType.UINT8)
-                        .toType(DataType.FLOAT32, false);
-                NDArray input = sam.preprocess(hwc.transpose(2, 0, 1).expandDims(0));
+                NDArray input = step.create(in.chw(), new Shape(1, 3, s, s)).toDevice(manager.getDevice(), false);
                 NDArray emb = sam.encodeImage(null, input, false);
                 input.attach(imageScope);
                 emb.attach(imageScope);
@@ -90,17 +86,36 @@ public final class SamPredictor implements AutoCloseable {
         return embedding;
     }
 
+    /** Where the current image sits in the model input. */
+    public ImageFrame frame() {
+        requireImage();
+        return frame;
+    }
+
+    /** The device the predictor computes on (the model's). */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The model's input geometry. */
+    public InputGeometry geometry() {
+        return geometry;
+    }
+
     public int[] originalSize() {
-        return new int[] {origH, origW};
+        requireImage();
+        return new int[] {frame.height(), frame.width()};
     }
 
     public int[] inputSize() {
-        return new int[] {inputH, inputW};
+        requireImage();
+        return new int[] {frame.inputHeight(), frame.inputWidth()};
     }
 
     /** Prompt coordinates (x, y pairs) in the model-input frame. */
     public float[] transformCoords(double[] xy) {
-        return transform.applyCoords(xy, origH, origW);
+        requireImage();
+        return frame.toInput(xy);
     }
 
     /**
@@ -110,7 +125,7 @@ public final class SamPredictor implements AutoCloseable {
      */
     public SamPrediction predict(Prompt prompt, boolean multimask) {
         requireImage();
-        prompt.validate(origH, origW);
+        prompt.validate(frame.height(), frame.width());
         return Ops.noGrad(() -> {
             try (NDManager step = manager.newSubManager()) {
                 Device device = embedding.getDevice();
@@ -125,12 +140,12 @@ public final class SamPredictor implements AutoCloseable {
                         xy[2 * i + 1] = pts.get(i).y();
                         l[i] = pts.get(i).label();
                     }
-                    points = step.create(transformCoords(xy), new Shape(1, pts.size(), 2)).toDevice(device, false);
+                    points = step.create(xy, new Shape(1, pts.size(), 2)).toDevice(device, false);
                     labels = step.create(l, new Shape(1, pts.size())).toDevice(device, false);
                 }
                 NDArray boxes = null;
                 if (prompt.box() != null) {
-                    boxes = step.create(transformCoords(prompt.box()), new Shape(1, 4)).toDevice(device, false);
+                    boxes = step.create(prompt.box(), new Shape(1, 4)).toDevice(device, false);
                 }
                 NDArray masks = null;
                 if (prompt.maskInput() != null) {
@@ -141,29 +156,59 @@ public final class SamPredictor implements AutoCloseable {
                     }
                     masks = step.create(prompt.maskInput(), new Shape(1, 1, ms[0], ms[1])).toDevice(device, false);
                 }
-                // A view in this call's scope: everything derived from it is freed with `step`.
-                NDArray emb = embedding.reshape(embedding.getShape());
-                emb.attach(step);
-                Sam.Prediction p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
+                Sam.Prediction p = decode(points, labels, boxes, masks, multimask);
                 NDArray lowRes = p.lowResLogits().get(0);
-                NDArray full = postprocess(p.lowResLogits()).get(0);
+                NDArray full = masksToOriginal(p.lowResLogits()).get(0);
                 Shape ls = lowRes.getShape();
-                return new SamPrediction((int) ls.get(0), origH, origW, full.toFloatArray(), (int) ls.get(1),
-                        (int) ls.get(2), lowRes.toFloatArray(), p.iouPredictions().get(0).toFloatArray(),
-                        (float) sam.config().maskThreshold);
+                float[] iou = p.iouPredictions().get(0).toFloatArray();
+                float[] logits = full.toFloatArray();
+                float[] low = lowRes.toFloatArray();
+                requireFinite(iou, logits);
+                return new SamPrediction((int) ls.get(0), frame.height(), frame.width(), logits, (int) ls.get(1),
+                        (int) ls.get(2), low, iou, (float) sam.config().maskThreshold);
             }
         });
     }
 
+    /** A NaN or infinite output means broken weights or inputs: never return it as a mask. */
+    private static void requireFinite(float[] iou, float[] logits) {
+        for (float v : iou) {
+            if (!Float.isFinite(v)) {
+                throw new MedsaException("the model produced a non-finite IoU score (" + v + "): its weights or the mask input"
+                        + " hold NaN or infinite values");
+            }
+        }
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                throw new MedsaException("the model produced non-finite mask logits: its weights or the mask input hold NaN"
+                        + " or infinite values");
+            }
+        }
+    }
+
     /**
-     * SAM's {@code postprocess_masks}: (B, C, h, w) low-res logits → bilinear to S×S → crop to the
-     * resized image → bilinear to the original size.
+     * Decodes prompts for B targets against the current image's embedding: points (B, N, 2) with
+     * labels (B, N) and/or boxes (B, 4) in the image's own pixel coordinates (mapped here, on the
+     * device, through {@link ImageFrame#toInput(NDArray)}), and optionally previous low-res logits
+     * (B, 1, h, w). The arrays' manager owns the result; call inside a no-gradient scope.
      */
-    public NDArray postprocess(NDArray lowRes) {
-        int s = sam.imageSize();
-        NDArray x = Ops.interpolate(lowRes, new long[] {s, s}, Ops.Mode.BILINEAR, false);
-        x = x.get(":, :, :" + inputH + ", :" + inputW);
-        return Ops.interpolate(x, new long[] {origH, origW}, Ops.Mode.BILINEAR, false);
+    public Sam.Prediction decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
+        requireImage();
+        NDArray anchor = points != null ? points : boxes != null ? boxes : maskInput;
+        if (anchor == null) {
+            throw new MedsaException("empty prompt: give a point, a box or a mask input");
+        }
+        // A view in the caller's scope: everything derived from it is freed with the caller's arrays.
+        NDArray emb = embedding.reshape(embedding.getShape());
+        emb.attach(anchor.getManager());
+        return sam.decode(null, emb, points == null ? null : frame.toInput(points), labels,
+                boxes == null ? null : frame.toInput(boxes), maskInput, multimask, false);
+    }
+
+    /** Low-res logits (B, C, h, w) of the current image → logits at its original size (B, C, H, W). */
+    public NDArray masksToOriginal(NDArray lowRes) {
+        requireImage();
+        return frame.masksToOriginal(lowRes);
     }
 
     @Override

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.PillowResize;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;

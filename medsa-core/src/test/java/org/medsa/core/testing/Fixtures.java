@@ -11,26 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** Locates the shared golden fixtures ({@code ../shared/fixtures}) and reads them as they are. */
+/**
+ * The golden fixtures of the official implementations, as copied into {@code testdata/fixtures}
+ * (never edited), read as they are.
+ */
 public final class Fixtures {
 
     private Fixtures() {}
 
-    /** The fixtures root: {@code -Dmedsa.fixtures}, else the nearest {@code shared/fixtures} above. */
+    /** The fixtures root, {@code testdata/fixtures}. */
     public static Path root() {
-        String prop = System.getProperty("medsa.fixtures");
-        if (prop != null && Files.isDirectory(Paths.get(prop))) {
-            return Paths.get(prop).toAbsolutePath().normalize();
-        }
-        Path dir = Paths.get("").toAbsolutePath();
-        while (dir != null) {
-            Path candidate = dir.resolve("shared").resolve("fixtures");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("fixtures not found: set -Dmedsa.fixtures=<path to shared/fixtures>");
+        return TestData.path("fixtures");
     }
 
     public static Path path(String first, String... more) {

@@ -19,7 +19,6 @@ import java.util.stream.Stream;
 import org.medsa.core.MedsaException;
 import org.medsa.data.image.Image2D;
 import org.medsa.data.image.Image2DReader;
-import org.medsa.data.transforms.ResizeSample;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.SampleTransform;
 
@@ -52,7 +51,7 @@ import org.medsa.data.transforms.SampleTransform;
  * palette looked up, 16-bit scaled by 255/65535) ]; labels = NDList[ target float32 (1, H, W) in
  * [0, 1] ]. Sizes are native unless {@link Builder#optOutputSize(int)} is set. Split: {@link
  * Splits#bySeed} over stems. Every image and mask is decoded during {@link Builder#build()} and
- * all problems are thrown together; decoded (and resized) samples are kept in memory up to a
+ * all problems are thrown together; decoded samples are kept in memory up to a
  * budget.
  */
 public final class ImageMaskFolderDataset extends RandomAccessDataset {
@@ -62,7 +61,6 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
     private final List<Entry> entries;
     private final MaskRule rule;
     private final long memoryBudget;
-    private final ResizeSample resize;
     private final SampleTransform augmentation;
     private final long seed;
     private final Map<String, Sample> memory;
@@ -74,7 +72,6 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         this.entries = Collections.unmodifiableList(entries);
         this.rule = b.rule();
         this.memoryBudget = b.memoryBudget;
-        this.resize = b.outputSize > 0 ? new ResizeSample(b.outputSize, b.outputSize, b.antialias) : null;
         this.augmentation = b.augmentation;
         this.seed = b.seed;
         this.memory = new java.util.LinkedHashMap<>(16, 0.75f, true);
@@ -132,7 +129,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         return Records.toRecord(manager, sample(index), false);
     }
 
-    /** The sample as served (resized and augmented), before it becomes NDArrays. */
+    /** The sample as served (augmented), before it becomes NDArrays. */
     public Sample sample(long index) {
         Entry e = entry(index);
         Sample s = cached(e);
@@ -194,7 +191,6 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         if (s == null) {
             throw new MedsaException(String.join("; ", problems));
         }
-        s = resize == null ? s : resize.resize(s);
         remember(e.stem, s);
         return s;
     }
@@ -290,8 +286,6 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         private Subset subset = Subset.TRAINING;
         private long seed = 42;
         private double validationFraction = 0.2;
-        private int outputSize;
-        private boolean antialias = true;
         private SampleTransform augmentation;
         private long memoryBudget = Runtime.getRuntime().maxMemory() / 4;
 
@@ -331,23 +325,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             return this;
         }
 
-        /**
-         * Resize every sample to {@code size x size}: bilinear image, nearest target (nearest picks
-         * pixels, so it equals resizing each rater mask before averaging).
-         */
-        public Builder optOutputSize(int size) {
-            if (size <= 0) {
-                throw new IllegalArgumentException("output size must be positive, got " + size);
-            }
-            this.outputSize = size;
-            return this;
-        }
-
-        public Builder optAntialias(boolean a) {
-            this.antialias = a;
-            return this;
-        }
-
+        /** Per-sample random augmentation, seeded by the dataset seed, epoch and index. */
         public Builder optAugmentation(SampleTransform t) {
             this.augmentation = t;
             return this;
@@ -428,13 +406,12 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             int[][] nativeSize = new int[selected.size()][];
             @SuppressWarnings({"unchecked", "rawtypes"}) // one list per case, filled in parallel
             List<String>[] perEntry = new List[selected.size()];
-            ResizeSample resizer = outputSize > 0 ? new ResizeSample(outputSize, outputSize, antialias) : null;
             java.util.stream.IntStream.range(0, selected.size()).parallel().forEach(i -> {
                 List<String> p = new ArrayList<>();
                 Sample s = decode(selected.get(i), rule(), p);
                 if (s != null) {
                     nativeSize[i] = new int[] {s.height(), s.width()};
-                    decoded[i] = resizer == null ? s : resizer.resize(s);
+                    decoded[i] = s;
                 }
                 perEntry[i] = p;
             });

@@ -16,7 +16,6 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.medsa.core.MedsaException;
 import org.medsa.data.nifti.NiftiReader;
-import org.medsa.data.transforms.ResizeSample;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.SampleTransform;
 import org.medsa.data.transforms.Slicer;
@@ -41,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code getData()} = NDList[ image float32 (3, H, W) ]: the preprocessed slice (in [0, 1]
  *       with the default pipelines, e.g. a windowed CT) times 255, the gray slice repeated to 3
- *       channels, so it is on SAM's 0..255 pixel scale (no mean/std normalisation: see {@link
- *       org.medsa.data.transforms.SamInputPreprocessor});
+ *       channels, so it is on SAM's 0..255 pixel scale (no resizing or mean/std normalisation:
+ *       the model's {@link org.medsa.core.geometry.InputGeometry} does that, the same way in
+ *       training and inference);
  *   <li>{@code getLabels()} = NDList[ target float32 (1, H, W) ]: 1 where the label equals this
  *       sample's organ, else 0.
  * </ul>
@@ -50,9 +50,7 @@ import org.slf4j.LoggerFactory;
  * Chunks ({@link #chunks(Path, int)}): image (D, 3, H, W) and target (D, 1, H, W), slice d of the
  * chunk being slice {@code sliceIndex + d} of the volume.
  *
- * <p>H, W are the slice's native size (rows, cols as in {@link Slicer}) unless {@link
- * Builder#optOutputSize(int)} resizes every slice to a square (bilinear image, nearest target).
- * {@link #info(long)} gives each sample's metadata and {@link #raw(long)} its values without
+ * <p>H, W are the slice's native size (rows, cols as in {@link Slicer}). {@link #info(long)} gives each sample's metadata and {@link #raw(long)} its values without
  * NDArrays.
  *
  * <h2>Samples</h2>
@@ -84,8 +82,6 @@ public final class MsdDataset extends RandomAccessDataset {
     private final int axis;
     private final int depth;
     private final boolean chunked;
-    private final ResizeSample resize;
-    private final int outputSize;
     private final SampleTransform augmentation;
     private final long seed;
     private final Map<Integer, String> organs;
@@ -109,8 +105,6 @@ public final class MsdDataset extends RandomAccessDataset {
         this.axis = b.axis;
         this.depth = b.depth;
         this.chunked = b.chunked;
-        this.resize = b.outputSize > 0 ? new ResizeSample(b.outputSize, b.outputSize, b.antialias) : null;
-        this.outputSize = b.outputSize;
         this.augmentation = b.augmentation;
         this.seed = b.seed;
         this.organs = Collections.unmodifiableMap(organs);
@@ -143,14 +137,11 @@ public final class MsdDataset extends RandomAccessDataset {
         return Records.toRecord(manager, sample(index), chunked);
     }
 
-    /** The sample as served (resized and augmented), before it becomes NDArrays. */
+    /** The sample as served (augmented), before it becomes NDArrays. */
     public Sample sample(long index) {
         int e = entry(index);
         PreparedCase pc = preparedCase(entryCase[e]);
         Sample s = slab(pc, entryStart[e], entryOrgan[e]);
-        if (resize != null) {
-            s = resize.resize(s);
-        }
         if (augmentation != null) {
             s = augmentation.apply(s, new Random(Records.sampleSeed(seed, epoch, index)));
         }
@@ -175,14 +166,12 @@ public final class MsdDataset extends RandomAccessDataset {
         Grid g = preprocessedGrids[c];
         int[] hw = Slicer.sliceShape(g, axis);
         MsdCase mc = cases.get(c);
-        int servedH = resize == null ? hw[0] : outputSize;
-        int servedW = resize == null ? hw[1] : outputSize;
         return new SampleInfo(mc.caseId(), axis, entryStart[e], depth, entryOrgan[e], organs.get(entryOrgan[e]),
-                Slicer.sliceSpacing(g, axis), g.spacing()[axis], hw[0], hw[1], servedH, servedW, g, originalGrids[c],
+                Slicer.sliceSpacing(g, axis), g.spacing()[axis], hw[0], hw[1], g, originalGrids[c],
                 mc.image(), mc.label());
     }
 
-    /** Sample {@code index} without NDArrays, resizing or augmentation (see {@link RawSample}). */
+    /** Sample {@code index} without NDArrays or augmentation (see {@link RawSample}). */
     public RawSample raw(long index) {
         SampleInfo info = info(index);
         PreparedCase pc = preparedCase(entryCase[entry(index)]);
@@ -347,8 +336,6 @@ public final class MsdDataset extends RandomAccessDataset {
         private int[] organFilter;
         private VolumeTransform preprocessing;
         private SampleTransform augmentation;
-        private int outputSize;
-        private boolean antialias = true;
         private int chunkStride;
         private Path cacheDirectory;
         private long memoryBudget = Runtime.getRuntime().maxMemory() / 2;
@@ -425,21 +412,6 @@ public final class MsdDataset extends RandomAccessDataset {
         /** Per-sample random augmentation (e.g. {@link org.medsa.data.transforms.SamplePipeline#btcvAugmentation()}). */
         public Builder optAugmentation(SampleTransform t) {
             this.augmentation = t;
-            return this;
-        }
-
-        /** Resize every slice to {@code size x size} so batches stack (bilinear image, nearest target). */
-        public Builder optOutputSize(int size) {
-            if (size <= 0) {
-                throw new IllegalArgumentException("output size must be positive, got " + size);
-            }
-            this.outputSize = size;
-            return this;
-        }
-
-        /** Antialias the image when the output resize shrinks it (default true, as PIL). */
-        public Builder optAntialias(boolean a) {
-            this.antialias = a;
             return this;
         }
 

@@ -19,15 +19,13 @@ public final class SampleInfo {
     private final double sliceThickness;
     private final int height;
     private final int width;
-    private final int servedHeight;
-    private final int servedWidth;
     private final Grid preprocessedGrid;
     private final Grid originalGrid;
     private final Path imagePath;
     private final Path labelPath;
 
     SampleInfo(String caseId, int axis, int firstSlice, int depth, int organLabel, String organName,
-            double[] sliceSpacing, double sliceThickness, int height, int width, int servedHeight, int servedWidth,
+            double[] sliceSpacing, double sliceThickness, int height, int width,
             Grid preprocessedGrid, Grid originalGrid, Path imagePath, Path labelPath) {
         this.caseId = caseId;
         this.axis = axis;
@@ -39,8 +37,6 @@ public final class SampleInfo {
         this.sliceThickness = sliceThickness;
         this.height = height;
         this.width = width;
-        this.servedHeight = servedHeight;
-        this.servedWidth = servedWidth;
         this.preprocessedGrid = preprocessedGrid;
         this.originalGrid = originalGrid;
         this.imagePath = imagePath;
@@ -77,7 +73,7 @@ public final class SampleInfo {
         return organName;
     }
 
-    /** Pixel spacing (row, col) in mm of the slice at its native size (before any output resize). */
+    /** Pixel spacing (row, col) in mm of the slice. */
     public double[] sliceSpacing() {
         return sliceSpacing.clone();
     }
@@ -87,31 +83,14 @@ public final class SampleInfo {
         return sliceThickness;
     }
 
-    /** Native slice height (rows) before any output resize. */
+    /** Slice height (rows). */
     public int height() {
         return height;
     }
 
-    /** Native slice width (cols) before any output resize. */
+    /** Slice width (cols). */
     public int width() {
         return width;
-    }
-
-    /** Height of the served record (the output size when resizing, else {@link #height()}). */
-    public int servedHeight() {
-        return servedHeight;
-    }
-
-    /** Width of the served record. */
-    public int servedWidth() {
-        return servedWidth;
-    }
-
-    /** Pixel spacing (row, col) in mm of the served record: the native spacing scaled by the resize. */
-    public double[] servedSpacing() {
-        return new double[] {
-            sliceSpacing[0] * height / servedHeight, sliceSpacing[1] * width / servedWidth
-        };
     }
 
     /** The grid of the preprocessed volume the slice was cut from. */

@@ -57,8 +57,8 @@ public final class DataBenchmark {
 
         // 3. slices per second on the phantom
         throughput("phantom slices, native 64x64", MsdDataset.slices(phantom).optSubset(Subset.ALL).build());
-        throughput("phantom slices, resized to 256x256", MsdDataset.slices(phantom).optSubset(Subset.ALL).optOutputSize(256).build());
-        throughput("phantom slices, resized to 1024x1024", MsdDataset.slices(phantom).optSubset(Subset.ALL).optOutputSize(1024).build());
+        inModelFrame("phantom slices into a 256 SAM input", MsdDataset.slices(phantom).optSubset(Subset.ALL).build(), 256);
+        inModelFrame("phantom slices into a 1024 SAM input", MsdDataset.slices(phantom).optSubset(Subset.ALL).build(), 1024);
         throughput("phantom chunks of 8, native", MsdDataset.chunks(phantom, 8).optSubset(Subset.ALL).build());
 
         // 4. MSD dataset from ch2 + aal
@@ -81,10 +81,8 @@ public final class DataBenchmark {
         report("ch2+aal MSD build again, from the disk cache", ms(t), "ms");
         System.out.println("  (" + real.size() + " organ slices)");
         throughput("ch2+aal slices, native 181x217", real);
-        throughput("ch2+aal slices, resized to 256x256",
-                MsdDataset.slices(msd).optSubset(Subset.ALL).optOutputSize(256).optCacheDirectory(work.resolve("cache")).build());
-        throughput("ch2+aal slices, resized to 1024x1024",
-                MsdDataset.slices(msd).optSubset(Subset.ALL).optOutputSize(1024).optCacheDirectory(work.resolve("cache")).build());
+        inModelFrame("ch2+aal slices into a 256 SAM input", real, 256);
+        inModelFrame("ch2+aal slices into a 1024 SAM input", real, 1024);
     }
 
     private static void throughput(String what, MsdDataset ds) {
@@ -105,6 +103,21 @@ public final class DataBenchmark {
             double seconds = (System.nanoTime() - t) / 1e9;
             report(what + " (" + n + " records incl. NDArrays)", n / seconds, "records/s");
         }
+    }
+
+    /** Samples brought into a model's frame as the trainer does (quantise, resize, normalise, pad; target too). */
+    private static void inModelFrame(String what, MsdDataset ds, int size) {
+        org.medsa.core.geometry.InputGeometry g = new org.medsa.core.geometry.InputGeometry(
+                org.medsa.core.geometry.InputProfile.SAM, size, new double[] {123.675, 116.28, 103.53}, new double[] {58.395, 57.12, 57.375});
+        long n = Math.min(ds.size(), size > 256 ? 300 : 2000);
+        long t = System.nanoTime();
+        for (long i = 0; i < n; i++) {
+            org.medsa.data.transforms.Sample s = ds.sample(i);
+            var in = g.prepare(org.medsa.core.predictor.RgbImage.fromPlanes(s.image(), s.channels(), s.height(), s.width()));
+            g.target(s.target(), in.frame());
+        }
+        double seconds = (System.nanoTime() - t) / 1e9;
+        report(what + " (" + n + " samples)", n / seconds, "samples/s");
     }
 
     private static double ms(long start) {

@@ -39,6 +39,7 @@ class Ch2AalMsdTest {
 
     @Test
     void servesAalRegionsOnCh2Slices() throws IOException {
+        References.requireTemplates();
         Path root = dir.resolve("ch2aal");
         Files.createDirectories(root.resolve("imagesTr"));
         Files.createDirectories(root.resolve("labelsTr"));
@@ -66,7 +67,7 @@ class Ch2AalMsdTest {
         json.add("training", training);
         Files.writeString(root.resolve("dataset.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
 
-        JsonObject ref = Python.json(REFERENCE, References.TEMPLATES.resolve("ch2.nii.gz").toString(),
+        JsonObject ref = Python.json("ch2_aal_msd", REFERENCE, References.TEMPLATES.resolve("ch2.nii.gz").toString(),
                 References.TEMPLATES.resolve("aal.nii.gz").toString()).getAsJsonObject();
         MsdDataset ds = MsdDataset.slices(root).optSubset(Subset.ALL).optOrgans(ORGANS).build();
         assertEquals("Precentral_L", ds.organs().get(1));

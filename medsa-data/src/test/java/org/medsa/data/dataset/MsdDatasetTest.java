@@ -71,8 +71,8 @@ class MsdDatasetTest {
                 .build().writeMsd(dir.resolve("ct"));
         lps = Phantom.builder().seed(22).size(40, 36, 14).cases(3).validationCases(1).rendering(Rendering.CT)
                 .orientation("LPS").build().writeMsd(dir.resolve("lps"));
-        ctRef = Python.json(COUNTS, ct.toString()).getAsJsonObject();
-        lpsRef = Python.json(COUNTS, lps.toString()).getAsJsonObject();
+        ctRef = Python.json("msd_phantom_ct_counts", COUNTS, ct.toString()).getAsJsonObject();
+        lpsRef = Python.json("msd_phantom_lps_counts", COUNTS, lps.toString()).getAsJsonObject();
     }
 
     private static int count(JsonObject ref, String caseId, int slice, int organ) {
@@ -137,11 +137,11 @@ class MsdDatasetTest {
                     assertEquals(a.get(3).getAsDouble(), values[a.get(0).getAsInt() * 36 + a.get(1).getAsInt()], 1e-3);
                 }
             }
-            // batches stack through DJL's iterator
-            MsdDataset sized = MsdDataset.slices(ct).optOutputSize(32).setSampling(4, false).build();
-            Batch batch = sized.getData(manager).iterator().next();
-            assertEquals(new Shape(4, 3, 32, 32), batch.getData().head().getShape());
-            assertEquals(new Shape(4, 1, 32, 32), batch.getLabels().head().getShape());
+            // batches of slices of one volume stack through DJL's iterator, at the native size
+            MsdDataset batched = MsdDataset.slices(ct).setSampling(4, false).build();
+            Batch batch = batched.getData(manager).iterator().next();
+            assertEquals(new Shape(4, 3, 40, 36), batch.getData().head().getShape());
+            assertEquals(new Shape(4, 1, 40, 36), batch.getLabels().head().getShape());
             batch.close();
         }
     }
@@ -239,7 +239,7 @@ class MsdDatasetTest {
     @Test
     void predictionsMapBackToTheOriginalFile() {
         // a perfect "prediction" of the liver, assembled slice by slice on the preprocessed (RAS) grid
-        MsdDataset ds = MsdDataset.slices(lps).optSubset(Subset.ALL).optOrgans(1).optOutputSize(64).build();
+        MsdDataset ds = MsdDataset.slices(lps).optSubset(Subset.ALL).optOrgans(1).build();
         String caseId = "phantom_001";
         var grid = ds.preparedCase(caseId).volumes().grid();
         int[] predicted = new int[grid.voxelCount()];
@@ -249,7 +249,7 @@ class MsdDatasetTest {
             if (!info.caseId().equals(caseId)) {
                 continue;
             }
-            assertArrayEquals(new double[] {1.5 * 40 / 64, 1.5 * 36 / 64}, info.servedSpacing(), 1e-12);
+            assertArrayEquals(new double[] {1.5, 1.5}, info.sliceSpacing(), 1e-12);
             int[] mask = ds.raw(i).organMask();
             org.medsa.data.transforms.Slicer.put(predicted, grid, 2, info.sliceIndex(), mask);
             liverVoxels += count(lpsRef, caseId, info.sliceIndex(), 1);
@@ -292,9 +292,6 @@ class MsdDatasetTest {
         MsdDataset sagittal = MsdDataset.slices(ct).optAxis(0).build();
         assertEquals(36, sagittal.info(0).height());
         assertEquals(14, sagittal.info(0).width());
-        Sample resized = MsdDataset.slices(ct).optOutputSize(24).build().sample(0);
-        assertEquals(24, resized.height());
-        assertEquals(24, resized.width());
         // a custom pipeline changes the values (here: a narrower window)
         MsdDataset narrow = MsdDataset.slices(ct).optPreprocessing(VolumePipeline.ct(0, 100)).build();
         assertNotEquals(MsdDataset.slices(ct).build().sample(0).image()[700], narrow.sample(0).image()[700]);

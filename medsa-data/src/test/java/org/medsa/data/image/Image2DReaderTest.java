@@ -55,7 +55,7 @@ class Image2DReaderTest {
 
     @BeforeEach
     void writeWithPil() {
-        ref = Python.json(PIL_WRITES, dir.toString()).getAsJsonObject();
+        ref = Python.inputs("image2d_pil_writes", PIL_WRITES, dir).getAsJsonObject();
     }
 
     private void assertSameAsPil(String file, Image2D.ColorType type, String dtype, int tolerance) {

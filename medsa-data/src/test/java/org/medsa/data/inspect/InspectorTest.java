@@ -64,8 +64,9 @@ class InspectorTest {
 
     @Test
     void aalMatchesNibabel() {
+        References.requireTemplates();
         Path aal = References.TEMPLATES.resolve("aal.nii.gz");
-        JsonObject ref = Python.json(EXPECTED, aal.toString()).getAsJsonObject().getAsJsonObject(aal.toString());
+        JsonObject ref = Python.json("inspect_aal", EXPECTED, aal.toString()).getAsJsonObject().getAsJsonObject(aal.toString());
         JsonObject got = Inspector.inspect(aal);
         assertContract(ref, got, aal.toString());
         assertEquals(117, got.getAsJsonObject("labels").size()); // background + 116 regions
@@ -81,13 +82,13 @@ class InspectorTest {
 
     @Test
     void otherFilesMatchTheirReferences() {
-        Python.json(MAKE_FILES, dir.toString());
+        Python.inputs("inspect_files", MAKE_FILES, dir);
         String[] names = {"nan.nii.gz", "many.nii", "scaled.nii", "mask.png", "photo.bmp"};
         String[] paths = new String[names.length];
         for (int i = 0; i < names.length; i++) {
             paths[i] = dir.resolve(names[i]).toString();
         }
-        JsonObject ref = Python.json(EXPECTED, paths).getAsJsonObject();
+        JsonObject ref = Python.json("inspect_expected", EXPECTED, paths).getAsJsonObject();
         for (String p : paths) {
             assertContract(ref.getAsJsonObject(p), Inspector.inspect(Path.of(p)), p);
         }

@@ -28,10 +28,11 @@ class NiftiRealFilesTest {
 
     @BeforeAll
     static void nibabel() {
+        References.requireTemplates();
         for (Path f : FILES) {
             assertTrue(f.toFile().isFile(), f + " missing: install the Debian package mricron-data");
         }
-        reference = Python.json(References.NIBABEL_SUMMARY, FILES.stream().map(Path::toString).toArray(String[]::new))
+        reference = Python.json("nifti_mricron_templates", References.NIBABEL_SUMMARY, FILES.stream().map(Path::toString).toArray(String[]::new))
                 .getAsJsonObject();
     }
 

@@ -98,7 +98,7 @@ class PhantomTest {
         Path root = p.writeMsd(dir.resolve("ct"));
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(seconds < 15, "10 phantom volumes took " + seconds + " s");
-        JsonObject ref = Python.json(CHECK_WRITTEN, root.toString()).getAsJsonObject();
+        JsonObject ref = Python.json("phantom_written", CHECK_WRITTEN, root.toString()).getAsJsonObject();
         assertEquals("liver", ref.getAsJsonObject("labels").get("1").getAsString());
         assertEquals("spine", ref.getAsJsonObject("labels").get("4").getAsString());
         assertEquals("CT", ref.getAsJsonObject("modality").get("0").getAsString());

@@ -88,17 +88,4 @@ class AugmentationTest {
         }
         assertTrue(flipped > 150 && flipped < 250, "flipped " + flipped);
     }
-
-    @Test
-    void resizeUsesNearestForTargets() {
-        Sample s = new Sample(1, 1, 2, 2, new float[] {0, 100, 200, 300}, new float[] {1, 0, 0, 1});
-        Sample r = new ResizeSample(4, 4, true).resize(s);
-        for (float t : r.target()) {
-            assertTrue(t == 0 || t == 1, "target " + t + " interpolated");
-        }
-        assertEquals(1, r.target()[0], 0);
-        assertEquals(0, r.target()[3], 0);
-        // output (0, 1) samples input row -0.25 (edge: row 0) and col (1 + 0.5) / 2 - 0.5 = 0.25
-        assertEquals(0.75 * 0 + 0.25 * 100, r.image()[1], 1e-4);
-    }
 }

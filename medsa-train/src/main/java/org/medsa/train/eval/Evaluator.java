@@ -2,13 +2,9 @@ package org.medsa.train.eval;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.Record;
 import org.medsa.core.modeling.Sam;
-import org.medsa.core.nn.Ops;
+import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.transforms.Slicer;
@@ -16,10 +12,8 @@ import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
 import org.medsa.train.metrics.SegmentationMetrics;
-import org.medsa.train.prompts.PromptBatch;
-import org.medsa.train.prompts.PromptSampler;
+import org.medsa.data.transforms.Sample;
 import org.medsa.train.training.ProgressLine;
-import org.medsa.train.training.SamBatch;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -65,8 +59,8 @@ public final class Evaluator {
         }
         ProgressLine line = new ProgressLine(progress, "eval", 0, totalSlices, Math.max(1, totalSlices / 20));
         int done = 0;
-        NDManager root = NDManager.newBaseManager(device);
-        try (root) {
+        try (NDManager root = NDManager.newBaseManager(device);
+                PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
             for (String caseId : data.caseIds()) {
                 VolumePair vols = data.preparedCase(caseId).volumes();
                 Grid grid = vols.grid();
@@ -91,13 +85,9 @@ public final class Evaluator {
                         }
                     }
                     if (!here.isEmpty()) {
-                        float[] img = Slicer.slice(vols.image(), axis, s);
-                        float[] scaled = new float[img.length];
-                        for (int i = 0; i < img.length; i++) {
-                            scaled[i] = img[i] * 255f;
-                        }
+                        RgbImage img = RgbImage.fromGray(Slicer.slice(vols.image(), axis, s), hw[0], hw[1]);
                         reseed(caseId, s);
-                        Map<String, boolean[]> masks = predictSlice(root, scaled, lab, here, hw[0], hw[1], settings);
+                        Map<String, boolean[]> masks = predictSlice(segmenter, img, lab, here, settings);
                         int plane = hw[0] * hw[1];
                         int[] offsets = sliceOffsets(grid, axis, s);
                         for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
@@ -165,32 +155,28 @@ public final class Evaluator {
         EvalReport report = new EvalReport("px");
         int n = (int) data.size();
         ProgressLine line = new ProgressLine(progress, "eval", 0, n, Math.max(1, n / 20));
-        try (NDManager root = NDManager.newBaseManager(device)) {
+        try (NDManager root = NDManager.newBaseManager(device);
+                PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
             for (int i = 0; i < n; i++) {
-                try (NDManager m = root.newSubManager()) {
-                    Record r = data.get(m, i);
-                    NDArray image = r.getData().singletonOrThrow();
-                    NDArray target = r.getLabels().singletonOrThrow();
-                    int h = (int) image.getShape().get(1);
-                    int w = (int) image.getShape().get(2);
-                    float[] rgb = image.toFloatArray();
-                    boolean[] truth = new boolean[h * w];
-                    float[] t = target.toFloatArray();
-                    int[] lab = new int[h * w];
-                    for (int p = 0; p < t.length; p++) {
-                        truth[p] = t[p] > 0.5f;
-                        lab[p] = truth[p] ? 1 : 0;
-                    }
-                    String id = data.info(i).stem();
-                    reseed(id, 0);
-                    Map<String, boolean[]> masks = predictSlice(root, rgb, lab, List.of(1), h, w, settings, 3);
-                    for (PromptSetting s : settings) {
-                        boolean[] pred = masks.getOrDefault(s.id() + "#1", new boolean[h * w]);
-                        report.add(new EvalReport.Row(s.id(), "foreground", id, SegmentationMetrics.dice(pred, truth),
-                                SegmentationMetrics.iou(pred, truth), SegmentationMetrics.hd95(pred, truth, new int[] {h, w}, new double[] {1, 1})));
-                    }
+                Sample sample = data.sample(i);
+                int h = sample.height();
+                int w = sample.width();
+                boolean[] truth = new boolean[h * w];
+                int[] lab = new int[h * w];
+                for (int p = 0; p < lab.length; p++) {
+                    truth[p] = sample.target()[p] > 0.5f;
+                    lab[p] = truth[p] ? 1 : 0;
                 }
-                line.update(i + 1, data.info(i).stem());
+                String id = data.info(i).stem();
+                reseed(id, 0);
+                RgbImage image = RgbImage.fromPlanes(sample.image(), sample.channels(), h, w);
+                Map<String, boolean[]> masks = predictSlice(segmenter, image, lab, List.of(1), settings);
+                for (PromptSetting s : settings) {
+                    boolean[] pred = masks.get(s.id() + "#1");
+                    report.add(new EvalReport.Row(s.id(), "foreground", id, SegmentationMetrics.dice(pred, truth),
+                            SegmentationMetrics.iou(pred, truth), SegmentationMetrics.hd95(pred, truth, new int[] {h, w}, new double[] {1, 1})));
+                }
+                line.update(i + 1, id);
             }
         }
         return report;
@@ -201,101 +187,29 @@ public final class Evaluator {
         Engine.getInstance().setRandomSeed((int) (h ^ (h >>> 32)));
     }
 
-    private Map<String, boolean[]> predictSlice(NDManager root, float[] gray, int[] labels, List<Integer> organs, int h, int w,
-            List<PromptSetting> settings) {
-        return predictSlice(root, gray, labels, organs, h, w, settings, 1);
-    }
-
     /**
      * Predicts every organ of one slice under every setting: keys "setting#organ", values (h, w)
-     * masks. {@code channels} is 1 for a gray slice (repeated to RGB) or 3 for CHW RGB values.
+     * masks at the slice's size.
      */
-    private Map<String, boolean[]> predictSlice(NDManager root, float[] pixels, int[] labels, List<Integer> organs, int h, int w,
-            List<PromptSetting> settings, int channels) {
+    private static Map<String, boolean[]> predictSlice(PromptedSegmenter segmenter, RgbImage image, int[] labels,
+            List<Integer> organs, List<PromptSetting> settings) {
+        int plane = image.height() * image.width();
+        int k = organs.size();
+        float[] t = new float[k * plane];
+        for (int j = 0; j < k; j++) {
+            int o = organs.get(j);
+            for (int p = 0; p < plane; p++) {
+                t[j * plane + p] = labels[p] == o ? 1f : 0f;
+            }
+        }
+        List<boolean[][]> masks = segmenter.segment(image, t, k, settings);
         Map<String, boolean[]> out = new LinkedHashMap<>();
-        Ops.noGrad(() -> {
-            try (NDManager m = root.newSubManager()) {
-                NDArray img = m.create(pixels, new Shape(1, channels, h, w));
-                if (channels == 1) {
-                    img = img.repeat(1, 3);
-                }
-                int k = organs.size();
-                float[] t = new float[k * h * w];
-                for (int j = 0; j < k; j++) {
-                    int o = organs.get(j);
-                    for (int p = 0; p < h * w; p++) {
-                        t[j * h * w + p] = labels[p] == o ? 1f : 0f;
-                    }
-                }
-                NDArray truth = m.create(t, new Shape(k, 1, h, w));
-                SamBatch b = SamBatch.prepare(model, img, truth);
-                NDArray emb = model.encodeImage(null, b.images(), false);
-                NDArray masks = truth.squeeze(1);
-                for (PromptSetting s : settings) {
-                    NDArray logits = predict(emb, masks, s, b.inputHeight(), b.inputWidth(), h, w);
-                    boolean[] all = logits.gt(0).toBooleanArray();
-                    for (int j = 0; j < k; j++) {
-                        boolean[] one = new boolean[h * w];
-                        System.arraycopy(all, j * h * w, one, 0, h * w);
-                        out.put(s.id() + "#" + organs.get(j), one);
-                    }
-                }
+        for (int s = 0; s < settings.size(); s++) {
+            for (int j = 0; j < k; j++) {
+                out.put(settings.get(s).id() + "#" + organs.get(j), masks.get(s)[j]);
             }
-            return null;
-        });
+        }
         return out;
-    }
-
-    /** (K, H, W) logits at the slice's size for K targets (K, H, W) under a setting. */
-    NDArray predict(NDArray emb, NDArray truth, PromptSetting s, int inputH, int inputW, int h, int w) {
-        NDArray toInput = truth.getManager().create(new float[] {(float) ((double) inputW / w), (float) ((double) inputH / h)});
-        NDArray boxScale = truth.getManager().create(new float[] {(float) ((double) inputW / w), (float) ((double) inputH / h),
-            (float) ((double) inputW / w), (float) ((double) inputH / h)});
-        Sam.Prediction p;
-        switch (s.kind()) {
-            case POINTS: {
-                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, (int) s.value());
-                p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, null, s.value() == 1, false);
-                return postprocess(bestByIou(p), inputH, inputW, h, w);
-            }
-            case BOX_AT_IOU: {
-                NDArray boxes = PromptSampler.boxesAtIou(truth, s.value(), 64);
-                p = model.decode(null, emb, null, null, boxes.mul(boxScale), null, false, false);
-                return postprocess(p.lowResLogits().get(":, 0:1"), inputH, inputW, h, w);
-            }
-            case ITERATIVE_CLICKS:
-            default: {
-                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, 1);
-                p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, null, true, false);
-                NDArray low = bestByIou(p);
-                for (int r = 1; r < (int) s.value(); r++) {
-                    NDArray full = postprocess(low, inputH, inputW, h, w);
-                    pb = pb.append(PromptSampler.correctiveClicks(truth, full, true));
-                    p = model.decode(null, emb, pb.points().mul(toInput), pb.labels(), null, low, false, false);
-                    low = p.lowResLogits().get(":, 0:1");
-                }
-                return postprocess(low, inputH, inputW, h, w);
-            }
-        }
-    }
-
-    /** Per sample, the mask with the highest predicted IoU: (B, 1, L, L). */
-    public static NDArray bestByIou(Sam.Prediction p) {
-        NDArray logits = p.lowResLogits();
-        long c = logits.getShape().get(1);
-        if (c == 1) {
-            return logits;
-        }
-        NDArray oneHot = p.iouPredictions().argMax(1).oneHot((int) c).toType(logits.getDataType(), false);
-        return logits.mul(oneHot.expandDims(-1).expandDims(-1)).sum(new int[] {1}, true);
-    }
-
-    /** SAM's post-processing to the slice size: (B, 1, L, L) → (B, H, W). */
-    private NDArray postprocess(NDArray low, int inputH, int inputW, int h, int w) {
-        int s = model.imageSize();
-        NDArray x = Ops.interpolate(low, new long[] {s, s}, Ops.Mode.BILINEAR, false);
-        x = x.get(":, :, :" + inputH + ", :" + inputW);
-        return Ops.interpolate(x, new long[] {h, w}, Ops.Mode.BILINEAR, false).squeeze(1);
     }
 
     /** Voxel index of each (row, col) pixel of slice {@code index}, in {@link Slicer}'s layout. */

@@ -23,6 +23,7 @@ import org.medsa.train.losses.Losses;
 import org.medsa.train.losses.SegmentationLoss;
 import org.medsa.train.prompts.PromptBatch;
 import org.medsa.train.prompts.PromptSampler;
+import org.medsa.data.transforms.Sample;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -114,7 +115,7 @@ public final class Trainer implements AutoCloseable {
         this.stepsPerEpoch = (int) Math.max(1, train.size() / perStep);
         this.totalSteps = cfg.steps > 0 ? cfg.steps : cfg.epochs * stepsPerEpoch;
         this.schedule = LrSchedule.of(cfg.lr, totalSteps, cfg.warmup);
-        this.validator = validation == null ? null : new Validator(model, validation, cfg.validationSamples, cfg.seed, cfg.batch);
+        this.validator = validation == null ? null : new Validator(model, validation, cfg.validationSamples, cfg.seed);
     }
 
     public int totalSteps() {
@@ -191,6 +192,11 @@ public final class Trainer implements AutoCloseable {
                 stepDice += ld[1] / cfg.accumulate;
             }
             if (!Double.isFinite(stepLoss)) {
+                String bad = nonFiniteWeight();
+                if (bad != null) {
+                    throw new MedsaException("training stopped at step " + (step + 1) + ": the model's weights hold NaN or"
+                            + " infinite values (" + bad + "); check the base checkpoint and the adapter weights");
+                }
                 throw new MedsaException(String.format(Locale.ROOT, "training stopped at step %d: the loss became %s"
                         + " (learning rate %.3g); the last good checkpoint is %s; try a lower --lr", step + 1, stepLoss, lr,
                         Files.exists(runDir.resolve(LATEST)) ? runDir.resolve(LATEST) : "none"));
@@ -259,16 +265,14 @@ public final class Trainer implements AutoCloseable {
         Engine.getInstance().setRandomSeed((int) (stepSeed ^ (stepSeed >>> 32)));
         SplittableRandom rng = new SplittableRandom(stepSeed);
         boolean useBox = rng.nextDouble() < cfg.boxProbability;
+        List<Sample> samples = new ArrayList<>();
+        for (long i : indices) {
+            samples.add(train.sample(i));
+        }
+        for (int i = 0; i < samples.size(); i++) {
+            requireFinite(samples.get(i), indices[i]);
+        }
         try (NDManager scope = manager.newSubManager()) {
-            List<NDArray> images = new ArrayList<>();
-            List<NDArray> targets = new ArrayList<>();
-            for (long i : indices) {
-                NDList rec = train.get(scope, i);
-                images.add(rec.get(0));
-                targets.add(rec.get(1));
-            }
-            NDArray image = NDArrays.concat(new NDList(unsqueezeIfSingle(images, depth)), 0);
-            NDArray target = NDArrays.concat(new NDList(unsqueezeIfSingle(targets, depth)), 0);
             int shards = replicas.size() + 1;
             int perShard = (int) Math.ceil((double) indices.length / shards);
             double lossSum = 0;
@@ -282,14 +286,14 @@ public final class Trainer implements AutoCloseable {
                     }
                     ReplicaStore store = r == 0 ? null : replicas.get(r - 1);
                     Device dev = store == null ? manager.getDevice() : store.device();
-                    NDArray img = image.get((from * depth) + ":" + (to * depth)).toDevice(dev, false);
-                    NDArray tgt = target.get((from * depth) + ":" + (to * depth)).toDevice(dev, false);
+                    NDManager shard = scope.newSubManager(dev);
+                    SamBatch batch = SamBatch.prepare(model, samples.subList(from, to), shard);
                     double weight = (double) (to - from) / indices.length / cfg.accumulate;
                     long[] seeds = new long[to - from];
                     for (int i = from; i < to; i++) {
                         seeds[i - from] = mix(stepSeed, indices[i]);
                     }
-                    double[] ld = forwardBackward(gc, store, img, tgt, depth, useBox, weight, seeds);
+                    double[] ld = forwardBackward(gc, store, batch, depth, useBox, weight, seeds);
                     lossSum += ld[0] * (to - from) / indices.length;
                     diceSum += ld[1] * (to - from) / indices.length;
                 }
@@ -298,21 +302,12 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private static List<NDArray> unsqueezeIfSingle(List<NDArray> arrays, int depth) {
-        List<NDArray> out = new ArrayList<>();
-        for (NDArray a : arrays) {
-            out.add(depth == 1 ? a.expandDims(0) : a);
-        }
-        return out;
-    }
-
     /**
      * @param seeds one seed per sample (D slices share it): prompts are sampled sample by sample
      *     from them, so results do not depend on how a batch is split over devices
      */
-    private double[] forwardBackward(GradientCollector gc, ParameterStore ps, NDArray images, NDArray targets, int depth,
+    private double[] forwardBackward(GradientCollector gc, ParameterStore ps, SamBatch b, int depth,
             boolean useBox, double weight, long[] seeds) {
-        SamBatch b = SamBatch.prepare(model, images, targets);
         NDArray emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null)
                 : model.encodeImage(ps, b.images(), true);
         PromptBatch prompts = perSample(b.masks(), seeds, depth, 0, m -> useBox
@@ -323,7 +318,7 @@ public final class Trainer implements AutoCloseable {
         NDArray total = loss.loss(p.lowResLogits(), b.lowResTargets(), p.iouPredictions());
         NDArray prev = bestMask(p, b.lowResTargets());
         for (int r = 0; r < cfg.correctiveRounds; r++) {
-            NDArray prevFull = SamBatch.toInputFrame(model, prev).squeeze(1).stopGradient();
+            NDArray prevFull = model.geometry().masksToInput(prev).squeeze(1).stopGradient();
             int round = r + 1;
             prompts = prompts.append(perSample(b.masks(), seeds, depth, round, prevFull,
                     (m, logits) -> PromptSampler.correctiveClicks(m, logits, false)));
@@ -361,6 +356,33 @@ public final class Trainer implements AutoCloseable {
         NDArray labels = parts.get(0).labels() == null ? null : NDArrays.concat(new NDList(parts.stream().map(PromptBatch::labels).toList()), 0);
         NDArray boxes = parts.get(0).boxes() == null ? null : NDArrays.concat(new NDList(parts.stream().map(PromptBatch::boxes).toList()), 0);
         return new PromptBatch(points, labels, boxes);
+    }
+
+    /** A NaN or infinite value would poison the whole step: name the sample instead. */
+    private static void requireFinite(Sample s, long index) {
+        float[] image = s.image();
+        for (int p = 0; p < image.length; p++) {
+            if (!Float.isFinite(image[p])) {
+                throw new MedsaException("training sample " + index + " is unusable: image value " + p + " is " + image[p]
+                        + ": NaN or infinite intensities cannot be segmented");
+            }
+        }
+        for (float t : s.target()) {
+            if (!Float.isFinite(t)) {
+                throw new MedsaException("training sample " + index + " is unusable: its target holds " + t);
+            }
+        }
+    }
+
+    /** The first parameter of the model holding a NaN or infinite value, or null. */
+    private String nonFiniteWeight() {
+        for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
+            NDArray a = e.getValue().getArray();
+            if (a.getDataType().isFloating() && !a.isInfinite().logicalOr(a.isNaN()).none().getBoolean()) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /** A well-mixed 64-bit combination (splitmix64 finaliser). */

@@ -1,29 +1,53 @@
 package org.medsa.train.training;
 
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.SampleInfo;
+import org.medsa.data.transforms.Sample;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
- * What the trainer needs of a dataset: its size, slices per sample (D for SD-Trans chunks), the
- * (image, target) arrays of a sample, and the epoch for seeded augmentations.
+ * What the trainer and the validator need of a dataset: its size, slices per sample (D for
+ * SD-Trans chunks), each sample at its native size on the host, and the epoch for seeded
+ * augmentations. Samples are not resized here: the model's {@link
+ * org.medsa.core.geometry.InputGeometry} brings them into its frame, as it does at inference.
  */
 public interface TrainingData {
 
+    /** Number of samples. */
     long size();
 
     /** Slices per sample: 1 for 2D data, D for chunks of D slices. */
     int depth();
 
-    /** [image (3, H, W) or (D, 3, H, W) on a 0–255 scale, target (1, H, W) or (D, 1, H, W)]. */
-    NDList get(NDManager manager, long index);
+    /**
+     * Sample {@code index}: image (D, C, H, W) on a 0–255 scale with C = 1 (gray) or 3 (RGB), target
+     * (D, H, W) in [0, 1], at the native size.
+     */
+    Sample sample(long index);
 
+    /**
+     * The group a sample's Dice is pooled in during validation: one organ of one volume (so the
+     * score is the per-volume Dice that evaluation reports), or the sample itself (default).
+     */
+    default String group(long index) {
+        return Long.toString(index);
+    }
+
+    /** Selects the augmentation stream of an epoch. */
     void setEpoch(int epoch);
 
-    /** Wraps the datasets of medsa-data. */
+    /**
+     * Wraps a dataset: {@link MsdDataset} (validation pools each organ of each volume), {@link
+     * ImageMaskFolderDataset} (each image on its own), or any DJL dataset whose records hold an
+     * image (3, H, W) or (D, 3, H, W) on a 0–255 scale and a target (1, H, W) or (D, 1, H, W).
+     */
     static TrainingData of(RandomAccessDataset dataset) {
         return new TrainingData() {
             @Override
@@ -37,13 +61,28 @@ public interface TrainingData {
             }
 
             @Override
-            public NDList get(NDManager manager, long index) {
-                try {
-                    Record r = dataset.get(manager, index);
-                    return new NDList(r.getData().singletonOrThrow(), r.getLabels().singletonOrThrow());
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+            public Sample sample(long index) {
+                if (dataset instanceof MsdDataset m) {
+                    return m.sample(index);
                 }
+                if (dataset instanceof ImageMaskFolderDataset f) {
+                    return f.sample(index);
+                }
+                try (NDManager manager = NDManager.newBaseManager()) {
+                    Record r = dataset.get(manager, index);
+                    return fromArrays(r.getData().singletonOrThrow(), r.getLabels().singletonOrThrow());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public String group(long index) {
+                if (dataset instanceof MsdDataset m) {
+                    SampleInfo info = m.info(index);
+                    return info.caseId() + "#" + info.organLabel();
+                }
+                return Long.toString(index);
             }
 
             @Override
@@ -55,5 +94,20 @@ public interface TrainingData {
                 }
             }
         };
+    }
+
+    /** A sample from record arrays: image (C, H, W) or (D, C, H, W), target (1, H, W) or (D, 1, H, W). */
+    private static Sample fromArrays(NDArray image, NDArray target) {
+        long[] s = image.getShape().getShape();
+        boolean chunk = s.length == 4;
+        int depth = chunk ? (int) s[0] : 1;
+        int channels = (int) s[chunk ? 1 : 0];
+        int h = (int) s[chunk ? 2 : 1];
+        int w = (int) s[chunk ? 3 : 2];
+        if ((s.length != 3 && s.length != 4) || target.getShape().size() != (long) depth * h * w) {
+            throw new IllegalArgumentException("a record must hold an image (C, H, W) or (D, C, H, W) and a target of"
+                    + " the same H, W; got " + image.getShape() + " and " + target.getShape());
+        }
+        return new Sample(depth, channels, h, w, image.toFloatArray(), target.toFloatArray());
     }
 }

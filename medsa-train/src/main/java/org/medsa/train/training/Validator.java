@@ -2,33 +2,49 @@ package org.medsa.train.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.core.geometry.ImageFrame;
+import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.data.transforms.Sample;
+import org.medsa.train.eval.PromptSetting;
+import org.medsa.train.eval.PromptedSegmenter;
 import org.medsa.train.prompts.PromptBatch;
 import org.medsa.train.prompts.PromptSampler;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The keep-best score during training: mean Dice, in the model-input frame, of single-click
- * predictions on a fixed, seeded subset of the validation samples. The same samples and clicks
- * are used at every validation, so scores are comparable. (The full per-organ, per-volume
- * evaluation with HD95 is {@code medsa eval}.)
+ * The keep-best score during training: the Dice of single-click predictions, measured as the
+ * evaluation measures it (spec errata 8). Each slice goes through the model's input geometry,
+ * prompts are sampled on the slice's own pixels, masks are mapped back to the slice and compared
+ * with its target there; Dice is pooled per {@link TrainingData#group group} (one organ of one
+ * volume for MSD data, so it is the per-volume Dice of {@code medsa eval}'s 1-point row) and
+ * averaged over groups. A fixed, seeded subset of the samples and the same clicks are used at
+ * every validation, so scores are comparable.
+ *
+ * <p>For chunks of D slices (SD-Trans) the D slices are encoded together, as in training.
  */
 public final class Validator {
+
+    private static final List<PromptSetting> ONE_CLICK = List.of(PromptSetting.parse("1-point"));
 
     private final Sam model;
     private final TrainingData data;
     private final long[] indices;
     private final long seed;
-    private final int batch;
 
-    public Validator(Sam model, TrainingData data, int maxSamples, long seed, int batch) {
+    /**
+     * @param maxSamples how many samples to score (a seeded subset); 0 or less: all
+     */
+    public Validator(Sam model, TrainingData data, int maxSamples, long seed) {
         this.model = model;
         this.data = data;
         int n = (int) data.size();
@@ -40,60 +56,88 @@ public final class Validator {
         }
         java.util.Arrays.sort(indices);
         this.seed = seed;
-        this.batch = Math.max(1, batch);
     }
 
+    /** Number of samples scored. */
     public int samples() {
         return indices.length;
     }
 
-    /** Mean Dice over the subset (thresholded at logit 0). */
+    /** Mean over groups of the pooled Dice (masks thresholded at logit 0). */
     public double dice() {
         if (indices.length == 0) {
             return Double.NaN;
         }
+        Map<String, long[]> pooled = new LinkedHashMap<>(); // group -> {intersection, predicted + truth}
         NDArray any = model.stateDictParameters().values().iterator().next().getArray();
-        int depth = data.depth();
-        double sum = 0;
-        int count = 0;
-        Engine.getInstance().setRandomSeed((int) (seed * 7919 + 13));
-        try (NDManager scope = any.getManager().newSubManager(any.getDevice())) {
-            for (int start = 0; start < indices.length; start += batch) {
-                int end = Math.min(indices.length, start + batch);
-                try (NDManager step = scope.newSubManager()) {
-                    List<NDArray> images = new ArrayList<>();
-                    List<NDArray> targets = new ArrayList<>();
-                    for (int i = start; i < end; i++) {
-                        NDList r = data.get(step, indices[i]);
-                        images.add(depth == 1 ? r.get(0).expandDims(0) : r.get(0));
-                        targets.add(depth == 1 ? r.get(1).expandDims(0) : r.get(1));
-                    }
-                    NDArray img = NDArrays.concat(new NDList(images), 0).toDevice(any.getDevice(), false);
-                    NDArray tgt = NDArrays.concat(new NDList(targets), 0).toDevice(any.getDevice(), false);
-                    float[] d = Ops.noGrad(() -> {
-                        SamBatch b = SamBatch.prepare(model, img, tgt);
-                        NDArray emb = depth > 1 ? ((MedsaModel) model).encodeVolume(null, b.images(), depth, false, null)
-                                : model.encodeImage(null, b.images(), false);
-                        PromptBatch p = PromptSampler.randomPositiveClicks(b.masks(), 1);
-                        Sam.Prediction pred = model.decode(null, emb, p.points(), p.labels(), null, null, true, false);
-                        NDArray best = org.medsa.train.eval.Evaluator.bestByIou(pred);
-                        NDArray full = SamBatch.toInputFrame(model, best).squeeze(1).gt(0);
-                        NDArray truth = b.masks().gt(0.5);
-                        NDArray pf = full.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-                        NDArray tf = truth.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-                        NDArray inter = pf.mul(tf).sum(new int[] {1, 2});
-                        NDArray denom = pf.sum(new int[] {1, 2}).add(tf.sum(new int[] {1, 2}));
-                        // both empty counts as a perfect score
-                        NDArray dice = inter.mul(2).add(1e-6f).div(denom.add(1e-6f));
-                        return dice.toFloatArray();
-                    });
-                    for (float v : d) {
-                        sum += v;
-                        count++;
+        try (NDManager scope = any.getManager().newSubManager(any.getDevice());
+                PromptedSegmenter segmenter = new PromptedSegmenter(model, scope)) {
+            for (long index : indices) {
+                Sample s = data.sample(index);
+                long sampleSeed = Trainer.mix(seed * 7919 + 13, index);
+                Engine.getInstance().setRandomSeed((int) (sampleSeed ^ (sampleSeed >>> 32)));
+                boolean[][] predicted = s.depth() == 1 ? single(segmenter, s) : chunk(scope, s);
+                long[] acc = pooled.computeIfAbsent(data.group(index), g -> new long[2]);
+                int plane = s.height() * s.width();
+                for (int z = 0; z < s.depth(); z++) {
+                    for (int p = 0; p < plane; p++) {
+                        boolean t = s.target()[z * plane + p] > 0.5f;
+                        boolean m = predicted[z][p];
+                        acc[0] += t && m ? 1 : 0;
+                        acc[1] += (t ? 1 : 0) + (m ? 1 : 0);
                     }
                 }
             }
         }
-        return sum / count;
+        double sum = 0;
+        for (long[] acc : pooled.values()) {
+            // a group with nothing predicted and nothing there counts as perfect
+            sum += acc[1] == 0 ? 1.0 : 2.0 * acc[0] / acc[1];
+        }
+        return sum / pooled.size();
+    }
+
+    private static boolean[][] single(PromptedSegmenter segmenter, Sample s) {
+        RgbImage image = RgbImage.fromPlanes(s.image(), s.channels(), s.height(), s.width());
+        return new boolean[][] {segmenter.segment(image, s.target(), 1, ONE_CLICK).get(0)[0]};
+    }
+
+    /**
+     * A chunk of D slices encoded together (SD-Trans); each slice with foreground gets one click
+     * sampled on its own pixels, slices without foreground are predicted empty.
+     */
+    private boolean[][] chunk(NDManager scope, Sample s) {
+        int d = s.depth();
+        int h = s.height();
+        int w = s.width();
+        int plane = h * w;
+        int imagePlane = s.channels() * plane;
+        InputGeometry geometry = model.geometry();
+        ImageFrame frame = geometry.frame(h, w);
+        List<RgbImage> slices = new ArrayList<>();
+        for (int z = 0; z < d; z++) {
+            float[] chw = new float[imagePlane];
+            System.arraycopy(s.image(), z * imagePlane, chw, 0, imagePlane);
+            slices.add(RgbImage.fromPlanes(chw, s.channels(), h, w));
+        }
+        boolean[][] out = new boolean[d][plane];
+        Ops.noGrad(() -> {
+            try (NDManager m = scope.newSubManager()) {
+                NDArray input = geometry.modelInputs(m, slices);
+                NDArray emb = ((MedsaModel) model).encodeVolume(null, input, d, false, null);
+                NDArray truth = m.create(s.target(), new Shape(d, h, w));
+                PromptBatch clicks = PromptSampler.randomPositiveClicks(truth, 1);
+                Sam.Prediction p = model.decode(null, emb, frame.toInput(clicks.points()), clicks.labels(), null, null, true,
+                        false);
+                NDArray logits = frame.masksToOriginal(PromptedSegmenter.bestByIou(p)).squeeze(1);
+                NDArray present = PromptSampler.nonEmpty(truth).reshape(d, 1, 1);
+                boolean[] all = logits.gt(0).logicalAnd(present).toBooleanArray();
+                for (int z = 0; z < d; z++) {
+                    System.arraycopy(all, z * plane, out[z], 0, plane);
+                }
+            }
+            return null;
+        });
+        return out;
     }
 }

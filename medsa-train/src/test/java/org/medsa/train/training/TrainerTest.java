@@ -47,7 +47,7 @@ class TrainerTest {
     /** A small SAM (32×32 input) with random weights saved as a base checkpoint, and a phantom dataset. */
     @BeforeAll
     static void setUp() throws Exception {
-        data = Phantom.builder().seed(3).size(32, 32, 8).cases(5).validationCases(1).rendering(Rendering.MR).build()
+        data = Phantom.builder().seed(3).size(32, 24, 8).cases(5).validationCases(1).rendering(Rendering.MR).build()
                 .writeMsd(tmp.resolve("phantom"));
         base = tmp.resolve("base.pth");
         try (NDManager m = NDManager.newBaseManager()) {
@@ -82,11 +82,11 @@ class TrainerTest {
     }
 
     static TrainingData trainData() {
-        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.TRAINING).optOutputSize(32).setSampling(4, false).build());
+        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(4, false).build());
     }
 
     static TrainingData valData() {
-        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.VALIDATION).optOutputSize(32).setSampling(4, false).build());
+        return TrainingData.of(MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(4, false).build());
     }
 
     static TrainConfig cfg(int steps) {
@@ -238,7 +238,7 @@ class TrainerTest {
     }
 
     @Test
-    void nanLossStopsWithAClearMessage() throws Exception {
+    void nanInputStopsWithAClearMessage() throws Exception {
         TrainingData good = trainData();
         TrainingData poisoned = new TrainingData() {
             @Override
@@ -252,9 +252,11 @@ class TrainerTest {
             }
 
             @Override
-            public NDList get(NDManager manager, long index) {
-                NDList r = good.get(manager, index);
-                return new NDList(r.get(0).mul(Float.NaN), r.get(1));
+            public org.medsa.data.transforms.Sample sample(long index) {
+                org.medsa.data.transforms.Sample s = good.sample(index);
+                float[] image = s.image().clone();
+                image[5] = Float.NaN;
+                return new org.medsa.data.transforms.Sample(s.depth(), s.channels(), s.height(), s.width(), image, s.target());
             }
 
             @Override
@@ -266,7 +268,23 @@ class TrainerTest {
             MedsaModel model = model(m);
             try (Trainer t = new Trainer(Trainable.adapters(model, base), poisoned, null, cfg(3), tmp.resolve("nan"), List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
-                assertTrue(e.getMessage().contains("training stopped at step 1") && e.getMessage().contains("NaN"), e.getMessage());
+                assertTrue(e.getMessage().matches("training sample \\d+ is unusable: image value 5 is NaN: NaN or infinite"
+                        + " intensities cannot be segmented"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void nanWeightsAreBlamedNotTheLearningRate() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaModel model = model(m);
+            String name = "image_encoder.blocks.0.attn.qkv.weight";
+            ai.djl.ndarray.NDArray w = model.stateDictParameters().get(name).getArray();
+            w.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, cfg(3), tmp.resolve("nanw"), List.of(Device.cpu()), quiet())) {
+                MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
+                assertEquals("training stopped at step 1: the model's weights hold NaN or infinite values (" + name
+                        + "); check the base checkpoint and the adapter weights", e.getMessage());
             }
         }
     }

@@ -1,0 +1,165 @@
+package org.medsa.adapters;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonParser;
+import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputProfile;
+import org.medsa.core.io.pth.TorchCheckpoint;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Builds a model and loads its weights the one way every tool does: plain SAM from a checkpoint,
+ * or Med-SA with adapters — their preset, settings and input profile read from the adapter file,
+ * so adapters always run on the geometry they were trained on.
+ *
+ * <pre>{@code
+ * Sam model = ModelLoader.of(SamConfig.preset("vit_b"), Path.of("sam_vit_b_01ec64.pth"))
+ *         .adapterWeights(Path.of("runs/btcv/adapters_best.pth"))
+ *         .load(manager);
+ * }</pre>
+ */
+public final class ModelLoader {
+
+    private final SamConfig config;
+    private final Path checkpoint;
+    private String preset;
+    private Path adapterWeights;
+    private InputProfile inputProfile;
+    private boolean allowBaseMismatch;
+    private boolean volumetric;
+    private Consumer<String> notes = s -> {};
+
+    private ModelLoader(SamConfig config, Path checkpoint) {
+        this.config = config;
+        this.checkpoint = checkpoint;
+    }
+
+    /** A loader for {@code config} (a preset or file, see {@link SamConfig#resolve}) and the base weights. */
+    public static ModelLoader of(SamConfig config, Path checkpoint) {
+        return new ModelLoader(config, checkpoint);
+    }
+
+    /** Builds Med-SA with this adapter preset ({@code paper} or {@code official-code}); default plain SAM. */
+    public ModelLoader adapters(String presetName) {
+        this.preset = presetName;
+        return this;
+    }
+
+    /** Loads trained adapters; the preset and adapter settings come from the file when not given. */
+    public ModelLoader adapterWeights(Path file) {
+        this.adapterWeights = file;
+        return this;
+    }
+
+    /**
+     * Sets the input profile. With adapter weights it must equal the profile they were trained on
+     * (leave it unset to take theirs); without, it overrides the config's.
+     */
+    public ModelLoader inputProfile(InputProfile profile) {
+        this.inputProfile = profile;
+        return this;
+    }
+
+    /** Builds the SD-Trans depth branch (3D) even if the adapter file does not ask for it. */
+    public ModelLoader volumetric(boolean v) {
+        this.volumetric = v;
+        return this;
+    }
+
+    /** Loads adapter weights trained on another base checkpoint (by SHA-256) instead of refusing them. */
+    public ModelLoader allowBaseMismatch(boolean allow) {
+        this.allowBaseMismatch = allow;
+        return this;
+    }
+
+    /** Receives one line per notable thing the load did (what was loaded, what kept its initial values). */
+    public ModelLoader notes(Consumer<String> sink) {
+        this.notes = sink;
+        return this;
+    }
+
+    /** Builds the model, loads its weights into {@code manager} and returns it (frozen but for adapters). */
+    public Sam load(NDManager manager) {
+        if (!Files.isRegularFile(checkpoint)) {
+            throw new MedsaException(checkpoint + ": no such file");
+        }
+        MedsaCheckpoints.AdapterFileInfo info = null;
+        if (adapterWeights != null) {
+            if (!Files.isRegularFile(adapterWeights)) {
+                throw new MedsaException(adapterWeights + ": no such file");
+            }
+            info = MedsaCheckpoints.readInfo(adapterWeights);
+            if (preset != null && !MedsaConfig.Preset.parse(preset).id().equals(info.preset())) {
+                throw new MedsaException(adapterWeights + ": adapters of preset '" + info.preset() + "' cannot load into a '"
+                        + MedsaConfig.Preset.parse(preset).id() + "' model (use --adapters " + info.preset() + ")");
+            }
+        }
+        config.inputProfile = resolveProfile(info).id();
+        config.validate();
+        if (preset == null && info == null) {
+            return Sam.load(config, checkpoint, manager);
+        }
+        MedsaConfig mc;
+        if (info != null && info.medsaConfig() != null) {
+            mc = info.medsaConfig();
+        } else {
+            mc = MedsaConfig.preset(info != null ? info.preset() : preset);
+            mc.volumetric |= info != null && info.volumetric();
+        }
+        mc.volumetric |= volumetric;
+        MedsaModel m = new MedsaModel(config, mc);
+        MedsaCheckpoints.BaseLoad base = MedsaCheckpoints.loadBase(m, checkpoint, manager);
+        if (adapterWeights != null) {
+            long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);
+            notes.accept("adapters: " + adapterWeights + " (step " + step + ", input profile " + config.inputProfile + ")");
+        } else if (!base.containedAdapters()) {
+            notes.accept("note: no adapter weights given; adapters keep their initial values"
+                    + (mc.init == Adapter.Init.ZERO_UP ? " (zero up-projections: the model equals SAM)" : ""));
+        }
+        return m;
+    }
+
+    /**
+     * The profile the weights were trained on: the adapter file's, else the one a checkpoint written
+     * by this library records, else the config's; an explicit profile may only confirm it.
+     */
+    private InputProfile resolveProfile(MedsaCheckpoints.AdapterFileInfo info) {
+        InputProfile recorded = null;
+        String where = null;
+        if (info != null && info.modelConfig() != null) {
+            recorded = info.modelConfig().inputProfile();
+            where = adapterWeights + ": these adapters were trained";
+        } else {
+            SamConfig base = recordedConfig(checkpoint);
+            if (base != null) {
+                recorded = base.inputProfile();
+                where = checkpoint + ": this model was trained";
+            }
+        }
+        if (inputProfile != null && recorded != null && inputProfile != recorded) {
+            throw new MedsaException(where + " on input profile '" + recorded + "', not '" + inputProfile
+                    + "'; a model only works on the geometry it was trained on (drop the input profile option)");
+        }
+        if (inputProfile != null) {
+            return inputProfile;
+        }
+        return recorded != null ? recorded : config.inputProfile();
+    }
+
+    /** The model config a full checkpoint written by this library ({@code medsa-sam}) records, else null. */
+    private static SamConfig recordedConfig(Path file) {
+        try (TorchCheckpoint c = TorchCheckpoint.open(file)) {
+            if (c.root() instanceof Map<?, ?> root && "medsa-sam".equals(root.get("format"))
+                    && root.get("model_config") instanceof String s) {
+                return SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)");
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.medsa.core.geometry;
+
+import org.medsa.core.MedsaException;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * How a checkpoint family expects its images (spec §B.11 and errata 3, 8): the resize rule and the
+ * intensity normalisation. It is a property of the weights, recorded in the model config ({@code
+ * input_profile}) and therefore in every adapter file and training run; mixing profiles silently is
+ * the likeliest cause of a bad Dice, so loading adapters under another profile is refused.
+ */
+public enum InputProfile {
+
+    /**
+     * SAM (the default): the longest side resized to the input size, the other rounded half up;
+     * pixel mean/std of the model config on a 0–255 scale; zeros padded at the bottom and right
+     * after normalising. SAM, its checkpoints and MedSAM's successors were trained this way.
+     */
+    SAM("sam", true),
+
+    /** MedSAM's {@code medsam_vit_b.pth}: stretched to size×size, min–max to [0, 1] per image. */
+    MEDSAM("medsam", false),
+
+    /** The official Med-SA scripts: stretched to size×size and divided by 255 (no mean/std). */
+    MSA_COMPAT("msa-compat", false);
+
+    private final String id;
+    private final boolean keepsAspect;
+
+    InputProfile(String id, boolean keepsAspect) {
+        this.id = id;
+        this.keepsAspect = keepsAspect;
+    }
+
+    /** The name used in configs, adapter files and on the command line. */
+    public String id() {
+        return id;
+    }
+
+    /** True if the image keeps its aspect ratio (and is padded), false if it is stretched to a square. */
+    public boolean keepsAspect() {
+        return keepsAspect;
+    }
+
+    /**
+     * The profile named {@code name} (case-insensitive).
+     *
+     * @throws MedsaException listing the known names
+     */
+    public static InputProfile parse(String name) {
+        for (InputProfile p : values()) {
+            if (p.id.equals(name == null ? null : name.toLowerCase(Locale.ROOT))) {
+                return p;
+            }
+        }
+        throw new MedsaException("unknown input profile '" + name + "' (use one of "
+                + Arrays.stream(values()).map(InputProfile::id).collect(Collectors.joining(", ")) + ")");
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}
