@@ -77,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path data = out.resolve("data").resolve("phantom-mr");
         if (!Files.exists(data.resolve("dataset.json"))) {
             System.err.println("writing the MR-like phantom dataset to " + data + " ...");
-            Phantom.builder().seed(11).size(64, 64, 32).cases(16).validationCases(4).rendering(Rendering.MR).build().writeMsd(data);
+            Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4).rendering(Rendering.MR).build().writeMsd(data);
         }
         SamConfig samConfig = SamConfig.load(config);
         MedsaConfig mc = MedsaConfig.preset("paper");

@@ -19,7 +19,7 @@ public final class PhantomCommand implements Callable<Integer> {
     String rendering;
     @Option(names = "--cases", defaultValue = "12", paramLabel = "N") int cases;
     @Option(names = "--validation", paramLabel = "N", description = "Cases listed for validation (default: a fifth).") Integer validation;
-    @Option(names = "--size", defaultValue = "64,64,32", paramLabel = "nx,ny,nz") String size;
+    @Option(names = "--size", defaultValue = "64,48,32", paramLabel = "nx,ny,nz") String size;
     @Option(names = "--seed", defaultValue = "7", paramLabel = "N") long seed;
     @Option(names = "--out", required = true, paramLabel = "<dir>") Path out;
     @Option(names = "--verbose") boolean verbose;

@@ -11,6 +11,7 @@ import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.viz.Overlay;
+import org.medsa.data.image.ImageFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,6 +53,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
+    /** Files this command writes into --out. */
+    static final String[] OUTPUTS = {"low_res_logits.npy", "masks_logits.npy", "iou_predictions.npy", "mask.png", "overlay.png",
+        "image_embeddings.npy"};
+
     @Override
     public Integer call() throws Exception {
         Prompt prompt = promptOptions.toPrompt();
@@ -69,10 +74,16 @@ public final class PredictCommand implements Callable<Integer> {
         if (prompt.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point, a --box or a --mask-input");
         }
-        RgbImage img = RgbImage.read(image);
+        RgbImage img = ImageFiles.readRgb(image);
         prompt.validate(img.height(), img.width());
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new MedsaException(out + ": --out must be a folder, and this is a file");
+        }
+        for (String name : OUTPUTS) {
+            Path o = out.resolve(name);
+            if (Files.exists(o) && (Files.isSameFile(o, image) || (maskInput != null && Files.isSameFile(o, maskInput)))) {
+                throw new MedsaException(o + ": is an input of this run; choose another --out");
+            }
         }
         Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {

@@ -70,7 +70,7 @@ class CliErrorsTest {
         fails(replace(predict("--point", "10,10,1"), "--checkpoint", trunc.toString()), "trunc.pth", "truncated");
         Path png = tmp.resolve("broken.png");
         Files.writeString(png, "nope");
-        fails(replace(predict("--point", "10,10,1"), "--image", png.toString()), "broken.png", "not a readable image");
+        fails(replace(predict("--point", "10,10,1"), "--image", png.toString()), "broken.png", "not a PNG, JPEG, BMP or TIFF image");
         fails(replace(predict("--point", "10,10,1"), "--model", "vit_q"), "vit_q", "no such config file");
     }
 

@@ -44,7 +44,7 @@ public final class TrainBenchmark {
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 8;
         SamConfig cfg = SamConfig.resolve(model);
         Path tmp = Files.createTempDirectory("medsa-bench");
-        Path data = Phantom.builder().seed(1).size(64, 64, 32).cases(6).validationCases(1).build().writeMsd(tmp.resolve("data"));
+        Path data = Phantom.builder().seed(1).size(64, 48, 32).cases(6).validationCases(1).build().writeMsd(tmp.resolve("data"));
         Path base = tmp.resolve("base.pth");
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(1);

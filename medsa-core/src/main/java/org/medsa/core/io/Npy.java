@@ -166,13 +166,7 @@ public final class Npy {
 
     /** Writes tensor values as a {@code .npy} file (version 1.0). */
     public static void write(Path file, TensorData data) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            write(out, data);
-        }
+        AtomicFiles.write(file, out -> write(out, data));
     }
 
     static void write(OutputStream out, TensorData data) throws IOException {

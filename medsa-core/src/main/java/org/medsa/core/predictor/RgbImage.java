@@ -1,16 +1,10 @@
 package org.medsa.core.predictor;
 
 import org.medsa.core.MedsaException;
-import org.medsa.core.io.Npy;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchDType;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 
 /** An 8-bit RGB image, interleaved (H, W, 3), as SAM takes it. */
 public record RgbImage(int height, int width, byte[] hwc) {
@@ -22,32 +16,17 @@ public record RgbImage(int height, int width, byte[] hwc) {
         }
     }
 
-    /** Reads a PNG, JPEG, BMP or GIF (via ImageIO) or a uint8 {@code .npy} of (H, W, 3) or (H, W). */
-    public static RgbImage read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new MedsaException(file + ": no such image file");
-        }
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".npy")) {
-            return fromNpy(Npy.read(file), file.toString());
-        }
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new MedsaException(file + ": cannot decode image (" + e.getMessage() + ")", e);
-        }
-        if (img == null) {
-            throw new MedsaException(file + ": not a readable image (supported: .png, .jpg, .bmp, .gif, .npy)");
-        }
-        return fromBufferedImage(img);
-    }
-
     /** From a uint8 array of (H, W, 3) RGB or (H, W) grayscale (replicated to 3 channels). */
     public static RgbImage fromNpy(TensorData t, String name) {
         long[] s = t.shape();
         if (t.dtype() != TorchDType.UINT8) {
             throw new MedsaException(name + ": image .npy must be uint8, got " + t.dtype().typeName());
+        }
+        if ((s.length == 3 && s[2] == 3) || s.length == 2) {
+            if (s[0] <= 0 || s[1] <= 0 || s[0] > 65536 || s[1] > 65536) {
+                throw new MedsaException(name + ": an image needs 1 to 65536 rows and columns, got shape "
+                        + java.util.Arrays.toString(s));
+            }
         }
         if (s.length == 3 && s[2] == 3) {
             return new RgbImage((int) s[0], (int) s[1], t.bytes().clone());

@@ -119,14 +119,12 @@ public final class Overlay {
         return img;
     }
 
-    /** Writes a PNG, creating parent folders. */
-    public static void writePng(BufferedImage img, Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(img, "png", file.toFile())) {
-            throw new IOException("no PNG writer available");
-        }
+    /** Writes a PNG atomically, creating parent folders. */
+    public static void writePng(BufferedImage img, Path file) {
+        org.medsa.core.io.AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
+        });
     }
 }

@@ -24,35 +24,6 @@ class PredictorInputTest {
     Path tmp;
 
     @Test
-    void unreadableImage() throws Exception {
-        Path f = tmp.resolve("broken.png");
-        Files.writeString(f, "not a png");
-        MedsaException e = assertThrows(MedsaException.class, () -> RgbImage.read(f));
-        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("not a readable image"), e.getMessage());
-        MedsaException missing = assertThrows(MedsaException.class, () -> RgbImage.read(tmp.resolve("none.png")));
-        assertTrue(missing.getMessage().contains("no such image file"));
-    }
-
-    @Test
-    void npyImagesMustBeUint8RgbOrGray() throws Exception {
-        Path f = tmp.resolve("float.npy");
-        org.medsa.core.io.Npy.writeFloats(f, new float[12], 2, 2, 3);
-        MedsaException e = assertThrows(MedsaException.class, () -> RgbImage.read(f));
-        assertTrue(e.getMessage().contains("must be uint8"), e.getMessage());
-    }
-
-    @Test
-    void grayNpyIsReplicatedToRgb() throws Exception {
-        byte[] gray = {0, 10, (byte) 200, (byte) 255, 7, 8};
-        Path f = tmp.resolve("gray.npy");
-        org.medsa.core.io.Npy.write(f, new org.medsa.core.io.pth.TensorData(org.medsa.core.io.pth.TorchDType.UINT8, new long[] {2, 3}, gray));
-        RgbImage img = RgbImage.read(f);
-        assertEquals(2, img.height());
-        assertEquals(3, img.width());
-        assertArrayEquals(new byte[] {(byte) 200, (byte) 200, (byte) 200}, java.util.Arrays.copyOfRange(img.hwc(), 6, 9));
-    }
-
-    @Test
     void promptsOutsideTheImageAreRefused() {
         try (NDManager m = NDManager.newBaseManager()) {
             Sam sam = FixtureModels.sam("sam_tiny", m);

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -51,7 +53,16 @@ public final class Image2DReader {
             try {
                 reader.setInput(in, true, true);
                 String format = normaliseFormat(reader.getFormatName());
+                // A truncated or corrupt file decodes with a warning and grey filler rows: refuse it.
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new MedsaException(displayName + ": damaged " + format + " image (" + warnings.get(0) + ")");
+                }
+                if (image.getWidth() <= 0 || image.getHeight() <= 0) {
+                    throw new MedsaException(displayName + ": empty image (" + image.getWidth() + "x" + image.getHeight() + ")");
+                }
                 return convert(image, format, displayName);
             } finally {
                 reader.dispose();

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
 
 /**
  * Writes single-file NIfTI-1 ({@code n+1}, data at byte 352) or NIfTI-2 ({@code n+2}, data at
@@ -28,30 +29,17 @@ public final class NiftiWriter {
         header = header.toBuilder().voxOffset(offset).extensionBytes(0).build();
         byte[] headerBytes = NiftiHeaderCodec.encode(header, path.toString());
         boolean gzip = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        try {
-            if (path.getParent() != null) {
-                Files.createDirectories(path.getParent());
-            }
-            try (OutputStream out = open(tmp, gzip)) {
+        AtomicFiles.write(path, file -> {
+            try (OutputStream out = open(file, gzip)) {
                 out.write(headerBytes);
                 image.voxels().writeTo(out);
             }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the original error matters more
-            }
-            throw new MedsaException(path + ": cannot write (" + e.getMessage() + ")", e);
-        }
+        });
     }
 
-    private static OutputStream open(Path path, boolean gzip) throws IOException {
-        OutputStream file = Files.newOutputStream(path);
+    private static OutputStream open(OutputStream file, boolean gzip) throws IOException {
         if (!gzip) {
-            return new BufferedOutputStream(file, 1 << 16);
+            return file;
         }
         // level 1, as nibabel: several times faster than the default, files only slightly larger
         return new BufferedOutputStream(new GZIPOutputStream(file, 1 << 16) {

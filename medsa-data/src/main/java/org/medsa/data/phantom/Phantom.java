@@ -31,7 +31,7 @@ import org.medsa.data.volume.VolumePair;
  * built-in data of the demo and of tests.
  *
  * <pre>{@code
- * Path root = Phantom.builder().seed(7).size(64, 64, 32).cases(10).rendering(Rendering.CT)
+ * Path root = Phantom.builder().seed(7).size(64, 48, 32).cases(10).rendering(Rendering.CT)
  *         .build().writeMsd(dir);
  * }</pre>
  *
@@ -201,6 +201,17 @@ public final class Phantom {
      * "validation". Returns {@code root}.
      */
     public Path writeMsd(Path root) {
+        if (Files.isDirectory(root)) {
+            try (var s = Files.list(root)) {
+                if (s.findAny().isPresent()) {
+                    throw new MedsaException(root + ": already exists and is not empty; write the phantom into a new folder");
+                }
+            } catch (IOException e) {
+                throw new MedsaException(root + ": cannot read (" + e.getMessage() + ")", e);
+            }
+        } else if (Files.exists(root)) {
+            throw new MedsaException(root + ": is a file, not a folder");
+        }
         List<String[]> training = new ArrayList<>();
         List<String[]> validation = new ArrayList<>();
         for (int c = 0; c < cases; c++) {
@@ -218,13 +229,7 @@ public final class Phantom {
         JsonObject json = MsdDescriptor.toJson("Phantom-" + rendering, modality, labelNames(), training, validation);
         json.addProperty("description", "Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed
                 + ", " + size[0] + "x" + size[1] + "x" + size[2] + " voxels");
-        try {
-            Files.createDirectories(root);
-            Files.writeString(root.resolve("dataset.json"),
-                    new GsonBuilder().setPrettyPrinting().create().toJson(json), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new MedsaException(root.resolve("dataset.json") + ": cannot write (" + e.getMessage() + ")", e);
-        }
+        org.medsa.core.io.AtomicFiles.writeString(root.resolve("dataset.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
         return root;
     }
 
@@ -280,10 +285,10 @@ public final class Phantom {
         return x ^ (x >>> 31);
     }
 
-    /** Options. Defaults: seed 0, 64x64x32 voxels of 1.5x1.5x2.5 mm, 10 cases (2 validation), CT, RAS. */
+    /** Options. Defaults: seed 0, 64x48x32 voxels of 1.5x1.5x2.5 mm, 10 cases (2 validation), CT, RAS. */
     public static final class Builder {
         private long seed;
-        private int[] size = {64, 64, 32};
+        private int[] size = {64, 48, 32};
         private double[] spacing = {1.5, 1.5, 2.5};
         private int cases = 10;
         private int validationCases = -1;

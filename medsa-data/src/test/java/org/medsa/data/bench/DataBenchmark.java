@@ -53,7 +53,7 @@ public final class DataBenchmark {
         // 2. phantom generation
         t = System.nanoTime();
         Path phantom = Phantom.builder().seed(1).cases(10).rendering(Rendering.CT).build().writeMsd(work.resolve("phantom"));
-        report("phantom: 10 CT cases of 64x64x32 generated and written", ms(t), "ms");
+        report("phantom: 10 CT cases of 64x48x32 generated and written", ms(t), "ms");
 
         // 3. slices per second on the phantom
         throughput("phantom slices, native 64x64", MsdDataset.slices(phantom).optSubset(Subset.ALL).build());

@@ -171,9 +171,10 @@ public final class EvalReport {
         out.put("markdown", dir.resolve("results.md"));
         out.put("csv", dir.resolve("results.csv"));
         out.put("json", dir.resolve("results.json"));
-        Files.writeString(out.get("markdown"), markdown(), StandardCharsets.UTF_8);
-        Files.writeString(out.get("csv"), csv(), StandardCharsets.UTF_8);
-        Files.writeString(out.get("json"), new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json()), StandardCharsets.UTF_8);
+        org.medsa.core.io.AtomicFiles.writeString(out.get("markdown"), markdown());
+        org.medsa.core.io.AtomicFiles.writeString(out.get("csv"), csv());
+        org.medsa.core.io.AtomicFiles.writeString(out.get("json"),
+                new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json()));
         return out;
     }
 }

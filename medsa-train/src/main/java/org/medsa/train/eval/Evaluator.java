@@ -183,6 +183,14 @@ public final class Evaluator {
     }
 
     private void reseed(String id, int slice) {
+        reseed(seed, id, slice);
+    }
+
+    /**
+     * Seeds the engine's generator for the prompts of one image (a volume's slice, or a 2D image
+     * with slice 0): the evaluation and the training validation draw the same clicks for it.
+     */
+    public static void reseed(long seed, String id, int slice) {
         long h = seed * 1_000_003L + id.hashCode() * 31L + slice;
         Engine.getInstance().setRandomSeed((int) (h ^ (h >>> 32)));
     }

@@ -42,7 +42,7 @@ public record PromptSetting(String id, Kind kind, double value) {
                         return new PromptSetting(t, Kind.POINTS, n);
                     }
                 }
-                if (t.matches("bbox-0?\\.[0-9]+")) {
+                if (t.matches("bbox-(0?\\.[0-9]+|1(\\.0+)?)")) {
                     double v = Double.parseDouble(t.substring(5));
                     if (v > 0 && v <= 1) {
                         return new PromptSetting(t, Kind.BOX_AT_IOU, v);

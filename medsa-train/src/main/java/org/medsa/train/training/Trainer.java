@@ -524,10 +524,8 @@ public final class Trainer implements AutoCloseable {
         Files.writeString(runDir.resolve(METRICS), o + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
-    static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    static void writeAtomically(Path file, String content) {
+        org.medsa.core.io.AtomicFiles.writeString(file, content);
     }
 
     @Override

@@ -33,11 +33,22 @@ public interface TrainingData {
     Sample sample(long index);
 
     /**
-     * The group a sample's Dice is pooled in during validation: one organ of one volume (so the
-     * score is the per-volume Dice that evaluation reports), or the sample itself (default).
+     * The structure a sample's target shows (MSD: the organ's name; default "foreground").
+     * Validation pools Dice per (image id, organ) and averages per organ, as evaluation does.
      */
-    default String group(long index) {
-        return Long.toString(index);
+    default String organ(long index) {
+        return "foreground";
+    }
+
+    /** Which image a sample shows: a volume's id and slice, or a 2D image's name and slice 0. */
+    record ImageKey(String id, int slice) {}
+
+    /**
+     * The image sample {@code index} is cut from; samples of one image (one organ each) are
+     * segmented together in validation, with the clicks evaluation draws for that image.
+     */
+    default ImageKey image(long index) {
+        return new ImageKey(Long.toString(index), 0);
     }
 
     /** Selects the augmentation stream of an epoch. */
@@ -77,12 +88,20 @@ public interface TrainingData {
             }
 
             @Override
-            public String group(long index) {
+            public String organ(long index) {
+                return dataset instanceof MsdDataset m ? m.info(index).organName() : "foreground";
+            }
+
+            @Override
+            public ImageKey image(long index) {
                 if (dataset instanceof MsdDataset m) {
                     SampleInfo info = m.info(index);
-                    return info.caseId() + "#" + info.organLabel();
+                    return new ImageKey(info.caseId(), info.sliceIndex());
                 }
-                return Long.toString(index);
+                if (dataset instanceof ImageMaskFolderDataset f) {
+                    return new ImageKey(f.info(index).stem(), 0);
+                }
+                return new ImageKey(Long.toString(index), 0);
             }
 
             @Override

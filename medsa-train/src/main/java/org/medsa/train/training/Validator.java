@@ -11,6 +11,7 @@ import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.transforms.Sample;
+import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
 import org.medsa.train.eval.PromptedSegmenter;
 import org.medsa.train.prompts.PromptBatch;
@@ -22,13 +23,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The keep-best score during training: the Dice of single-click predictions, measured as the
- * evaluation measures it (spec errata 8). Each slice goes through the model's input geometry,
- * prompts are sampled on the slice's own pixels, masks are mapped back to the slice and compared
- * with its target there; Dice is pooled per {@link TrainingData#group group} (one organ of one
- * volume for MSD data, so it is the per-volume Dice of {@code medsa eval}'s 1-point row) and
- * averaged over groups. A fixed, seeded subset of the samples and the same clicks are used at
- * every validation, so scores are comparable.
+ * The keep-best score during training: {@code medsa eval}'s 1-point Dice, on a fixed, seeded
+ * subset of the validation samples (spec errata 8). The targets of one image are segmented
+ * together with the clicks the {@link Evaluator} draws for that image (same seed), through the
+ * model's input geometry; masks are mapped back to the image and compared with the targets there;
+ * Dice is pooled per image id and {@link TrainingData#organ organ} (one organ of one volume for
+ * MSD data: the per-volume Dice evaluation reports), averaged per organ, then over organs. With every sample selected and
+ * the evaluation's seed, it equals the evaluation's 1-point mean.
  *
  * <p>For chunks of D slices (SD-Trans) the D slices are encoded together, as in training.
  */
@@ -68,38 +69,70 @@ public final class Validator {
         if (indices.length == 0) {
             return Double.NaN;
         }
-        Map<String, long[]> pooled = new LinkedHashMap<>(); // group -> {intersection, predicted + truth}
+        Map<String, long[]> pooled = new LinkedHashMap<>(); // volume + organ -> {intersection, predicted + truth}
         NDArray any = model.stateDictParameters().values().iterator().next().getArray();
         try (NDManager scope = any.getManager().newSubManager(any.getDevice());
                 PromptedSegmenter segmenter = new PromptedSegmenter(model, scope)) {
-            for (long index : indices) {
-                Sample s = data.sample(index);
-                long sampleSeed = Trainer.mix(seed * 7919 + 13, index);
-                Engine.getInstance().setRandomSeed((int) (sampleSeed ^ (sampleSeed >>> 32)));
-                boolean[][] predicted = s.depth() == 1 ? single(segmenter, s) : chunk(scope, s);
-                long[] acc = pooled.computeIfAbsent(data.group(index), g -> new long[2]);
-                int plane = s.height() * s.width();
-                for (int z = 0; z < s.depth(); z++) {
-                    for (int p = 0; p < plane; p++) {
-                        boolean t = s.target()[z * plane + p] > 0.5f;
-                        boolean m = predicted[z][p];
-                        acc[0] += t && m ? 1 : 0;
-                        acc[1] += (t ? 1 : 0) + (m ? 1 : 0);
+            if (data.depth() > 1) {
+                for (long index : indices) {
+                    Sample s = data.sample(index);
+                    long sampleSeed = Trainer.mix(seed * 7919 + 13, index);
+                    Engine.getInstance().setRandomSeed((int) (sampleSeed ^ (sampleSeed >>> 32)));
+                    pool(pooled, data.image(index).id() + "\u0000" + data.organ(index), s, chunk(scope, s));
+                }
+            } else {
+                // the targets of one image together, with the clicks evaluation draws for that image
+                Map<TrainingData.ImageKey, List<Long>> byImage = new LinkedHashMap<>();
+                for (long index : indices) {
+                    byImage.computeIfAbsent(data.image(index), k -> new ArrayList<>()).add(index);
+                }
+                for (Map.Entry<TrainingData.ImageKey, List<Long>> e : byImage.entrySet()) {
+                    List<Long> members = e.getValue();
+                    Sample first = data.sample(members.get(0));
+                    int plane = first.height() * first.width();
+                    float[] targets = new float[members.size() * plane];
+                    List<Sample> samples = new ArrayList<>();
+                    for (int m = 0; m < members.size(); m++) {
+                        Sample s = m == 0 ? first : data.sample(members.get(m));
+                        System.arraycopy(s.target(), 0, targets, m * plane, plane);
+                        samples.add(s);
+                    }
+                    RgbImage image = RgbImage.fromPlanes(first.image(), first.channels(), first.height(), first.width());
+                    Evaluator.reseed(seed, e.getKey().id(), e.getKey().slice());
+                    boolean[][] masks = segmenter.segment(image, targets, members.size(), ONE_CLICK).get(0);
+                    for (int m = 0; m < members.size(); m++) {
+                        pool(pooled, e.getKey().id() + "\u0000" + data.organ(members.get(m)), samples.get(m), new boolean[][] {masks[m]});
                     }
                 }
             }
         }
-        double sum = 0;
-        for (long[] acc : pooled.values()) {
-            // a group with nothing predicted and nothing there counts as perfect
-            sum += acc[1] == 0 ? 1.0 : 2.0 * acc[0] / acc[1];
+        // per (volume, organ) Dice, averaged per organ, then over organs: EvalReport.meanDice
+        Map<String, double[]> perOrgan = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : pooled.entrySet()) {
+            long[] acc = e.getValue();
+            double dice = acc[1] == 0 ? 1.0 : 2.0 * acc[0] / acc[1]; // nothing there and nothing predicted: perfect
+            double[] sum = perOrgan.computeIfAbsent(e.getKey().substring(e.getKey().indexOf('\u0000') + 1), k -> new double[2]);
+            sum[0] += dice;
+            sum[1]++;
         }
-        return sum / pooled.size();
+        double total = 0;
+        for (double[] sum : perOrgan.values()) {
+            total += sum[0] / sum[1];
+        }
+        return total / perOrgan.size();
     }
 
-    private static boolean[][] single(PromptedSegmenter segmenter, Sample s) {
-        RgbImage image = RgbImage.fromPlanes(s.image(), s.channels(), s.height(), s.width());
-        return new boolean[][] {segmenter.segment(image, s.target(), 1, ONE_CLICK).get(0)[0]};
+    private static void pool(Map<String, long[]> pooled, String group, Sample s, boolean[][] predicted) {
+        long[] acc = pooled.computeIfAbsent(group, g -> new long[2]);
+        int plane = s.height() * s.width();
+        for (int z = 0; z < s.depth(); z++) {
+            for (int p = 0; p < plane; p++) {
+                boolean t = s.target()[z * plane + p] > 0.5f;
+                boolean m = predicted[z][p];
+                acc[0] += t && m ? 1 : 0;
+                acc[1] += (t ? 1 : 0) + (m ? 1 : 0);
+            }
+        }
     }
 
     /**

@@ -49,36 +49,15 @@ class TrainerTest {
     static void setUp() throws Exception {
         data = Phantom.builder().seed(3).size(32, 24, 8).cases(5).validationCases(1).rendering(Rendering.MR).build()
                 .writeMsd(tmp.resolve("phantom"));
-        base = tmp.resolve("base.pth");
-        try (NDManager m = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(5);
-            Sam sam = new Sam(config());
-            sam.initialize(m, DataType.FLOAT32);
-            TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
-            sam.stateDictParameters().forEach((k, p) -> sd.put(k, TensorData.of(p.getArray())));
-            TorchCheckpointWriter.write(base, sd);
-        }
+        base = TinyModels.writeBase(tmp.resolve("base.pth"));
     }
 
     static SamConfig config() {
-        String json = "{\"image_encoder\": {\"img_size\": 32, \"patch_size\": 8, \"embed_dim\": 32, \"depth\": 2, \"num_heads\": 2,"
-                + " \"out_chans\": 16, \"window_size\": 2, \"global_attn_indexes\": [1]},"
-                + " \"prompt_encoder\": {\"embed_dim\": 16, \"image_embedding_size\": [4, 4], \"input_image_size\": [32, 32], \"mask_in_chans\": 8},"
-                + " \"mask_decoder\": {\"transformer_dim\": 16, \"iou_head_hidden_dim\": 16,"
-                + " \"transformer\": {\"depth\": 2, \"embedding_dim\": 16, \"num_heads\": 2, \"mlp_dim\": 32}}}";
-        return SamConfig.fromJson(JsonParser.parseString(json), "test config");
+        return TinyModels.config();
     }
 
     static MedsaModel model(NDManager m) {
-        // adapters are randomly initialised: the same seed gives every run the same start
-        Engine.getInstance().setRandomSeed(123);
-        MedsaConfig mc = MedsaConfig.preset("paper");
-        mc.encoderWidth = 8;
-        mc.decoderWidth = 8;
-        mc.init = org.medsa.adapters.Adapter.Init.TORCH_DEFAULT; // so every adapter weight gets gradients from step 1
-        MedsaModel model = new MedsaModel(config(), mc);
-        org.medsa.adapters.MedsaCheckpoints.loadBase(model, base, m);
-        return model;
+        return TinyModels.adapted(base, m);
     }
 
     static TrainingData trainData() {

@@ -50,12 +50,8 @@ public final class TorchCheckpointWriter {
     /** Writes {@code root} to {@code file} atomically. */
     public static void write(Path file, Object root) throws IOException {
         String archive = archiveName(file);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream fos = Files.newOutputStream(tmp);
-                    ZipOutputStream zip = new ZipOutputStream(new java.io.BufferedOutputStream(fos, 1 << 16))) {
+        org.medsa.core.io.AtomicFiles.write(file, fos -> {
+            try (ZipOutputStream zip = new ZipOutputStream(fos)) {
                 zip.setLevel(0);
                 // Tensor records are written while pickling (one tensor in memory at a time);
                 // readers find data.pkl by name, so it may come after them.
@@ -68,10 +64,7 @@ public final class TorchCheckpointWriter {
                 stored(zip, archive + "/data.pkl", w.pkl.toByteArray());
                 stored(zip, archive + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static String archiveName(Path file) {

@@ -1,0 +1,186 @@
+package org.medsa.train.segment;
+
+import ai.djl.ndarray.NDManager;
+import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.core.predictor.SamPrediction;
+import org.medsa.core.predictor.SamPredictor;
+import org.medsa.data.volume.ImageVolume;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Segments a volume (or a 2D image) from prompts in voxel indices and returns a label volume
+ * with the input's geometry — the library call behind {@code medsa segment}, the server and the
+ * batch job.
+ *
+ * <pre>{@code
+ * try (VolumeSegmenter segmenter = new VolumeSegmenter(model, manager)) {
+ *     SegmentationInput ct = SegmentationInput.read(Path.of("ct.nii.gz"));
+ *     Segmentation s = segmenter.segment(ct, new VolumePrompts().box(100, 120, 40, 180, 200, 60),
+ *             VolumeSegmenter.Options.defaults());
+ *     s.write(Path.of("mask.nii.gz"));
+ * }
+ * }</pre>
+ *
+ * <p>Each prompted slice along the chosen axis is turned into an 8-bit image (the volume's
+ * intensities mapped to [0, 1] by {@link Intensity}), encoded once, and decoded for every label
+ * prompted on it; all of it goes through the model's input geometry, as in training. A single
+ * click uses SAM's three masks and keeps the one with the best predicted IoU; any other prompt
+ * uses the single-mask output. Where labels overlap, the later label (in ascending order) wins.
+ */
+public final class VolumeSegmenter implements AutoCloseable {
+
+    /** Options of a segmentation. */
+    public static final class Options {
+        private int axis = 2;
+        private Intensity intensity = Intensity.auto();
+
+        /** Axis 2 (k), automatic intensity. */
+        public static Options defaults() {
+            return new Options();
+        }
+
+        /** The slicing axis (0, 1 or 2; 2D images: 2). */
+        public Options axis(int a) {
+            this.axis = a;
+            return this;
+        }
+
+        /** How intensities become gray values (volumes only). */
+        public Options intensity(Intensity i) {
+            this.intensity = i;
+            return this;
+        }
+
+        public int axis() {
+            return axis;
+        }
+
+        public Intensity intensity() {
+            return intensity;
+        }
+    }
+
+    private final SamPredictor predictor;
+    private Consumer<String> notes = s -> {};
+
+    /** A segmenter running {@code model}; its arrays live under {@code parent} on the model's device. */
+    public VolumeSegmenter(Sam model, NDManager parent) {
+        this.predictor = new SamPredictor(model, parent);
+    }
+
+    /** Receives one line per notable decision (e.g. which intensity {@code auto} chose). */
+    public VolumeSegmenter notes(Consumer<String> sink) {
+        this.notes = sink;
+        return this;
+    }
+
+    /**
+     * Segments {@code input} from {@code prompts}.
+     *
+     * @throws MedsaException for prompts outside the input, on the wrong axis, or none at all
+     */
+    public Segmentation segment(SegmentationInput input, VolumePrompts prompts, Options options) {
+        if (prompts.isEmpty()) {
+            throw new MedsaException("no prompt: give at least one point or box");
+        }
+        int axis = options.axis();
+        input.checkAxis(axis);
+        // slice -> label -> prompt, validated before any model work
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = plan(input, prompts, axis);
+        ImageVolume normalised = null;
+        Intensity used = null;
+        if (input.isVolume()) {
+            used = options.intensity().resolve(input.volume());
+            if (options.intensity().kind() == null) {
+                notes.accept("intensity: " + used + " (from the value range; choose it to override)");
+            }
+            normalised = used.apply(input.volume());
+        }
+        int[] labels = new int[input.grid().voxelCount()];
+        List<Segmentation.SliceResult> results = new ArrayList<>();
+        for (Map.Entry<Integer, TreeMap<Integer, Prompt>> e : plan.entrySet()) {
+            int s = e.getKey();
+            RgbImage image = input.slice(normalised, axis, s);
+            predictor.setImage(image);
+            int[] sliceLabels = input.get(labels, axis, s);
+            for (Map.Entry<Integer, Prompt> lp : e.getValue().entrySet()) {
+                Prompt prompt = lp.getValue();
+                boolean single = prompt.points().size() == 1 && prompt.box() == null;
+                SamPrediction r = predictor.predict(prompt, single);
+                int best = r.best();
+                boolean[] mask = r.mask(best);
+                int area = 0;
+                for (int p = 0; p < mask.length; p++) {
+                    if (mask[p]) {
+                        sliceLabels[p] = lp.getKey();
+                        area++;
+                    }
+                }
+                results.add(new Segmentation.SliceResult(lp.getKey(), axis, s, r.iouPredictions()[best], area, prompt, mask));
+            }
+            input.put(labels, axis, s, sliceLabels);
+        }
+        return new Segmentation(input, axis, used, normalised, labels, results);
+    }
+
+    /** Groups the prompts by slice and label, checking each against the input. */
+    private static TreeMap<Integer, TreeMap<Integer, Prompt>> plan(SegmentationInput input, VolumePrompts prompts, int axis) {
+        int[] shape = input.shape();
+        int row = input.rowAxis(axis);
+        int col = input.colAxis(axis);
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = new TreeMap<>();
+        for (VolumePrompts.Point p : prompts.points()) {
+            double[] ijk = {p.i(), p.j(), p.k()};
+            checkInside(ijk, shape, "point (" + VolumePrompts.fmt(p.i()) + "," + VolumePrompts.fmt(p.j()) + ","
+                    + VolumePrompts.fmt(p.k()) + ")");
+            int s = (int) Math.round(ijk[axis]);
+            plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(p.label(), k -> new Prompt())
+                    .point(ijk[col], ijk[row], p.positive() ? 1 : 0);
+        }
+        for (VolumePrompts.Box b : prompts.boxes()) {
+            double[] lo = {b.i0(), b.j0(), b.k0()};
+            double[] hi = {b.i1(), b.j1(), b.k1()};
+            String what = "box (" + VolumePrompts.fmt(b.i0()) + "," + VolumePrompts.fmt(b.j0()) + "," + VolumePrompts.fmt(b.k0())
+                    + ")-(" + VolumePrompts.fmt(b.i1()) + "," + VolumePrompts.fmt(b.j1()) + "," + VolumePrompts.fmt(b.k1()) + ")";
+            checkInside(lo, shape, what);
+            checkInside(hi, shape, what);
+            for (int s = (int) Math.round(lo[axis]); s <= (int) Math.round(hi[axis]); s++) {
+                Prompt pr = plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(b.label(), k -> new Prompt());
+                if (pr.box() != null) {
+                    throw new MedsaException("two boxes of label " + b.label() + " cover slice " + s + "; give one box per slice"
+                            + " and label");
+                }
+                pr.box(lo[col], lo[row], hi[col], hi[row]);
+            }
+        }
+        int[] hw = input.sliceShape(axis);
+        for (var slice : plan.entrySet()) {
+            for (Prompt p : slice.getValue().values()) {
+                p.validate(hw[0], hw[1]);
+            }
+        }
+        return plan;
+    }
+
+    private static void checkInside(double[] ijk, int[] shape, String what) {
+        for (int a = 0; a < 3; a++) {
+            if (ijk[a] < 0 || ijk[a] > shape[a] - 1) {
+                throw new MedsaException("prompt outside the image: " + what + " is not within " + shape[0] + "x" + shape[1]
+                        + "x" + shape[2] + " voxels (indices start at 0)");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        predictor.close();
+    }
+}
