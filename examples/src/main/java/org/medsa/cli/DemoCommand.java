@@ -25,6 +25,7 @@ import org.medsa.data.volume.VolumePair;
 import org.medsa.train.eval.EvalReport;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
+import org.medsa.train.demo.DemoModels;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.Trainable;
 import org.medsa.train.training.Trainer;
@@ -56,10 +57,6 @@ import java.util.concurrent.Callable;
         description = "Adapt a small CT-trained SAM to MR-like phantoms with Med-SA adapters, and show the before/after table.")
 public final class DemoCommand implements Callable<Integer> {
 
-    static final String RESOURCES = "/org/medsa/demo/";
-    static final String BASE = "sam_phantom_ct.pth";
-    static final String CONFIG = "sam_phantom_config.json";
-
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "<dir>", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out;
     @Option(names = "--steps", defaultValue = "400", paramLabel = "N", description = "Adapter training steps (default ${DEFAULT-VALUE}).")
@@ -72,18 +69,16 @@ public final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Engine.getInstance().setRandomSeed((int) seed);
         Files.createDirectories(out);
-        Path base = extract(BASE);
-        Path config = extract(CONFIG);
+        DemoModels.Base demoBase = DemoModels.extractBase(out.resolve("base"));
+        Path base = demoBase.checkpoint();
+        Path config = demoBase.config();
         Path data = out.resolve("data").resolve("phantom-mr");
         if (!Files.exists(data.resolve("dataset.json"))) {
             System.err.println("writing the MR-like phantom dataset to " + data + " ...");
             Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4).rendering(Rendering.MR).build().writeMsd(data);
         }
         SamConfig samConfig = SamConfig.load(config);
-        MedsaConfig mc = MedsaConfig.preset("paper");
-        // Widths in proportion to this small model (ViT-H takes 64).
-        mc.encoderWidth = 32;
-        mc.decoderWidth = 16;
+        MedsaConfig mc = DemoModels.paperAdapters();
         List<PromptSetting> settings = PromptSetting.parseList(String.join(",", PromptSetting.PAPER));
         MsdDataset evalSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).setSampling(1, false).build();
         TrainConfig cfg = TrainConfig.forPreset("paper");
@@ -105,7 +100,7 @@ public final class DemoCommand implements Callable<Integer> {
             MedsaCheckpoints.loadBase(model, base, manager);
             ParameterCounts counts = ParameterCounts.of(model);
             System.err.printf(Locale.ROOT, "base: SAM pre-trained on CT-like phantoms (%s, %,d parameters); adapters: %,d trainable (%.1f%%)%n",
-                    BASE, counts.total() - counts.trainable(), counts.trainable(), 100.0 * counts.trainable() / counts.total());
+                    base.getFileName(), counts.total() - counts.trainable(), counts.trainable(), 100.0 * counts.trainable() / counts.total());
 
             System.err.println("[1/3] evaluating the CT-trained model on MR-like phantoms (" + evalSet.caseIds().size() + " held-out volumes)");
             EvalReport before = new Evaluator(model, seed, System.err).evaluate(evalSet, settings);
@@ -131,23 +126,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
 
             String summary = summary(before, after, settings, (System.nanoTime() - t0) / 1e9, counts, steps);
-            Files.writeString(out.resolve("summary.md"), summary, StandardCharsets.UTF_8);
+            org.medsa.core.io.AtomicFiles.writeString(out.resolve("summary.md"), summary);
             System.out.print(summary);
             System.out.println("overlays (left: before, right: after; yellow = truth, blue = prediction): " + pics);
         }
         return 0;
-    }
-
-    private Path extract(String name) throws IOException {
-        Path target = out.resolve("base").resolve(name);
-        Files.createDirectories(target.getParent());
-        try (InputStream in = DemoCommand.class.getResourceAsStream(RESOURCES + name)) {
-            if (in == null) {
-                throw new MedsaException("the demo's " + name + " is missing from the build (rebuild with ./medsa)");
-            }
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target;
     }
 
     private static void deleteRun(Path runDir) throws IOException {

@@ -11,10 +11,13 @@ import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.train.FineTuning;
+import org.medsa.train.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,18 +27,19 @@ import java.util.Map;
 
 /**
  * Segments the hippocampus in a real brain MRI: Debian's {@code mricron-data} ships the "ch2" T1
- * template and the AAL atlas (116 hand-drawn regions) on the same grid. Even axial slices train,
- * odd ones are held out: the example writes them as two MSD cases (slice spacing 2 mm), trains
- * the adapters on the first and reports Dice / IoU / HD95 of left and right hippocampus on the
- * second.
+ * template and the AAL atlas (116 hand-drawn regions) on the same grid (181×217×181, 1 mm). Even
+ * axial slices train, odd ones are held out: the example writes them as two MSD cases (slice
+ * spacing 2 mm), evaluates the base model with fresh adapters, trains the adapters on the first
+ * case and evaluates again on the second: Dice / IoU / HD95 of the left and right hippocampus
+ * under the paper's four prompt settings. The slices are 181×217 (non-square): the model's input
+ * geometry pads them, in training as in evaluation. Uses only the library's public API.
  *
  * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.FineTuneBrainMri \
  *     --model vit_b --checkpoint sam_vit_b_01ec64.pth --steps 1000 --out runs/hippocampus</pre>
  */
 public final class FineTuneBrainMri {
 
-    static final Path CH2 = Path.of("/usr/share/mricron/templates/ch2.nii.gz");
-    static final Path AAL = Path.of("/usr/share/mricron/templates/aal.nii.gz");
+    static final Path TEMPLATES = Path.of("/usr/share/mricron/templates");
     /** AAL labels of the left and right hippocampus. */
     static final int LEFT = 37;
     static final int RIGHT = 38;
@@ -43,27 +47,52 @@ public final class FineTuneBrainMri {
     private FineTuneBrainMri() {}
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> a = ExampleSupport.args(argv);
-        Path out = Path.of(a.getOrDefault("out", "runs/hippocampus"));
-        Path data = writeDataset(out.resolve("ch2-hippocampus"));
-        Path[] base = ExampleSupport.base(a, out.resolve("base"));
-        TrainConfig cfg = TrainConfig.forPreset("paper");
-        cfg.steps = Integer.parseInt(a.getOrDefault("steps", "200"));
-        cfg.batch = Integer.parseInt(a.getOrDefault("batch", "4"));
-        MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch, false).build();
-        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(cfg.batch, false).build();
-        MsdDataset eval = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
-        ExampleSupport.trainAndEvaluate(base[0], base[1], TrainingData.of(train), TrainingData.of(val), cfg, out.resolve("run"),
-                (ev, settings) -> ev.evaluate(eval, settings));
+        MainArgs a = new MainArgs("FineTuneBrainMri", "Fine-tunes Med-SA adapters to segment the hippocampus in the ch2 T1 MRI"
+                + " (AAL atlas labels; even axial slices train, odd slices are held out).")
+                .option("templates", TEMPLATES.toString(), "folder with ch2.nii.gz and aal.nii.gz (Debian package mricron-data)")
+                .option("model", "vit_b", "model preset or config.json (with --checkpoint)")
+                .option("checkpoint", null, "base SAM weights; without it the demo's small phantom-trained SAM")
+                .option("steps", "400", "optimiser steps")
+                .option("batch", "4", "slices per step")
+                .option("seed", "42", "seed of the adapters' start and the prompts")
+                .option("out", "runs/hippocampus", "output folder");
+        try {
+            if (!a.parse(argv)) {
+                return;
+            }
+            Path out = a.path("out");
+            Path data = writeDataset(a.path("templates"), out.resolve("ch2-hippocampus"));
+            TrainConfig cfg = TrainConfig.forPreset("paper");
+            cfg.steps = a.integer("steps", 1);
+            cfg.batch = a.integer("batch", 1);
+            cfg.seed = a.integer("seed", 0);
+            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch, false).build();
+            MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
+            long t0 = System.nanoTime();
+            FineTuning.Result r = FineTuning.withBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
+                    .run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
+            System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
+            System.out.printf(java.util.Locale.ROOT, "best validation Dice %.4f at step %d; evaluation 1-point mean Dice %.4f; %.0f s%n",
+                    r.training().bestDice(), r.training().bestStep(), r.after().meanDice("1-point"), (System.nanoTime() - t0) / 1e9);
+        } catch (MedsaException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /** Two cases from one volume: even and odd axial slices, hippocampus labels 1 (left) and 2 (right). */
-    static Path writeDataset(Path root) throws Exception {
+    static Path writeDataset(Path templates, Path root) {
         if (Files.exists(root.resolve("dataset.json"))) {
             return root;
         }
-        ImageVolume image = NiftiReader.read(CH2).toImageVolume(0);
-        LabelVolume atlas = NiftiReader.read(AAL).toLabelVolume();
+        Path ch2 = templates.resolve("ch2.nii.gz");
+        Path aal = templates.resolve("aal.nii.gz");
+        if (!Files.isRegularFile(ch2) || !Files.isRegularFile(aal)) {
+            throw new MedsaException(templates + ": ch2.nii.gz and aal.nii.gz not found (install the Debian package mricron-data,"
+                    + " or give --templates)");
+        }
+        ImageVolume image = NiftiReader.read(ch2).toImageVolume(0);
+        LabelVolume atlas = NiftiReader.read(aal).toLabelVolume();
         Grid g = image.grid();
         List<String[]> train = new ArrayList<>();
         List<String[]> val = new ArrayList<>();
@@ -103,8 +132,7 @@ public final class FineTuneBrainMri {
         labels.put(0, "background");
         labels.put(1, "hippocampus_left");
         labels.put(2, "hippocampus_right");
-        Files.writeString(root.resolve("dataset.json"),
-                MsdDescriptor.toJson("ch2-hippocampus", modality, labels, train, val).toString(), StandardCharsets.UTF_8);
+        AtomicFiles.writeString(root.resolve("dataset.json"), MsdDescriptor.toJson("ch2-hippocampus", modality, labels, train, val).toString());
         System.err.println("wrote " + root + " (even slices train, odd slices held out)");
         return root;
     }

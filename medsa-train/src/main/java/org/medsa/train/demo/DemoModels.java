@@ -1,0 +1,62 @@
+package org.medsa.train.demo;
+
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The small SAM this library pre-trained on CT-like phantoms (64×64 input, 0.99 M parameters),
+ * shipped inside this module so that the demo, the examples and the server run with no download:
+ * real work uses a real SAM checkpoint. {@code docs/demo.md} gives the commands that made it.
+ */
+public final class DemoModels {
+
+    static final String RESOURCES = "/org/medsa/demo/";
+    static final String CONFIG = "sam_phantom_config.json";
+    static final String BASE = "sam_phantom_ct.pth";
+
+    /** The model config file and the base checkpoint, extracted to a folder. */
+    public record Base(Path config, Path checkpoint) {}
+
+    private DemoModels() {}
+
+    /** The paper preset with adapter widths in proportion to this small model (32 in the encoder, 16 in the decoder; ViT-H takes 64). */
+    public static org.medsa.adapters.MedsaConfig paperAdapters() {
+        org.medsa.adapters.MedsaConfig mc = org.medsa.adapters.MedsaConfig.preset("paper");
+        mc.encoderWidth = 32;
+        mc.decoderWidth = 16;
+        return mc;
+    }
+
+    /**
+     * Writes the phantom SAM's config and weights into {@code dir} (kept if already there and
+     * unchanged).
+     *
+     * @throws MedsaException if the folder cannot be written
+     */
+    public static Base extractBase(Path dir) {
+        return new Base(extract(CONFIG, dir), extract(BASE, dir));
+    }
+
+    private static Path extract(String name, Path dir) {
+        Path target = dir.resolve(name);
+        byte[] bytes;
+        try (InputStream in = DemoModels.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new MedsaException("the demo model's " + name + " is missing from the medsa-train jar");
+            }
+            bytes = in.readAllBytes();
+            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+                return target;
+            }
+        } catch (IOException e) {
+            throw new MedsaException(target + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        AtomicFiles.write(target, out -> out.write(bytes));
+        return target;
+    }
+}
