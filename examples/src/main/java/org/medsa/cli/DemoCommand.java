@@ -61,8 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--steps", defaultValue = "400", paramLabel = "N", description = "Adapter training steps (default ${DEFAULT-VALUE}).")
     int steps;
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "N") long seed;
-    @Option(names = "--verbose") boolean verbose;
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+            description = "Seed of the split, the adapters' training and the prompts (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
     public Integer call() throws Exception {

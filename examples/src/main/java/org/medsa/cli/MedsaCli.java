@@ -39,37 +39,51 @@ public final class MedsaCli implements Runnable {
         CommandLine cli = new CommandLine(new MedsaCli());
         cli.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
-                    Throwable root = ex;
                     if (verbose) {
                         ex.printStackTrace(System.err);
                     }
-                    String msg = describe(root);
-                    commandLine.getErr().println("error: " + msg);
-                    return root instanceof MedsaException ? 2 : 1;
+                    Throwable root = ex instanceof java.io.UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
+                    commandLine.getErr().println("error: " + describe(root));
+                    return exitCode(root);
                 });
-        cli.setParameterExceptionHandler(
-                (ex, arguments) -> {
-                    ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-                    ex.getCommandLine().getErr().println(
-                            "Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-                                    + " --help' for usage.");
-                    return 2;
-                });
+        // one line: the problem, without picocli's "Try ... --help" second line
+        cli.setParameterExceptionHandler((ex, arguments) -> {
+            ex.getCommandLine().getErr().println("error: " + oneLine(ex.getMessage()));
+            return 2;
+        });
         return cli.execute(args);
     }
 
-    /** One line for the user: our own messages as they are, others with their type. */
+    /**
+     * 2 for bad input (our own messages, bad arguments, unreadable or unwritable files, memory), 1
+     * for anything else (a bug).
+     */
+    static int exitCode(Throwable t) {
+        return t instanceof MedsaException || t instanceof IllegalArgumentException || t instanceof java.io.IOException
+                || t instanceof OutOfMemoryError || t instanceof ai.djl.engine.EngineException ? 2 : 1;
+    }
+
+    /** One line for the user: what went wrong, never an exception's class name. */
     static String describe(Throwable t) {
-        if (t instanceof MedsaException) {
-            return t.getMessage();
+        if (t instanceof MedsaException || t instanceof IllegalArgumentException) {
+            return oneLine(t.getMessage() == null ? "invalid input" : t.getMessage());
         }
-        if (t instanceof java.io.IOException || t instanceof IllegalArgumentException) {
-            return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (t instanceof java.io.IOException io) {
+            return oneLine(org.medsa.core.io.AtomicFiles.reason(io));
         }
         if (t instanceof OutOfMemoryError) {
-            return "out of memory (" + t.getMessage() + "); try a smaller model or batch, or raise -Xmx";
+            return "out of memory; try a smaller model or batch, or raise the Java heap (MEDSA_JAVA_OPTS=-Xmx...)";
+        }
+        if (t instanceof ai.djl.engine.EngineException) {
+            return "the PyTorch engine could not start (" + oneLine(String.valueOf(t.getMessage())) + ")";
         }
         String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+        return "internal error" + (m == null ? "" : " (" + oneLine(m) + ")") + "; run again with --verbose for details";
+    }
+
+    /** The message's first line, and how many more there were. */
+    static String oneLine(String message) {
+        String[] lines = message.strip().split("\\R");
+        return lines.length == 1 ? lines[0] : lines[0] + " (and " + (lines.length - 1) + " more lines; see --verbose)";
     }
 }

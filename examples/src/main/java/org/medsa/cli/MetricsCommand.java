@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
             "NIfTI (.nii, .nii.gz): distances in mm from the header's voxel spacing. PNG, BMP, TIFF:",
             "distances in pixels. HD95 follows MONAI (max of the two directed 95th percentiles of",
             "surface distances) and is null when the label is missing from the prediction.",
-            "Both files must have the same format, shape and spacing."
+            "Both files must have the same format and grid (shape, spacing, origin and direction).",
+            "--truth-label picks one structure of a multi-label truth (an atlas)."
         })
 public final class MetricsCommand implements Callable<Integer> {
 
@@ -45,6 +46,14 @@ public final class MetricsCommand implements Callable<Integer> {
 
     @Option(names = "--truth", required = true, paramLabel = "FILE", description = "The ground-truth label mask.")
     Path truth;
+
+    @Option(names = "--truth-label", paramLabel = "N",
+            description = "Score only this label of the truth (e.g. one region of an atlas); the prediction's label is"
+                    + " --pred-label, else N if the prediction has it, else its only non-zero label.")
+    Integer truthLabel;
+
+    @Option(names = "--pred-label", paramLabel = "M", description = "With --truth-label: the prediction's label to compare (default: see --truth-label).")
+    Integer predLabel;
 
     @Option(names = "--json", description = "Print one JSON object {\"labels\": {\"<label>\": {\"dice\", \"iou\", \"hd95\"}}}.")
     boolean json;
@@ -56,15 +65,29 @@ public final class MetricsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** A label map read from a file, as a C-order array with its spacing. */
-    private record Mask(Path file, boolean nifti, int[] labels, int[] shape, double[] spacing, String fileShape) {}
+    private record Mask(Path file, boolean nifti, int[] labels, int[] shape, double[] spacing, String fileShape,
+            org.medsa.data.volume.Grid grid) {}
 
     @Override
     public Integer call() {
+        if (predLabel != null && truthLabel == null) {
+            throw new MedsaException("--pred-label needs --truth-label (the truth's label to compare with)");
+        }
         Mask predMask = read(pred);
         Mask truthMask = read(truth);
         checkSameGrid(predMask, truthMask);
-        LabelMapMetrics metrics =
-                SegmentationMetrics.perLabel(predMask.labels(), truthMask.labels(), truthMask.shape(), truthMask.spacing());
+        int[] p = predMask.labels();
+        int[] t = truthMask.labels();
+        if (truthLabel != null) {
+            int n = truthLabel;
+            int m = predLabel != null ? predLabel : predictedLabelFor(p, n);
+            if (!contains(t, n)) {
+                throw new MedsaException(truth + ": has no voxel with label " + n + " (--truth-label)");
+            }
+            p = select(p, m, n);
+            t = select(t, n, n);
+        }
+        LabelMapMetrics metrics = SegmentationMetrics.perLabel(p, t, truthMask.shape(), truthMask.spacing());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(MetricsReport.json(metrics));
@@ -78,6 +101,41 @@ public final class MetricsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** --pred-label's default: N if the prediction has it, else its only non-zero label. */
+    private int predictedLabelFor(int[] labels, int n) {
+        java.util.TreeSet<Integer> present = new java.util.TreeSet<>();
+        for (int v : labels) {
+            if (v != 0) {
+                present.add(v);
+            }
+        }
+        if (present.contains(n) || present.isEmpty()) {
+            return n;
+        }
+        if (present.size() == 1) {
+            return present.first();
+        }
+        throw new MedsaException(pred + ": has labels " + present + " but not " + n + "; choose one with --pred-label");
+    }
+
+    private static boolean contains(int[] labels, int n) {
+        for (int v : labels) {
+            if (v == n) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code out} where the label is {@code keep}, else 0. */
+    private static int[] select(int[] labels, int keep, int out) {
+        int[] r = new int[labels.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = labels[i] == keep ? out : 0;
+        }
+        return r;
     }
 
     private static Mask read(Path file) {
@@ -118,7 +176,7 @@ public final class MetricsCommand implements Callable<Integer> {
             }
         }
         String fileShape = singleSlice ? nx + " x " + ny : nx + " x " + ny + " x " + nz;
-        return new Mask(file, true, volume.data(), shape, spacing, fileShape + " voxels (i x j x k)");
+        return new Mask(file, true, volume.data(), shape, spacing, fileShape + " voxels (i x j x k)", volume.grid());
     }
 
     private static Mask readImage(Path file) {
@@ -142,7 +200,7 @@ public final class MetricsCommand implements Callable<Integer> {
         }
         int[] shape = {image.height(), image.width()};
         return new Mask(file, false, image.labels(), shape, new double[] {1.0, 1.0},
-                image.height() + " x " + image.width() + " (height x width)");
+                image.height() + " x " + image.width() + " (height x width)", null);
     }
 
     private static void checkSameGrid(Mask pred, Mask truth) {
@@ -161,6 +219,15 @@ public final class MetricsCommand implements Callable<Integer> {
                 throw new MedsaException(pred.file() + ": voxel spacing " + join(reversed(pred.spacing()), " x ")
                         + " mm differs from the truth's (" + truth.file() + ") " + join(reversed(truth.spacing()), " x ")
                         + " mm; resample the prediction onto the truth's grid");
+            }
+        }
+        if (pred.grid() != null && truth.grid() != null) {
+            double apart = pred.grid().affine().cornerDistance(truth.grid().affine(), pred.grid().nx(), pred.grid().ny(), pred.grid().nz());
+            double halfVoxel = 0.5 * Arrays.stream(truth.spacing()).min().orElse(1);
+            if (apart > halfVoxel) {
+                throw new MedsaException(pred.file() + String.format(Locale.ROOT, ": its affine places the voxels up to %.3g mm"
+                        + " away from the truth's (%s): origin or direction differ; the masks are not on the same grid", apart,
+                        truth.file()));
             }
         }
     }

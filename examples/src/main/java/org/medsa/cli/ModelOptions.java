@@ -1,7 +1,6 @@
 package org.medsa.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.geometry.InputProfile;
@@ -36,8 +35,8 @@ public class ModelOptions {
             description = "Load adapter weights even if they were trained on another base checkpoint.")
     boolean allowBaseMismatch;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "<auto|cpu|gpu|gpu:N>",
-            description = "Where to compute (default: ${DEFAULT-VALUE}: the first GPU if there is one).")
+    @Option(names = {"--device", "--devices"}, defaultValue = "auto", paramLabel = "<auto|cpu|gpu|gpu:N>",
+            description = "Where to compute (default: ${DEFAULT-VALUE}, the first GPU if there is one, else the CPU).")
     String device;
 
     SamConfig config() {
@@ -45,22 +44,7 @@ public class ModelOptions {
     }
 
     Device device() {
-        if (device == null || device.equals("auto")) {
-            return Engine.getInstance().defaultDevice();
-        }
-        Device d;
-        try {
-            d = Device.fromName(device);
-        } catch (IllegalArgumentException e) {
-            d = null;
-        }
-        if (d == null || !(d.isGpu() || Device.Type.CPU.equals(d.getDeviceType()))) {
-            throw new MedsaException("--device: '" + device + "' is not a device (use cpu, gpu or gpu:N)");
-        }
-        if (d.isGpu() && d.getDeviceId() >= Engine.getInstance().getGpuCount()) {
-            throw new MedsaException("--device " + device + ": no such GPU (found " + Engine.getInstance().getGpuCount() + ")");
-        }
-        return d;
+        return Devices.one(device);
     }
 
     @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",

@@ -17,12 +17,18 @@ public final class PhantomCommand implements Callable<Integer> {
 
     @Option(names = "--rendering", defaultValue = "ct", paramLabel = "<ct|mr>", description = "Intensity rendering (default ${DEFAULT-VALUE}).")
     String rendering;
-    @Option(names = "--cases", defaultValue = "12", paramLabel = "N") int cases;
+    @Option(names = "--cases", defaultValue = "12", paramLabel = "N", description = "Number of volumes (default ${DEFAULT-VALUE}).")
+    int cases;
     @Option(names = "--validation", paramLabel = "N", description = "Cases listed for validation (default: a fifth).") Integer validation;
-    @Option(names = "--size", defaultValue = "64,48,32", paramLabel = "nx,ny,nz") String size;
-    @Option(names = "--seed", defaultValue = "7", paramLabel = "N") long seed;
-    @Option(names = "--out", required = true, paramLabel = "<dir>") Path out;
-    @Option(names = "--verbose") boolean verbose;
+    @Option(names = "--size", defaultValue = "64,48,32", paramLabel = "nx,ny,nz",
+            description = "Voxels per volume (default ${DEFAULT-VALUE}; at least 8,8,1).")
+    String size;
+    @Option(names = "--seed", defaultValue = "7", paramLabel = "N",
+            description = "Seed of the anatomy and noise (default ${DEFAULT-VALUE}); the same seed gives the same volumes.")
+    long seed;
+    @Option(names = "--out", required = true, paramLabel = "<dir>", description = "A new (or empty) folder for the dataset.")
+    Path out;
+    @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
     public Integer call() {

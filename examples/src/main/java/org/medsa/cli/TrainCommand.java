@@ -20,80 +20,100 @@ import org.medsa.train.training.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code medsa train}: fine-tunes the adapters of a preset on a dataset. */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune Med-SA adapters on an MSD-layout dataset or a 2D images/ + masks/ folder.")
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "<preset|config.json>") String model;
-    @Option(names = "--checkpoint", required = true, paramLabel = "<sam.pth>", description = "Base SAM weights.") Path checkpoint;
-    @Option(names = "--adapters", required = true, paramLabel = "<paper|official-code>") String adapters;
-    @Option(names = "--data", required = true, paramLabel = "<dataset dir>") Path data;
-    @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default 1; ignored with --steps).") Integer epochs;
-    @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps (overrides --epochs).") Integer steps;
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
+            description = "Model preset or a config.json in the fixtures' layout.")
+    String model;
+    @Option(names = "--checkpoint", required = true, paramLabel = "<sam.pth>", description = "Base SAM weights (frozen).")
+    Path checkpoint;
+    @Option(names = "--adapters", required = true, paramLabel = "<paper|official-code>",
+            description = "Adapter preset: paper (encoder + decoder adapters incl. HyP-Adpt) or official-code.")
+    String adapters;
+    @Option(names = "--data", required = true, paramLabel = "<dataset dir>",
+            description = "An MSD-layout folder (dataset.json, imagesTr/, labelsTr/) or a folder with images/ and masks/.")
+    Path data;
+    @Option(names = "--out", required = true, paramLabel = "<run dir>",
+            description = "Run folder: config.json, metrics.jsonl, checkpoint_latest.pth, adapters_best.pth.")
+    Path out;
+    @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps (>= 1; overrides --epochs).") Integer steps;
+    @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default 1; ignored with --steps).")
+    Integer epochs;
     @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code).") Double lr;
     @Option(names = "--batch", paramLabel = "N", description = "Samples per step (default 4).") Integer batch;
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42") long seed;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
-    @Option(names = "--out", required = true, paramLabel = "<run dir>") Path out;
-    @Option(names = "--accumulate", paramLabel = "N", description = "Micro-batches per optimiser step.") Integer accumulate;
-    @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>") String loss;
-    @Option(names = "--volumetric", paramLabel = "D", description = "Train the SD-Trans 3D path on chunks of D slices.") Integer volumetric;
-    @Option(names = "--validate-every", paramLabel = "N") Integer validateEvery;
+    @Option(names = "--accumulate", paramLabel = "N", description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
+    @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",
+            description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code).")
+    String loss;
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Seed of the split, the adapters' start, augmentations and prompts (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--validate-every", paramLabel = "N", description = "Validate and keep the best every N steps (default: every epoch).")
+    Integer validateEvery;
+    @Option(names = "--volumetric", paramLabel = "D", description = "Train the SD-Trans 3D path on chunks of D slices (D >= 2).")
+    Integer volumetric;
     @Option(names = "--no-augment", description = "Turn off flips, rotations and intensity shifts.") boolean noAugment;
-    @Option(names = "--devices", paramLabel = "<cpu|gpu|gpu:0,gpu:1|all>", defaultValue = "auto",
-            description = "Devices to split batches over (default: every GPU, else the CPU).") String devices;
     @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
-            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the weights.")
+            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the adapters.")
     String inputProfile;
-    @Option(names = "--verbose") boolean verbose;
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
+    @Option(names = {"--device", "--devices"}, paramLabel = "<auto|cpu|gpu|gpu:0,gpu:1|all>", defaultValue = "auto",
+            description = "Devices to split batches over (default: every GPU, else the CPU).")
+    String devices;
+    @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
     public Integer call() throws Exception {
+        // every argument is checked before anything is printed or loaded
         TrainConfig cfg = TrainConfig.forPreset(MedsaConfig.Preset.parse(adapters).id());
         cfg.seed = seed;
-        if (epochs != null) {
-            cfg.epochs = epochs;
-        }
         if (steps != null) {
-            cfg.steps = steps;
+            cfg.steps = atLeast(steps, 1, "--steps");
+        }
+        if (epochs != null) {
+            cfg.epochs = atLeast(epochs, 1, "--epochs");
         }
         if (lr != null) {
             cfg.lr = lr;
         }
         if (batch != null) {
-            cfg.batch = batch;
+            cfg.batch = atLeast(batch, 1, "--batch");
         }
         if (accumulate != null) {
-            cfg.accumulate = accumulate;
+            cfg.accumulate = atLeast(accumulate, 1, "--accumulate");
         }
         if (loss != null) {
             cfg.loss = loss;
         }
         if (validateEvery != null) {
-            cfg.validateEvery = validateEvery;
+            cfg.validateEvery = atLeast(validateEvery, 1, "--validate-every");
         }
         cfg.validate();
+        int depth = volumetric == null ? 1 : atLeast(volumetric, 2, "--volumetric");
         SamConfig samConfig = SamConfig.resolve(model);
         if (inputProfile != null) {
             samConfig.inputProfile = InputProfile.parse(inputProfile).id();
         }
-        MedsaConfig mc = MedsaConfig.preset(adapters);
-        int depth = volumetric == null ? 1 : volumetric;
-        if (depth < 1) {
-            throw new MedsaException("--volumetric must be >= 1");
+        if (!Files.isRegularFile(checkpoint)) {
+            throw new MedsaException(checkpoint + ": no such file");
         }
+        DataOptions.check(data);
+        Trainer.checkRunFolder(out, resume);
+        MedsaConfig mc = MedsaConfig.preset(adapters);
         mc.volumetric |= depth > 1;
         if (depth > 1 && mc.preset == MedsaConfig.Preset.OFFICIAL_CODE) {
             mc.chunk = depth;
         }
-        List<Device> devs = devices(devices);
+        List<Device> devs = Devices.parse(devices);
         System.err.println("loading data from " + data + " ...");
         RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed,
                 noAugment ? null : SamplePipeline.btcvAugmentation(), depth, cfg.batch);
@@ -106,8 +126,9 @@ public final class TrainCommand implements Callable<Integer> {
             MedsaModel m = new MedsaModel(samConfig, mc);
             MedsaCheckpoints.loadBase(m, checkpoint, manager);
             ParameterCounts counts = ParameterCounts.of(m);
-            System.err.printf(Locale.ROOT, "model: %s, %s adapters; %,d of %,d parameters trainable (%.2f%%) on %s%n",
-                    model, mc.describe(), counts.trainable(), counts.total(), 100.0 * counts.trainable() / counts.total(), devs);
+            System.err.printf(Locale.ROOT, "model: %s, %s adapters, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s%n",
+                    model, mc.describe(), samConfig.inputProfile, counts.trainable(), counts.total(),
+                    100.0 * counts.trainable() / counts.total(), devs);
             try (Trainer t = new Trainer(Trainable.adapters(m, checkpoint), TrainingData.of(trainSet),
                     valSet.size() > 0 ? TrainingData.of(valSet) : null, cfg, out, devs, System.err)) {
                 Trainer.Result r = t.run(resume);
@@ -119,35 +140,10 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Parses --devices: auto (every GPU, else CPU), cpu, gpu, gpu:N[,gpu:M], all. */
-    static List<Device> devices(String spec) {
-        Engine e = Engine.getInstance();
-        List<Device> out = new ArrayList<>();
-        if (spec == null || spec.equals("auto") || spec.equals("all")) {
-            int n = e.getGpuCount();
-            for (int i = 0; i < n; i++) {
-                out.add(Device.gpu(i));
-            }
-            if (out.isEmpty()) {
-                out.add(Device.cpu());
-            }
-            return out;
+    static int atLeast(int value, int min, String flag) {
+        if (value < min) {
+            throw new MedsaException(flag + " must be at least " + min + ", got " + value);
         }
-        for (String s : spec.split(",")) {
-            Device d;
-            try {
-                d = Device.fromName(s.trim());
-            } catch (IllegalArgumentException ex) {
-                d = null;
-            }
-            if (d == null || !(d.isGpu() || Device.Type.CPU.equals(d.getDeviceType()))) {
-                throw new MedsaException("--devices: '" + s + "' is not a device (use cpu, gpu, gpu:N or all)");
-            }
-            if (d.isGpu() && d.getDeviceId() >= e.getGpuCount()) {
-                throw new MedsaException("--devices: no " + s + " here (found " + e.getGpuCount() + " GPUs)");
-            }
-            out.add(d);
-        }
-        return out;
+        return value;
     }
 }

@@ -139,6 +139,7 @@ public final class StateDictLoader {
         }
         int loaded = 0;
         long numbers = 0;
+        List<String> nonFinite = new ArrayList<>();
         for (Map.Entry<String, TorchTensor> e : renamed.entrySet()) {
             Parameter p = params.get(e.getKey());
             if (p == null) {
@@ -158,8 +159,15 @@ public final class StateDictLoader {
                     a.setRequiresGradient(true);
                 }
             }
+            if (!org.medsa.core.nn.Ops.isFinite(p.getArray())) {
+                nonFinite.add(origin.get(e.getKey()));
+            }
             loaded++;
             numbers += t.numel();
+        }
+        if (!nonFinite.isEmpty()) {
+            throw new MedsaException(ckpt.file() + ": " + nonFinite.size() + " weight tensor(s) hold NaN or infinite values "
+                    + list(nonFinite) + "; the checkpoint is damaged or came from a diverged training run");
         }
         List<String> notLoaded = new ArrayList<>(missing);
         notLoaded.addAll(allowedMissing);

@@ -184,8 +184,33 @@ public final class SamConfig {
             c.maskDecoder.transformer = new Transformer();
         }
         c.source = source;
+        requireWholeNumbers(o, c.toJson(), "", source);
         c.validate();
         return c;
+    }
+
+    /** Gson truncates 128.7 to 128 for an int field: refuse it, naming the key. */
+    private static void requireWholeNumbers(JsonElement given, JsonElement parsed, String path, String source) {
+        if (given == null || parsed == null) {
+            return;
+        }
+        if (given.isJsonObject() && parsed.isJsonObject()) {
+            for (String k : given.getAsJsonObject().keySet()) {
+                requireWholeNumbers(given.getAsJsonObject().get(k), parsed.getAsJsonObject().get(k), path.isEmpty() ? k : path + "." + k,
+                        source);
+            }
+        } else if (given.isJsonArray() && parsed.isJsonArray()) {
+            for (int i = 0; i < Math.min(given.getAsJsonArray().size(), parsed.getAsJsonArray().size()); i++) {
+                requireWholeNumbers(given.getAsJsonArray().get(i), parsed.getAsJsonArray().get(i), path + "[" + i + "]", source);
+            }
+        } else if (given.isJsonPrimitive() && given.getAsJsonPrimitive().isNumber() && parsed.isJsonPrimitive()
+                && parsed.getAsJsonPrimitive().isNumber()) {
+            double g = given.getAsDouble();
+            double p = parsed.getAsDouble();
+            if (g != p) {
+                throw new MedsaException(source + ": " + path + " must be a whole number in range, got " + given);
+            }
+        }
     }
 
     /** The {@code input_profile} as an enum. */
@@ -271,10 +296,29 @@ public final class SamConfig {
         } catch (MedsaException bad) {
             problems.add("input_profile: " + bad.getMessage());
         }
+        if (problems.isEmpty()) {
+            // a typo such as depth 1e8 must fail here, not after minutes of allocation
+            long params = approximateParameters();
+            if (e.depth > 1024 || e.embedDim > 65536 || e.imgSize > 16384 || params > 4_000_000_000L) {
+                problems.add(String.format(Locale.ROOT, "a model of depth %d, embed_dim %d, img_size %d has about %,d"
+                        + " parameters (%.1f GB), beyond what this library runs (ViT-H has 0.64 G)", e.depth, e.embedDim,
+                        e.imgSize, params, params * 4 / 1e9));
+            }
+        }
         if (!problems.isEmpty()) {
             throw new MedsaException(source + ": invalid model config: " + String.join("; ", problems));
         }
         return this;
+    }
+
+    /** Parameters of the image encoder's blocks and embeddings (the bulk of any SAM), in long arithmetic. */
+    long approximateParameters() {
+        ImageEncoder e = imageEncoder;
+        long d = e.embedDim;
+        long hidden = (long) (d * e.mlpRatio);
+        long perBlock = 4 * d * d + 2 * d * hidden + 10 * d;
+        long grid = e.patchSize > 0 ? (long) e.posEmbedSide() * e.posEmbedSide() : 0;
+        return e.depth * perBlock + grid * d + 3L * e.patchSize * e.patchSize * d + d * e.outChans * 10;
     }
 
     private static void positive(List<String> problems, String key, int v) {

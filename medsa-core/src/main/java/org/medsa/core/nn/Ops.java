@@ -115,6 +115,22 @@ public final class Ops {
         return copy;
     }
 
+    /**
+     * True if a floating-point array holds no NaN and no infinity. The test runs on a scoped view,
+     * so nothing is left attached to the array's (possibly long-lived) manager; it reads one
+     * scalar back, so keep it out of hot loops.
+     */
+    public static boolean isFinite(NDArray a) {
+        if (!a.getDataType().isFloating() || a.size() == 0) {
+            return true;
+        }
+        try (ai.djl.ndarray.NDManager scope = a.getManager().newSubManager(a.getDevice())) {
+            NDArray view = a.reshape(a.getShape());
+            view.attach(scope);
+            return !view.isNaN().logicalOr(view.isInfinite()).any().getBoolean();
+        }
+    }
+
     /** Zeros with the dtype and device of {@code like}, attached to its manager. */
     public static NDArray zeros(NDArray like, Shape shape) {
         NDArray z = like.getManager().zeros(shape, like.getDataType());

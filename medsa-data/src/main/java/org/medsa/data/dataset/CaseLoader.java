@@ -71,9 +71,17 @@ final class CaseLoader {
             if (!oi.equals(ol)) {
                 problems.add(c.labelName() + ": orientation " + ol + " differs from the image's " + oi
                         + " (" + c.imageName() + ")");
-            } else if (problems.size() == before
-                    && !image.affine().approximatelyEquals(label.affine(), 1e-2 * Math.max(1, maxAbs(si)))) {
-                LOG.warn("{}: affine differs slightly from the image's ({}); using the image's", c.labelName(), c.imageName());
+            } else if (problems.size() == before) {
+                // the label must lie on the image: within half a voxel at every corner of the volume
+                double apart = image.affine().cornerDistance(label.affine(), di);
+                double halfVoxel = 0.5 * Arrays.stream(Arrays.copyOf(si, 3)).filter(v -> v > 0).min().orElse(1);
+                if (apart > halfVoxel) {
+                    problems.add(c.labelName() + String.format(java.util.Locale.ROOT, ": its affine puts voxels %.3g mm away from"
+                            + " where the image's (%s) puts them; the label does not lie on the image", apart, c.imageName()));
+                } else if (apart > 1e-3) {
+                    LOG.warn("{}: affine differs from the image's ({}) by up to {} mm; using the image's", c.labelName(),
+                            c.imageName(), String.format(java.util.Locale.ROOT, "%.3g", apart));
+                }
             }
         }
         long frames = 1;
@@ -187,13 +195,5 @@ final class CaseLoader {
             sb.append(a == 0 ? "" : "x").append(String.format(Locale.ROOT, "%.4g", s[a]));
         }
         return sb.toString();
-    }
-
-    private static double maxAbs(double[] s) {
-        double m = 0;
-        for (double v : s) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
     }
 }

@@ -49,7 +49,7 @@ import org.medsa.data.transforms.SampleTransform;
  *
  * As {@link MsdDataset} slices: data = NDList[ image float32 (3, H, W), 0..255 (gray repeated,
  * palette looked up, 16-bit scaled by 255/65535) ]; labels = NDList[ target float32 (1, H, W) in
- * [0, 1] ]. Sizes are native unless {@link Builder#optOutputSize(int)} is set. Split: {@link
+ * [0, 1] ] at the native size (the model's input geometry resizes). Split: {@link
  * Splits#bySeed} over stems. Every image and mask is decoded during {@link Builder#build()} and
  * all problems are thrown together; decoded samples are kept in memory up to a
  * budget.

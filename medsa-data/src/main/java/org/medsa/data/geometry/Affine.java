@@ -155,6 +155,25 @@ public final class Affine {
     }
 
     /** True when every entry differs by at most {@code tolerance}. */
+    /**
+     * How far apart (mm) this affine and {@code other} put the corners of a volume of {@code
+     * dims} voxels: the largest of the eight corner-voxel distances. Two grids describe the same
+     * place within half a voxel when this is below half the smallest spacing.
+     */
+    public double cornerDistance(Affine other, long... dims) {
+        double worst = 0;
+        for (int c = 0; c < 8; c++) {
+            double i = (c & 1) == 0 ? 0 : Math.max(0, dims[0] - 1);
+            double j = (c & 2) == 0 ? 0 : Math.max(0, dims.length > 1 ? dims[1] - 1 : 0);
+            double k = (c & 4) == 0 ? 0 : Math.max(0, dims.length > 2 ? dims[2] - 1 : 0);
+            double[] a = apply(i, j, k);
+            double[] b = other.apply(i, j, k);
+            double d = Math.sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+            worst = Math.max(worst, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
+        }
+        return worst;
+    }
+
     public boolean approximatelyEquals(Affine other, double tolerance) {
         for (int k = 0; k < 12; k++) {
             if (!(Math.abs(m[k] - other.m[k]) <= tolerance)) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.medsa.core.MedsaException;
+import org.medsa.data.geometry.Affine;
 
 /**
  * Reads single-file NIfTI-1 and NIfTI-2 images ({@code .nii}, {@code .nii.gz}).
@@ -91,7 +92,36 @@ public final class NiftiReader {
             throw new MedsaException(name + ": truncated: file ends after " + (4 + got)
                     + " bytes, inside the " + layout.headerSize + "-byte NIfTI-" + layout.version + " header");
         }
-        return NiftiHeaderCodec.decode(header, layout, name);
+        NiftiHeader h = NiftiHeaderCodec.decode(header, layout, name);
+        requireUsableAffine(h, name);
+        return h;
+    }
+
+    /**
+     * The affine the header's codes select must place voxels somewhere: finite and not singular
+     * (an all-zero sform with sform_code > 0 would otherwise be taken for a valid orientation).
+     */
+    private static void requireUsableAffine(NiftiHeader h, String name) {
+        Affine a = h.affine();
+        double[][] rows = a.toRows();
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 4; c++) {
+                if (!Double.isFinite(rows[r][c])) {
+                    throw new MedsaException(name + ": the " + h.affineSource() + " (" + describeCodes(h) + ") holds a non-finite"
+                            + " value at row " + r + ", column " + c + "; the voxels have no position in space");
+                }
+            }
+        }
+        double[] sp = a.spacing();
+        double scale = Math.max(1e-12, sp[0] * sp[1] * sp[2]);
+        if (!(Math.abs(a.determinant()) > 1e-9 * scale) || sp[0] == 0 || sp[1] == 0 || sp[2] == 0) {
+            throw new MedsaException(name + ": the " + h.affineSource() + " (" + describeCodes(h) + ") is singular (its axes are"
+                    + " zero or parallel), so the voxels have no orientation; fix the header");
+        }
+    }
+
+    private static String describeCodes(NiftiHeader h) {
+        return "qform_code " + h.qformCode() + ", sform_code " + h.sformCode();
     }
 
     private static void skipTo(CountingStream in, long offset, String name) throws IOException {

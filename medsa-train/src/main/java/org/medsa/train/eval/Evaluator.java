@@ -106,6 +106,10 @@ public final class Evaluator {
                 score(data, caseId, vols, present, organs, settings, predicted, report);
             }
         }
+        if (report.rows().isEmpty()) {
+            throw new org.medsa.core.MedsaException("nothing to evaluate: no organ of " + organs.values()
+                    + " occurs in the labels of the " + data.caseIds().size() + " case(s) evaluated");
+        }
         return report;
     }
 

@@ -118,6 +118,26 @@ public final class Trainer implements AutoCloseable {
         this.validator = validation == null ? null : new Validator(model, validation, cfg.validationSamples, cfg.seed);
     }
 
+    /**
+     * Checks a run folder before anything is loaded: not a file; for a new run, no earlier run in
+     * it; for a resumed run, a latest checkpoint to resume from.
+     *
+     * @throws MedsaException saying which
+     */
+    public static void checkRunFolder(Path runDir, boolean resume) {
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new MedsaException(runDir + ": is a file; the run folder must be a folder");
+        }
+        boolean started = Files.exists(runDir.resolve(LATEST));
+        if (!resume && started) {
+            throw new MedsaException(runDir + " already holds a training run; use --resume to continue it, or another --out");
+        }
+        if (resume && !started) {
+            throw new MedsaException(runDir.resolve(LATEST) + ": no checkpoint to resume from");
+        }
+    }
+
+    /** Optimiser steps of the whole run. */
     public int totalSteps() {
         return totalSteps;
     }
@@ -377,8 +397,7 @@ public final class Trainer implements AutoCloseable {
     /** The first parameter of the model holding a NaN or infinite value, or null. */
     private String nonFiniteWeight() {
         for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
-            NDArray a = e.getValue().getArray();
-            if (a.getDataType().isFloating() && !a.isInfinite().logicalOr(a.isNaN()).none().getBoolean()) {
+            if (!Ops.isFinite(e.getValue().getArray())) {
                 return e.getKey();
             }
         }
