@@ -28,12 +28,19 @@ class NiftiRealFilesTest {
 
     @BeforeAll
     static void nibabel() {
-        References.requireTemplates();
+        if (!References.templatesInstalled()) {
+            return; // each test reports itself as skipped, with the reason
+        }
         for (Path f : FILES) {
             assertTrue(f.toFile().isFile(), f + " missing: install the Debian package mricron-data");
         }
         reference = Python.json("nifti_mricron_templates", References.NIBABEL_SUMMARY, FILES.stream().map(Path::toString).toArray(String[]::new))
                 .getAsJsonObject();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void needsTheRealFiles() {
+        References.requireTemplates();
     }
 
     @Test

@@ -43,12 +43,17 @@ public final class References {
 
     private References() {}
 
+    /** True where Debian's mricron-data is installed. */
+    public static boolean templatesInstalled() {
+        return java.nio.file.Files.isRegularFile(TEMPLATES.resolve("ch2.nii.gz"));
+    }
+
     /**
      * Skips the calling test, visibly (Surefire reports it with this reason), when Debian's
      * mricron-data (a real MRI, atlases) is not installed; CI installs it.
      */
     public static void requireTemplates() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(TEMPLATES.resolve("ch2.nii.gz")),
+        org.junit.jupiter.api.Assumptions.assumeTrue(templatesInstalled(),
                 "needs the real MRI files of Debian's mricron-data in " + TEMPLATES + " (not installed here)");
     }
 
