@@ -36,15 +36,16 @@ final class Devices {
             return out;
         }
         for (String s : spec.split(",")) {
-            String name = s.trim();
+            String name = s.trim().toLowerCase(java.util.Locale.ROOT);
             Device d;
-            try {
-                d = Device.fromName(name);
-            } catch (IllegalArgumentException ex) {
-                d = null;
-            }
-            if (name.isEmpty() || d == null || !(d.isGpu() || Device.Type.CPU.equals(d.getDeviceType()))) {
-                throw new MedsaException("--device: '" + name + "' is not a device (use auto, cpu, gpu or gpu:N)");
+            if (name.equals("cpu")) {
+                d = Device.cpu();
+            } else if (name.equals("gpu")) {
+                d = Device.gpu(0);
+            } else if (name.matches("gpu:[0-9]{1,4}")) {
+                d = Device.gpu(Integer.parseInt(name.substring(4)));
+            } else {
+                throw new MedsaException("--device: '" + s.trim() + "' is not a device (use auto, cpu, gpu or gpu:N)");
             }
             if (d.isGpu() && gpus == 0) {
                 throw new MedsaException("--device " + name + ": no GPU found (this needs an NVIDIA GPU with its driver and the"

@@ -54,18 +54,31 @@ public final class EvalCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new org.medsa.core.MedsaException(out + ": --out must be a folder");
         }
+        // the data first: a bad file is reported before the model is loaded
+        MsdDataset msd = null;
+        ImageMaskFolderDataset folder = null;
+        if (DataOptions.isMsd(data)) {
+            msd = MsdDataset.slices(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
+            if (msd.size() == 0) {
+                throw new org.medsa.core.MedsaException(data + ": nothing to evaluate: no organ of " + msd.organs().values()
+                        + " occurs in the labels of the " + split + " cases");
+            }
+        } else {
+            folder = ImageMaskFolderDataset.builder(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
+            if (folder.size() == 0) {
+                throw new org.medsa.core.MedsaException(data + ": nothing to evaluate: no " + split + " images");
+            }
+        }
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
             Sam sam = modelOptions.load(manager);
             Evaluator ev = new Evaluator(sam, seed, System.err);
             EvalReport report;
-            if (DataOptions.isMsd(data)) {
-                MsdDataset ds = MsdDataset.slices(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
-                System.err.printf("evaluating %d cases (%s) under %s%n", ds.caseIds().size(), split, prompts);
-                report = ev.evaluate(ds, settings);
+            if (msd != null) {
+                System.err.printf("evaluating %d cases (%s) under %s%n", msd.caseIds().size(), split, prompts);
+                report = ev.evaluate(msd, settings);
             } else {
-                ImageMaskFolderDataset ds = ImageMaskFolderDataset.builder(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
-                System.err.printf("evaluating %d images (%s) under %s%n", ds.size(), split, prompts);
-                report = ev.evaluate(ds, settings);
+                System.err.printf("evaluating %d images (%s) under %s%n", folder.size(), split, prompts);
+                report = ev.evaluate(folder, settings);
             }
             Map<String, Path> files = report.write(out);
             System.out.print(report.markdown());

@@ -67,7 +67,8 @@ public final class SegmentCommand implements Callable<Integer> {
         if (prompts.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point or --box");
         }
-        Segmentation.checkOutput(input, out); // before the model is loaded
+        VolumeSegmenter.validate(input, prompts, options); // before the model is loaded
+        Segmentation.checkOutput(input, out);
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
             Sam sam = modelOptions.load(manager);
             try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, manager).notes(System.err::println)) {

@@ -114,7 +114,6 @@ public final class TrainCommand implements Callable<Integer> {
             mc.chunk = depth;
         }
         List<Device> devs = Devices.parse(devices);
-        System.err.println("loading data from " + data + " ...");
         RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed,
                 noAugment ? null : SamplePipeline.btcvAugmentation(), depth, cfg.batch);
         RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch);

@@ -131,6 +131,20 @@ public final class VolumeSegmenter implements AutoCloseable {
         return new Segmentation(input, axis, used, normalised, labels, results);
     }
 
+    /**
+     * Checks prompts and options against an input without running the model (what {@link #segment}
+     * checks first), so a caller can refuse bad input before loading a model.
+     *
+     * @throws MedsaException naming the first problem
+     */
+    public static void validate(SegmentationInput input, VolumePrompts prompts, Options options) {
+        if (prompts.isEmpty()) {
+            throw new MedsaException("no prompt: give at least one point or box");
+        }
+        input.checkAxis(options.axis());
+        plan(input, prompts, options.axis());
+    }
+
     /** Groups the prompts by slice and label, checking each against the input. */
     private static TreeMap<Integer, TreeMap<Integer, Prompt>> plan(SegmentationInput input, VolumePrompts prompts, int axis) {
         int[] shape = input.shape();
