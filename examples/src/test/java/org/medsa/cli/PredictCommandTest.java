@@ -76,11 +76,31 @@ class PredictCommandTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(rs, 1, rs.length), got.shape(), w + " " + f + " shape (C, …)");
             Tolerance.assertClose(w + " " + f, ref.toFloatArray(), got.toFloatArray(), 1e-4, 1e-3);
         }
+        // mask.png is the best mask (highest predicted IoU) thresholded at 0, pixel for pixel
         BufferedImage mask = ImageIO.read(out.resolve("mask.png").toFile());
         TensorData logits = Npy.read(out.resolve("masks_logits.npy"));
-        assertEquals(logits.shape()[2], mask.getWidth());
-        assertEquals(logits.shape()[1], mask.getHeight());
-        assertTrue(Files.size(out.resolve("overlay.png")) > 0);
+        float[] iou = Npy.read(out.resolve("iou_predictions.npy")).toFloatArray();
+        int best = 0;
+        for (int c = 1; c < iou.length; c++) {
+            best = iou[c] > iou[best] ? c : best;
+        }
+        int h = (int) logits.shape()[1];
+        int width = (int) logits.shape()[2];
+        assertEquals(width, mask.getWidth());
+        assertEquals(h, mask.getHeight());
+        float[] l = logits.toFloatArray();
+        int on = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < width; x++) {
+                int v = mask.getRaster().getSample(x, y, 0);
+                assertEquals(l[best * h * width + y * width + x] > 0 ? 255 : 0, v, w + " mask.png pixel (" + x + ", " + y + ")");
+                on += v == 255 ? 1 : 0;
+            }
+        }
+        assertTrue(on > 0 && on < h * width, w + ": a mask with both foreground and background");
+        BufferedImage overlay = ImageIO.read(out.resolve("overlay.png").toFile());
+        assertEquals(0, overlay.getWidth() % width, "the overlay is the image enlarged by a whole factor");
+        assertEquals(overlay.getWidth() / width, overlay.getHeight() / h);
     }
 
     @TestFactory
@@ -96,6 +116,7 @@ class PredictCommandTest {
                 })));
             }
         }
+        assertEquals(13, tests.size(), "sam_tiny and sam_tiny_large cases");
         return tests.stream();
     }
 
@@ -121,6 +142,7 @@ class PredictCommandTest {
                 checkOutputs("medsa_tiny", name, out);
             })));
         }
+        assertEquals(7, tests.size(), "medsa_tiny cases");
         return tests.stream();
     }
 

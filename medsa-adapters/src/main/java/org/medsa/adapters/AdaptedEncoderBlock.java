@@ -26,6 +26,10 @@ public class AdaptedEncoderBlock extends EncoderBlock {
     private final Adapter mlpAdapter;
     private final Adapter depthAdapter;
 
+    /**
+     * SAM's block for {@code cfg} plus the adapters {@code mcfg} asks for (a Depth adapter only if
+     * {@link MedsaConfig#hasDepthAdapters()}).
+     */
     public AdaptedEncoderBlock(SamConfig.ImageEncoder cfg, int windowSize, int gridSize, MedsaConfig mcfg) {
         super(cfg, windowSize, gridSize, mcfg.relNames);
         this.mcfg = mcfg;

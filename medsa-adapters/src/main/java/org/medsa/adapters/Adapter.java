@@ -29,6 +29,7 @@ public class Adapter extends TorchBlock {
     private final Mlp.Activation activation;
     private final boolean skip;
 
+    /** An adapter {@code dim → width → dim}; {@code skip} adds the input to the output. */
     public Adapter(long dim, long width, Mlp.Activation activation, boolean skip, Init init) {
         this.fc1 = child("D_fc1", new Linear(dim, width));
         this.fc2 = child("D_fc2", init == Init.ZERO_UP
@@ -43,6 +44,7 @@ public class Adapter extends TorchBlock {
         return (long) Math.floor(dim * ratio);
     }
 
+    /** x: (..., dim) → (..., dim): {@code x + y} with a skip, else {@code y}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray y = fc2.forward(ps, activation.apply(fc1.forward(ps, x, training)), training);
         return skip ? x.add(y) : y;

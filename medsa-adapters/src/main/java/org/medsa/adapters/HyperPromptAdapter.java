@@ -35,6 +35,10 @@ public class HyperPromptAdapter extends TorchBlock {
     private final int layers;
     private final double scale;
 
+    /**
+     * A HyP-Adpt of bottleneck {@code width} with {@code layers} (K) generated weight matrices and
+     * output factor {@code scale} (s).
+     */
     public HyperPromptAdapter(int dim, int width, int layers, double scale, Adapter.Init init) {
         this.width = width;
         this.layers = layers;

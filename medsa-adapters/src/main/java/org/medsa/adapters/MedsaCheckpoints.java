@@ -36,7 +36,9 @@ import java.util.function.Function;
  */
 public final class MedsaCheckpoints {
 
+    /** The {@code format} value of an adapter file. */
     public static final String FORMAT = "medsa-adapters";
+    /** The {@code format_version} this library writes. */
     public static final long FORMAT_VERSION = 1;
 
     private static final Map<String, String> SHA_CACHE = new ConcurrentHashMap<>();

@@ -26,10 +26,16 @@ public final class MedsaConfig {
             this.id = id;
         }
 
+        /** The preset's name, as adapter files record it and {@link #parse} reads it. */
         public String id() {
             return id;
         }
 
+        /**
+         * A preset by name ({@code paper}, {@code official-code}) or enum constant name, any case.
+         *
+         * @throws MedsaException for an unknown name
+         */
         public static Preset parse(String s) {
             for (Preset p : values()) {
                 if (p.id.equalsIgnoreCase(s) || p.name().equalsIgnoreCase(s)) {
@@ -48,15 +54,20 @@ public final class MedsaConfig {
         OFFICIAL_GROUPING
     }
 
+    /** The names {@link #preset(String)} accepts. */
     public static final List<String> PRESET_NAMES = List.of("paper", "official-code");
 
+    /** The recipe these settings started from. */
     public Preset preset = Preset.PAPER;
     /** Encoder adapter bottleneck width; 0 means {@link #encoderRatio} × embed_dim. */
     public int encoderWidth = 64;
+    /** Encoder adapter width as a fraction of embed_dim (floored), used when {@link #encoderWidth} is 0. */
     public double encoderRatio = 0.25;
+    /** The activation inside every adapter. */
     public Mlp.Activation activation = Mlp.Activation.GELU;
     /** The factor s of the adapter parallel to the MLP. */
     public double mlpScale = 0.5;
+    /** How the adapters' up-projections start ({@code paper}: zero; {@code official-code}: PyTorch's default). */
     public Adapter.Init init = Adapter.Init.ZERO_UP;
     /** Official block order: window padding before LN1, so padded tokens carry the LN bias. */
     public boolean padBeforeNorm = false;
@@ -64,16 +75,20 @@ public final class MedsaConfig {
     public String[] relNames = {"rel_pos_h", "rel_pos_w"};
     /** Build the SD-Trans depth branch (3D); 3D input then needs the slice count at forward time. */
     public boolean volumetric = false;
+    /** How the depth branch groups tokens ({@code official-code}: the official grouping). */
     public DepthMode depthMode = DepthMode.CORRECTED;
     /** Official grouping only: slices per group ({@code -chunk}); null = the whole leading axis. */
     public Integer chunk = null;
 
     /** Decoder adapters (three per two-way block, one of them HyP-Adpt). */
     public boolean decoderAdapters = true;
+    /** Decoder adapter bottleneck width. */
     public int decoderWidth = 64;
     /** Number K of prompt-generated weight layers inside HyP-Adpt. */
     public int hyperLayers = 1;
+    /** The factor s of HyP-Adpt's output, {@code x + s · up(e_K)}. */
     public double hyperScale = 1.0;
+    /** The factor s of the decoder adapter parallel to the token MLP. */
     public double decoderMlpScale = 0.5;
 
     /** Med-SA's EfficientSAM-style two-way blocks (names and self-attention semantics). */
@@ -88,6 +103,7 @@ public final class MedsaConfig {
         return preset(Preset.parse(name));
     }
 
+    /** The settings of a preset ({@code paper} is the field defaults). */
     public static MedsaConfig preset(Preset p) {
         MedsaConfig c = new MedsaConfig();
         c.preset = p;

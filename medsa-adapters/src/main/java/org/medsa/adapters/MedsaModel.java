@@ -23,6 +23,11 @@ public class MedsaModel extends Sam {
 
     private final MedsaConfig medsa;
 
+    /**
+     * SAM for {@code config} with the adapters {@code medsa} asks for. With {@link
+     * MedsaConfig#fixedPosEmbedGrid} and no pos_embed_grid set, it sets {@code config}'s
+     * pos_embed_grid to 1024 / patch_size (the config is changed in place).
+     */
     public MedsaModel(SamConfig config, MedsaConfig medsa) {
         super(prepare(config, medsa),
                 new ImageEncoderViT(config.imageEncoder, (i, cfg, ws, grid) -> new AdaptedEncoderBlock(cfg, ws, grid, medsa)),
@@ -60,6 +65,7 @@ public class MedsaModel extends Sam {
         }
     }
 
+    /** The adapter settings the model was built with. */
     public MedsaConfig medsaConfig() {
         return medsa;
     }

@@ -13,6 +13,7 @@ public class OfficialMaskDecoder extends MaskDecoder {
 
     private final int outputs;
 
+    /** The decoder for {@code cfg} around {@code transformer}, with max(4, num_multimask_outputs) mask tokens. */
     public OfficialMaskDecoder(SamConfig.MaskDecoder cfg, TwoWayTransformer transformer) {
         super(cfg, transformer, Math.max(4, cfg.numMultimaskOutputs));
         this.outputs = cfg.numMultimaskOutputs;

@@ -30,6 +30,7 @@ public class OfficialTwoWayBlock extends TwoWayAttentionBlock {
         }
     }
 
+    /** The official block; {@code skipFirstLayerPe} is true for the first block of the transformer. */
     public OfficialTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe) {
         super(cfg, skipFirstLayerPe, new EfficientSamMlp(cfg.embeddingDim, cfg.mlpDim));
     }

@@ -20,6 +20,7 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
     private final Adapter i2tAdapter;
     private final double mlpScale;
 
+    /** SAM's block with the decoder adapters sized by {@code m} ({@link MedsaConfig#decoderWidth}, scales and init). */
     public PaperTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, MedsaConfig m) {
         super(cfg, skipFirstLayerPe);
         int c = cfg.embeddingDim;

@@ -10,10 +10,12 @@ public class MedsaException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** An error with a one-line message naming the file or argument and the problem. */
     public MedsaException(String message) {
         super(message);
     }
 
+    /** An error with a one-line message and the exception that caused it. */
     public MedsaException(String message, Throwable cause) {
         super(message, cause);
     }

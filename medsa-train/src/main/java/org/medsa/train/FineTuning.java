@@ -41,6 +41,7 @@ public final class FineTuning {
     /** How to evaluate: usually {@code (e, settings) -> e.evaluate(heldOutDataset, settings)}. */
     @FunctionalInterface
     public interface Evaluation {
+        /** Evaluates with {@code evaluator} under each of {@code settings} and returns the table. */
         EvalReport run(Evaluator evaluator, List<PromptSetting> settings);
     }
 

@@ -32,6 +32,7 @@ public final class MainArgs {
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
 
+    /** Arguments of {@code program} (named in the usage and in errors), described by {@code description}. */
     public MainArgs(String program, String description) {
         this.program = program;
         this.description = description;
@@ -111,6 +112,7 @@ public final class MainArgs {
         return values.getOrDefault(name, s.defaultValue());
     }
 
+    /** The value as a path, or null. */
     public Path path(String name) {
         String v = string(name);
         return v == null ? null : Path.of(v);

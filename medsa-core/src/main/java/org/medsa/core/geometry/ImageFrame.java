@@ -23,6 +23,7 @@ import org.medsa.core.nn.Ops;
  */
 public record ImageFrame(int height, int width, int inputHeight, int inputWidth, int size) {
 
+    /** Checks the frame: positive sides, and the resized image no larger than the input square. */
     public ImageFrame {
         if (height <= 0 || width <= 0 || inputHeight <= 0 || inputWidth <= 0 || inputHeight > size || inputWidth > size) {
             throw new IllegalArgumentException("bad frame: image " + height + "x" + width + " in " + inputHeight + "x"

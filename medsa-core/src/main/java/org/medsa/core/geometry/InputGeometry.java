@@ -57,6 +57,7 @@ public final class InputGeometry {
         return new InputGeometry(config.inputProfile(), config.imageEncoder.imgSize, config.pixelMean, config.pixelStd);
     }
 
+    /** How images are normalised and placed in the square (see {@link InputProfile}). */
     public InputProfile profile() {
         return profile;
     }

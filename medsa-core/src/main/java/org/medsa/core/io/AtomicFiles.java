@@ -24,6 +24,10 @@ public final class AtomicFiles {
     /** Writes the content of a file. */
     @FunctionalInterface
     public interface Content {
+        /**
+         * Writes the whole content to {@code out}, a buffered stream into the temporary file that
+         * {@link AtomicFiles#write} closes.
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 

@@ -21,6 +21,10 @@ public class DecoderAttention extends TorchBlock {
     private final Linear vProj;
     private final Linear outProj;
 
+    /**
+     * Attention of width {@code embeddingDim} with {@code numHeads} heads, computed at {@code
+     * embeddingDim / downsampleRate}.
+     */
     public DecoderAttention(int embeddingDim, int numHeads, int downsampleRate) {
         int internal = embeddingDim / downsampleRate;
         this.numHeads = numHeads;

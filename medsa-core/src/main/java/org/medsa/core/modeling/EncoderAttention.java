@@ -48,10 +48,12 @@ public class EncoderAttention extends TorchBlock {
         }
     }
 
+    /** The fused (dim → 3·dim) query/key/value projection. */
     public Linear qkv() {
         return qkv;
     }
 
+    /** The output projection (dim → dim). */
     public Linear proj() {
         return proj;
     }

@@ -19,10 +19,15 @@ public class EncoderBlock extends TorchBlock {
     /** Layer-norm epsilon of the encoder (SAM passes {@code LayerNorm(eps=1e-6)}). */
     public static final double EPS = 1e-6;
 
+    /** LayerNorm before the attention. */
     protected final LayerNorm norm1;
+    /** The block's self-attention. */
     protected final EncoderAttention attn;
+    /** LayerNorm before the MLP. */
     protected final LayerNorm norm2;
+    /** The GELU MLP (embed_dim → embed_dim · mlp_ratio → embed_dim). */
     protected final Mlp mlp;
+    /** Window side in tokens; 0 for global attention. */
     protected final int windowSize;
 
     /**
@@ -39,14 +44,17 @@ public class EncoderBlock extends TorchBlock {
         this.mlp = child("mlp", new Mlp(dim, (long) (dim * cfg.mlpRatio), Mlp.Activation.GELU));
     }
 
+    /** A block with SAM's relative position table names, {@code rel_pos_h} and {@code rel_pos_w}. */
     public EncoderBlock(SamConfig.ImageEncoder cfg, int windowSize, int gridSize) {
         this(cfg, windowSize, gridSize, new String[] {"rel_pos_h", "rel_pos_w"});
     }
 
+    /** The block's self-attention. */
     public EncoderAttention attention() {
         return attn;
     }
 
+    /** Window side in tokens; 0 for global attention. */
     public int windowSize() {
         return windowSize;
     }

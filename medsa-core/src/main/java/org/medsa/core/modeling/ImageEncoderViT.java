@@ -26,6 +26,10 @@ public class ImageEncoderViT extends TorchBlock {
     /** Builds block {@code index}; Med-SA passes one that inserts adapters. */
     @FunctionalInterface
     public interface BlockFactory {
+        /**
+         * Builds block {@code index} ({@code windowSize} 0 for global attention; {@code gridSize}
+         * the token grid side).
+         */
         EncoderBlock create(int index, SamConfig.ImageEncoder cfg, int windowSize, int gridSize);
     }
 
@@ -57,10 +61,12 @@ public class ImageEncoderViT extends TorchBlock {
     private final ModuleList<EncoderBlock> blocks;
     private final ModuleList<Block> neck;
 
+    /** SAM's encoder, with SAM's own blocks. */
     public ImageEncoderViT(SamConfig.ImageEncoder cfg) {
         this(cfg, SAM_BLOCKS);
     }
 
+    /** An encoder whose blocks {@code factory} builds. */
     public ImageEncoderViT(SamConfig.ImageEncoder cfg, BlockFactory factory) {
         this.cfg = cfg;
         int grid = cfg.tokenGrid();
@@ -83,10 +89,12 @@ public class ImageEncoderViT extends TorchBlock {
         neck.add(new LayerNorm2d(cfg.outChans));
     }
 
+    /** The encoder's arguments. */
     public SamConfig.ImageEncoder config() {
         return cfg;
     }
 
+    /** The blocks in order (read-only). */
     public List<EncoderBlock> blocks() {
         return blocks.items();
     }

@@ -28,7 +28,9 @@ public class MaskDecoder extends TorchBlock {
     /** Low-res mask logits (B, C, 4h, 4w) and predicted IoUs (B, C); all tokens' when unselected. */
     public record Output(NDArray masks, NDArray iouPredictions, NDArray queries, NDArray keys) {}
 
+    /** The decoder's arguments. */
     protected final SamConfig.MaskDecoder cfg;
+    /** Number of mask tokens (num_multimask_outputs + 1 in SAM). */
     protected final int numMaskTokens;
     private final TwoWayTransformer transformer;
     private final Embedding iouToken;
@@ -37,6 +39,7 @@ public class MaskDecoder extends TorchBlock {
     private final ModuleList<MlpHead> hypernetworks;
     private final MlpHead iouHead;
 
+    /** SAM's decoder: its two-way transformer and num_multimask_outputs + 1 mask tokens. */
     public MaskDecoder(SamConfig.MaskDecoder cfg) {
         this(cfg, new TwoWayTransformer(cfg.transformer), cfg.numMultimaskOutputs + 1);
     }
@@ -62,10 +65,12 @@ public class MaskDecoder extends TorchBlock {
         this.iouHead = child("iou_prediction_head", new MlpHead(d, cfg.iouHeadHiddenDim, numMaskTokens, cfg.iouHeadDepth, false));
     }
 
+    /** The two-way transformer. */
     public TwoWayTransformer transformer() {
         return transformer;
     }
 
+    /** Number of mask tokens (num_multimask_outputs + 1 in SAM). */
     public int numMaskTokens() {
         return numMaskTokens;
     }

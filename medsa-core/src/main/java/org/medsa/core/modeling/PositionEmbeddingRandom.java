@@ -21,6 +21,7 @@ public class PositionEmbeddingRandom extends TorchBlock {
 
     private final Parameter gaussian;
 
+    /** A (2, {@code numPosFeats}) matrix G, initialised N(0, scale²) (scale 1 if not positive). */
     public PositionEmbeddingRandom(int numPosFeats, double scale) {
         this.gaussian = buffer("positional_encoding_gaussian_matrix", new Shape(2, numPosFeats),
                 Inits.normal(scale <= 0 ? 1.0 : scale));

@@ -38,6 +38,7 @@ public class PromptEncoder extends TorchBlock {
     private final ModuleList<Block> maskDownscaling;
     private final Embedding noMaskEmbed;
 
+    /** SAM's prompt encoder for {@code cfg}. */
     public PromptEncoder(SamConfig.PromptEncoder cfg) {
         this.cfg = cfg;
         int c = cfg.embedDim;
@@ -60,6 +61,7 @@ public class PromptEncoder extends TorchBlock {
         this.noMaskEmbed = child("no_mask_embed", new Embedding(1, c));
     }
 
+    /** The encoder's arguments. */
     public SamConfig.PromptEncoder config() {
         return cfg;
     }

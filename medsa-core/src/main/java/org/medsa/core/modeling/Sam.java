@@ -25,11 +25,16 @@ public class Sam extends TorchBlock {
     public record Prediction(NDArray lowResLogits, NDArray iouPredictions, NDArray sparseEmbeddings,
             NDArray denseEmbeddings, NDArray transformerQueries, NDArray transformerKeys) {}
 
+    /** The model's architecture (validated). */
     protected final SamConfig config;
     private final ImageEncoderViT imageEncoder;
     private final PromptEncoder promptEncoder;
     private final MaskDecoder maskDecoder;
 
+    /**
+     * SAM with its own encoder, prompt encoder and decoder; parameters get values from a checkpoint
+     * or from {@link #initialize}.
+     */
     public Sam(SamConfig config) {
         this(config, new ImageEncoderViT(config.imageEncoder), new PromptEncoder(config.promptEncoder),
                 new MaskDecoder(config.maskDecoder));
@@ -54,18 +59,22 @@ public class Sam extends TorchBlock {
         return sam;
     }
 
+    /** The model's architecture. */
     public SamConfig config() {
         return config;
     }
 
+    /** The image encoder ({@code image_encoder}). */
     public ImageEncoderViT imageEncoder() {
         return imageEncoder;
     }
 
+    /** The prompt encoder ({@code prompt_encoder}). */
     public PromptEncoder promptEncoder() {
         return promptEncoder;
     }
 
+    /** The mask decoder ({@code mask_decoder}). */
     public MaskDecoder maskDecoder() {
         return maskDecoder;
     }

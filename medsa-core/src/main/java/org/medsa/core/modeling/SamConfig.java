@@ -28,18 +28,31 @@ public final class SamConfig {
 
     /** {@code ImageEncoderViT} arguments. */
     public static final class ImageEncoder {
+        /** Side of the square model input in pixels. */
         @SerializedName("img_size") public int imgSize = 1024;
+        /** Side of a square patch in pixels; img_size must be a multiple of it. */
         @SerializedName("patch_size") public int patchSize = 16;
+        /** Input channels; must be 3 (RGB). */
         @SerializedName("in_chans") public int inChans = 3;
+        /** Token width of the ViT (768 for ViT-B). */
         @SerializedName("embed_dim") public int embedDim = 768;
+        /** Number of ViT blocks. */
         public int depth = 12;
+        /** Attention heads per block; must divide embed_dim. */
         @SerializedName("num_heads") public int numHeads = 12;
+        /** Hidden width of each block's MLP, as a multiple of embed_dim. */
         @SerializedName("mlp_ratio") public double mlpRatio = 4.0;
+        /** Channels of the image embedding the neck outputs. */
         @SerializedName("out_chans") public int outChans = 256;
+        /** Whether the qkv projection has a bias. */
         @SerializedName("qkv_bias") public boolean qkvBias = true;
+        /** Whether the absolute position embedding {@code pos_embed} is added to the patch tokens. */
         @SerializedName("use_abs_pos") public boolean useAbsPos = true;
+        /** Whether attention adds the decomposed relative position bias. */
         @SerializedName("use_rel_pos") public boolean useRelPos = true;
+        /** Side of the attention windows in tokens; 0 makes every block global. */
         @SerializedName("window_size") public int windowSize = 14;
+        /** Indexes (0-based) of the blocks that attend globally instead of in windows. */
         @SerializedName("global_attn_indexes") public int[] globalAttnIndexes = {2, 5, 8, 11};
         /**
          * Side of the stored absolute position embedding grid; 0 means img_size / patch_size
@@ -47,14 +60,17 @@ public final class SamConfig {
          */
         @SerializedName("pos_embed_grid") public int posEmbedGrid = 0;
 
+        /** Side of the token grid, img_size / patch_size. */
         public int tokenGrid() {
             return imgSize / patchSize;
         }
 
+        /** Side of the stored position embedding grid: pos_embed_grid, or the token grid when it is 0. */
         public int posEmbedSide() {
             return posEmbedGrid > 0 ? posEmbedGrid : tokenGrid();
         }
 
+        /** Width of one attention head, embed_dim / num_heads. */
         public int headDim() {
             return embedDim / numHeads;
         }
@@ -62,35 +78,55 @@ public final class SamConfig {
 
     /** {@code PromptEncoder} arguments. */
     public static final class PromptEncoder {
+        /** Width of the prompt tokens and dense embedding; must equal image_encoder.out_chans. */
         @SerializedName("embed_dim") public int embedDim = 256;
+        /** (h, w) of the image embedding in tokens; must equal the encoder's token grid. */
         @SerializedName("image_embedding_size") public int[] imageEmbeddingSize = {64, 64};
+        /** (h, w) of the model input in pixels, by which prompt coordinates are normalised. */
         @SerializedName("input_image_size") public int[] inputImageSize = {1024, 1024};
+        /** Channels of the mask downscaling (a quarter of them after its first convolution). */
         @SerializedName("mask_in_chans") public int maskInChans = 16;
     }
 
     /** {@code TwoWayTransformer} arguments. */
     public static final class Transformer {
+        /** Number of two-way attention blocks. */
         public int depth = 2;
+        /** Token width; must equal mask_decoder.transformer_dim. */
         @SerializedName("embedding_dim") public int embeddingDim = 256;
+        /** Attention heads. */
         @SerializedName("num_heads") public int numHeads = 8;
+        /** Hidden width of each block's token MLP. */
         @SerializedName("mlp_dim") public int mlpDim = 2048;
+        /** Cross-attention computes at embedding_dim / attention_downsample_rate. */
         @SerializedName("attention_downsample_rate") public int attentionDownsampleRate = 2;
     }
 
     /** {@code MaskDecoder} arguments. */
     public static final class MaskDecoder {
+        /** Channel width of the decoder; must equal prompt_encoder.embed_dim and be a multiple of 8. */
         @SerializedName("transformer_dim") public int transformerDim = 256;
+        /** Masks of the multimask output; the decoder has one more mask token for the single-mask output. */
         @SerializedName("num_multimask_outputs") public int numMultimaskOutputs = 3;
+        /** Layers of the IoU prediction head. */
         @SerializedName("iou_head_depth") public int iouHeadDepth = 3;
+        /** Hidden width of the IoU prediction head. */
         @SerializedName("iou_head_hidden_dim") public int iouHeadHiddenDim = 256;
+        /** The two-way transformer's arguments. */
         public Transformer transformer = new Transformer();
     }
 
+    /** The image encoder's arguments. */
     @SerializedName("image_encoder") public ImageEncoder imageEncoder = new ImageEncoder();
+    /** The prompt encoder's arguments. */
     @SerializedName("prompt_encoder") public PromptEncoder promptEncoder = new PromptEncoder();
+    /** The mask decoder's arguments. */
     @SerializedName("mask_decoder") public MaskDecoder maskDecoder = new MaskDecoder();
+    /** Per-channel (R, G, B) mean on a 0–255 scale, subtracted from input images. */
     @SerializedName("pixel_mean") public double[] pixelMean = {123.675, 116.28, 103.53};
+    /** Per-channel (R, G, B) standard deviation on a 0–255 scale, dividing input images; positive. */
     @SerializedName("pixel_std") public double[] pixelStd = {58.395, 57.12, 57.375};
+    /** Logit above which a pixel belongs to the mask. */
     @SerializedName("mask_threshold") public double maskThreshold = 0.0;
     /**
      * How the weights expect images ({@link InputProfile}: sam, medsam or msa-compat); recorded

@@ -18,19 +18,29 @@ public class TwoWayAttentionBlock extends TorchBlock {
     /** Layer-norm epsilon of the decoder transformer (PyTorch's default). */
     public static final double EPS = 1e-5;
 
+    /** Token self-attention ({@code self_attn}). */
     protected final DecoderAttention selfAttn;
+    /** LayerNorm after the self-attention. */
     protected final LayerNorm norm1;
+    /** Token→image cross-attention ({@code cross_attn_token_to_image}). */
     protected final DecoderAttention crossAttnTokenToImage;
+    /** LayerNorm after the token→image attention. */
     protected final LayerNorm norm2;
+    /** The token MLP (ReLU in SAM). */
     protected final Mlp mlp;
+    /** LayerNorm after the token MLP. */
     protected final LayerNorm norm3;
+    /** LayerNorm of the image tokens after the image→token attention. */
     protected final LayerNorm norm4;
+    /** Image→token cross-attention ({@code cross_attn_image_to_token}). */
     protected final DecoderAttention crossAttnImageToToken;
+    /** True in the first block: its self-attention replaces the tokens, without PE or residual. */
     protected final boolean skipFirstLayerPe;
 
     /** Tokens (queries) and flattened image (keys) after a block. */
     public record State(NDArray queries, NDArray keys) {}
 
+    /** SAM's block; {@code skipFirstLayerPe} is true for the first block of the transformer. */
     public TwoWayAttentionBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe) {
         this(cfg, skipFirstLayerPe, null);
     }

@@ -19,19 +19,23 @@ public class TwoWayTransformer extends TorchBlock {
     /** Builds block {@code index}; Med-SA passes one with decoder adapters. */
     @FunctionalInterface
     public interface BlockFactory {
+        /** Builds block {@code index} of the transformer. */
         TwoWayAttentionBlock create(int index, SamConfig.Transformer cfg);
     }
 
+    /** SAM's own blocks (the first skips the positional encoding in its self-attention). */
     public static final BlockFactory SAM_BLOCKS = (i, cfg) -> new TwoWayAttentionBlock(cfg, i == 0);
 
     private final ModuleList<TwoWayAttentionBlock> layers;
     private final DecoderAttention finalAttnTokenToImage;
     private final LayerNorm normFinalAttn;
 
+    /** SAM's transformer, with SAM's own blocks. */
     public TwoWayTransformer(SamConfig.Transformer cfg) {
         this(cfg, SAM_BLOCKS);
     }
 
+    /** A transformer whose blocks {@code factory} builds. */
     public TwoWayTransformer(SamConfig.Transformer cfg, BlockFactory factory) {
         this.layers = child("layers", new ModuleList<>());
         for (int i = 0; i < cfg.depth; i++) {
@@ -42,6 +46,7 @@ public class TwoWayTransformer extends TorchBlock {
         this.normFinalAttn = child("norm_final_attn", new LayerNorm(cfg.embeddingDim, TwoWayAttentionBlock.EPS));
     }
 
+    /** The blocks in order (read-only). */
     public List<TwoWayAttentionBlock> layers() {
         return layers.items();
     }

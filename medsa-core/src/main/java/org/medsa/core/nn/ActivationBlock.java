@@ -9,6 +9,7 @@ public class ActivationBlock extends TorchBlock {
 
     private final Mlp.Activation activation;
 
+    /** A block that applies {@code activation} to its single input. */
     public ActivationBlock(Mlp.Activation activation) {
         this.activation = activation;
     }

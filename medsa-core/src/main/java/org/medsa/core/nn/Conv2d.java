@@ -15,6 +15,10 @@ public class Conv2d extends TorchBlock {
     private final int stride;
     private final int padding;
 
+    /**
+     * A square {@code kernel × kernel} convolution from {@code in} to {@code out} channels; weight
+     * and bias start as PyTorch's.
+     */
     public Conv2d(long in, long out, int kernel, int stride, int padding, boolean withBias) {
         long fanIn = in * kernel * kernel;
         this.weight = param("weight", new Shape(out, in, kernel, kernel), Inits.uniformFanIn(fanIn));
@@ -23,6 +27,7 @@ public class Conv2d extends TorchBlock {
         this.padding = padding;
     }
 
+    /** x: (B, in, H, W) → (B, out, H', W') with this layer's stride and padding (dilation 1). */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);

@@ -12,6 +12,7 @@ public class Embedding extends TorchBlock {
 
     private final Parameter weight;
 
+    /** A table of {@code rows} learned vectors of size {@code dim}, initialised N(0, 1) as PyTorch does. */
     public Embedding(long rows, long dim) {
         this.weight = param("weight", new Shape(rows, dim), Inits.normal(1.0));
     }
@@ -21,6 +22,7 @@ public class Embedding extends TorchBlock {
         return value(ps, weight, like, training);
     }
 
+    /** The (rows, dim) weight parameter. */
     public Parameter weight() {
         return weight;
     }

@@ -17,10 +17,12 @@ public final class Inits {
         return (NDManager m, Shape s, DataType t) -> m.randomUniform((float) -bound, (float) bound, s, t);
     }
 
+    /** All zeros (LayerNorm biases, SAM's positional tables, zero-initialised adapter layers). */
     public static Initializer zeros() {
         return (NDManager m, Shape s, DataType t) -> m.zeros(s, t);
     }
 
+    /** All ones (LayerNorm weights). */
     public static Initializer ones() {
         return (NDManager m, Shape s, DataType t) -> m.ones(s, t);
     }

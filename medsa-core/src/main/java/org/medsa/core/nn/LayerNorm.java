@@ -15,6 +15,7 @@ public class LayerNorm extends TorchBlock {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** A layer norm over a last axis of size {@code dim}; weight starts at ones, bias at zeros. */
     public LayerNorm(long dim, double eps) {
         this.dim = dim;
         this.eps = (float) eps;
@@ -22,6 +23,7 @@ public class LayerNorm extends TorchBlock {
         this.bias = param("bias", new Shape(dim), Inits.zeros());
     }
 
+    /** Normalises {@code x} over its last axis, then scales and shifts it. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim),
                 value(ps, weight, x, training), value(ps, bias, x, training), eps).singletonOrThrow();

@@ -17,16 +17,19 @@ public class LayerNorm2d extends TorchBlock {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** A norm over {@code channels} with epsilon {@code eps}; weight starts at ones, bias at zeros. */
     public LayerNorm2d(long channels, double eps) {
         this.eps = eps;
         this.weight = param("weight", new Shape(channels), Inits.ones());
         this.bias = param("bias", new Shape(channels), Inits.zeros());
     }
 
+    /** A norm over {@code channels} with SAM's epsilon, 1e-6. */
     public LayerNorm2d(long channels) {
         this(channels, 1e-6);
     }
 
+    /** x: (B, C, H, W) → the same shape, each pixel normalised over C. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray u = x.mean(new int[] {1}, true);
         NDArray d = x.sub(u);

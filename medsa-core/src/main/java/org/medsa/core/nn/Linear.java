@@ -16,14 +16,20 @@ public class Linear extends TorchBlock {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** A layer from {@code in} to {@code out} features with a bias, initialised as PyTorch's. */
     public Linear(long in, long out) {
         this(in, out, true);
     }
 
+    /** A layer from {@code in} to {@code out} features, with or without a bias, initialised as PyTorch's. */
     public Linear(long in, long out, boolean withBias) {
         this(in, out, withBias, Inits.uniformFanIn(in), Inits.uniformFanIn(in));
     }
 
+    /**
+     * A layer from {@code in} to {@code out} features with the given initialisers (the bias one is
+     * unused without a bias).
+     */
     public Linear(long in, long out, boolean withBias, Initializer weightInit, Initializer biasInit) {
         this.in = in;
         this.out = out;
@@ -31,22 +37,27 @@ public class Linear extends TorchBlock {
         this.bias = withBias ? param("bias", new Shape(out), biasInit) : null;
     }
 
+    /** Size of the input's last axis. */
     public long inFeatures() {
         return in;
     }
 
+    /** Size of the output's last axis. */
     public long outFeatures() {
         return out;
     }
 
+    /** The (out, in) weight parameter. */
     public Parameter weight() {
         return weight;
     }
 
+    /** The (out) bias parameter, or null if the layer has none. */
     public Parameter bias() {
         return bias;
     }
 
+    /** x: (..., in) → (..., out), {@code x · weightᵀ + bias}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);

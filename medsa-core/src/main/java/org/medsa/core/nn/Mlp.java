@@ -19,12 +19,14 @@ public class Mlp extends TorchBlock {
 
     /** Activation functions used by SAM blocks. */
     public enum Activation implements UnaryOperator<NDArray> {
+        /** Gaussian error linear unit (the image encoder's). */
         GELU {
             @Override
             public NDArray apply(NDArray x) {
                 return ai.djl.nn.Activation.gelu(x);
             }
         },
+        /** Rectified linear unit (the two-way transformer's). */
         RELU {
             @Override
             public NDArray apply(NDArray x) {
@@ -45,6 +47,7 @@ public class Mlp extends TorchBlock {
         }
     }
 
+    /** An MLP {@code dim → hidden → dim} with PyTorch's child names {@code lin1} and {@code lin2}. */
     public Mlp(long dim, long hidden, Activation act) {
         this(dim, hidden, act, "lin1", "lin2");
     }
@@ -61,14 +64,17 @@ public class Mlp extends TorchBlock {
         return child(name, layer);
     }
 
+    /** The first layer (dim → hidden). */
     public Linear lin1() {
         return lin1;
     }
 
+    /** The second layer (hidden → dim). */
     public Linear lin2() {
         return lin2;
     }
 
+    /** x: (..., dim) → (..., dim). */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         return lin2.forward(ps, act.apply(lin1.forward(ps, x, training)), training);
     }

@@ -14,6 +14,10 @@ public class MlpHead extends TorchBlock {
     private final ModuleList<Linear> layers;
     private final boolean sigmoidOutput;
 
+    /**
+     * {@code numLayers} Linear layers {@code in → hidden → … → out} (a single layer maps {@code in
+     * → out} directly).
+     */
     public MlpHead(long in, long hidden, long out, int numLayers, boolean sigmoidOutput) {
         this.layers = child("layers", new ModuleList<>());
         for (int i = 0; i < numLayers; i++) {
@@ -24,6 +28,7 @@ public class MlpHead extends TorchBlock {
         this.sigmoidOutput = sigmoidOutput;
     }
 
+    /** x: (..., in) → (..., out), in (0, 1) when the sigmoid output is on. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(ps, x, training);

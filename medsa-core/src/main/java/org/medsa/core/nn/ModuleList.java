@@ -13,20 +13,24 @@ public class ModuleList<B extends Block> extends TorchBlock {
 
     private final List<B> items = new ArrayList<>();
 
+    /** Appends {@code block} as the next child (named by its index) and returns it. */
     public B add(B block) {
         child(String.valueOf(items.size()), block);
         items.add(block);
         return block;
     }
 
+    /** Item {@code i}. */
     public B get(int i) {
         return items.get(i);
     }
 
+    /** Number of items. */
     public int size() {
         return items.size();
     }
 
+    /** The items in order (read-only). */
     public List<B> items() {
         return java.util.Collections.unmodifiableList(items);
     }

@@ -13,7 +13,16 @@ public final class Ops {
 
     /** Interpolation modes of {@code torch.nn.functional.interpolate} as DJL's JNI numbers them. */
     public enum Mode {
-        NEAREST(0), LINEAR(1), BILINEAR(2), BICUBIC(3), TRILINEAR(4);
+        /** Nearest neighbour. */
+        NEAREST(0),
+        /** Linear, for (N, C, L). */
+        LINEAR(1),
+        /** Bilinear, for (N, C, H, W). */
+        BILINEAR(2),
+        /** Bicubic, for (N, C, H, W). */
+        BICUBIC(3),
+        /** Trilinear, for (N, C, D, H, W). */
+        TRILINEAR(4);
 
         final int code;
 

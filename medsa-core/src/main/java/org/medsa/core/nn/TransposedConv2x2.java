@@ -21,6 +21,7 @@ public class TransposedConv2x2 extends TorchBlock {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** A 2×2, stride-2 transposed convolution from {@code in} to {@code out} channels, initialised as PyTorch's. */
     public TransposedConv2x2(long in, long out) {
         this.in = in;
         this.out = out;

@@ -43,26 +43,32 @@ public final class Prompt {
         return this;
     }
 
+    /** The clicks in the order they were added (the live list, not a copy). */
     public List<Point> points() {
         return points;
     }
 
+    /** The box (x0, y0, x1, y1) in image pixels, or null if none was set. */
     public double[] box() {
         return box;
     }
 
+    /** The previous low-res logits, (h, w) row-major, or null if none were set. */
     public float[] maskInput() {
         return maskInput;
     }
 
+    /** Rows of the mask input (0 if none was set). */
     public int maskHeight() {
         return maskH;
     }
 
+    /** Columns of the mask input (0 if none was set). */
     public int maskWidth() {
         return maskW;
     }
 
+    /** True if the prompt has no click, no box and no mask input. */
     public boolean isEmpty() {
         return points.isEmpty() && box == null && maskInput == null;
     }

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 /** An 8-bit RGB image, interleaved (H, W, 3), as SAM takes it. */
 public record RgbImage(int height, int width, byte[] hwc) {
 
+    /** Checks that {@code hwc} holds exactly {@code height * width * 3} bytes. */
     public RgbImage {
         if (height <= 0 || width <= 0 || hwc.length != height * width * 3) {
             throw new IllegalArgumentException("RGB image of " + height + "x" + width + " needs "
@@ -100,6 +101,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
         return (byte) Math.round(Math.max(0f, Math.min(255f, v)));
     }
 
+    /** From a {@link BufferedImage} of any type, through its default sRGB colour model; alpha is dropped. */
     public static RgbImage fromBufferedImage(BufferedImage img) {
         int h = img.getHeight();
         int w = img.getWidth();
@@ -118,6 +120,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
         return new RgbImage(h, w, rgb);
     }
 
+    /** A {@link BufferedImage#TYPE_INT_RGB} copy of this image. */
     public BufferedImage toBufferedImage() {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] row = new int[width];

@@ -102,11 +102,21 @@ public final class SamPredictor implements AutoCloseable {
         return geometry;
     }
 
+    /**
+     * The current image's (height, width) in pixels.
+     *
+     * @throws IllegalStateException if no image was set
+     */
     public int[] originalSize() {
         requireImage();
         return new int[] {frame.height(), frame.width()};
     }
 
+    /**
+     * The (height, width) of the resized image inside the model input.
+     *
+     * @throws IllegalStateException if no image was set
+     */
     public int[] inputSize() {
         requireImage();
         return new int[] {frame.inputHeight(), frame.inputWidth()};

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad checkpoints fail with one clear line that names the file and the problem. */
@@ -95,7 +97,11 @@ class BadCheckpointTest {
     @Test
     void tensorStructureIsReadWithoutValues() {
         try (TorchCheckpoint c = TorchCheckpoint.open(Fixtures.path("sam_tiny", "state_dict.pth"))) {
-            assertTrue(c.stateDict().containsKey("prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"));
+            var g = c.stateDict().get("prompt_encoder.pe_layer.positional_encoding_gaussian_matrix");
+            assertEquals(org.medsa.core.io.pth.TorchDType.FLOAT32, g.dtype());
+            assertArrayEquals(new long[] {2, 16}, g.shape()); // (2, embed_dim / 2) of sam_tiny's 32-wide prompt encoder
+            long numbers = c.stateDict().values().stream().mapToLong(t -> t.numel()).sum();
+            assertEquals(307_628L, numbers, "the fixture's README: 307,628 numbers in the state dict");
         }
     }
 }

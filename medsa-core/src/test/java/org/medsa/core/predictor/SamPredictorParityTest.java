@@ -34,6 +34,7 @@ class SamPredictorParityTest extends ParityTest {
         for (String fixture : List.of("sam_tiny", "sam_tiny_large")) {
             try (Stream<Path> cases = Files.list(Fixtures.path(fixture, "cases"))) {
                 List<String> names = cases.map(p -> p.getFileName().toString()).sorted().toList();
+                assertEquals(fixture.equals("sam_tiny") ? 9 : 4, names.size(), fixture + " cases");
                 tests.add(DynamicTest.dynamicTest(fixture, () -> checkFixture(fixture, names)));
             }
         }

@@ -13,8 +13,10 @@ public final class DatasetValidationException extends MedsaException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The problems, one per entry (unmodifiable). */
     private final List<String> problems;
 
+    /** All {@code problems} found in {@code dataset} (named first in the message). */
     public DatasetValidationException(String dataset, List<String> problems) {
         super(dataset + ": " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + ": "
                 + String.join("; ", problems));

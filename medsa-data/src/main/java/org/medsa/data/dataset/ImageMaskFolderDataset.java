@@ -80,6 +80,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         }
     }
 
+    /** A builder for the dataset in {@code root} (with {@code images/} and {@code masks/}). */
     public static Builder builder(Path root) {
         return new Builder(root);
     }
@@ -100,10 +101,12 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             this.width = width;
         }
 
+        /** The image file name without its extension. */
         public String stem() {
             return stem;
         }
 
+        /** The image file. */
         public Path image() {
             return image;
         }
@@ -154,10 +157,12 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         return entry(index);
     }
 
+    /** The entries served, in stem order. */
     public List<Entry> entries() {
         return entries;
     }
 
+    /** Changes the augmentation stream: the same (seed, epoch, index) always gives the same sample. */
     public void setEpoch(int epoch) {
         this.epoch = epoch;
     }
@@ -310,16 +315,19 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             return this;
         }
 
+        /** Which cases to serve (default {@link Subset#TRAINING}). */
         public Builder optSubset(Subset s) {
             this.subset = s;
             return this;
         }
 
+        /** Seed of the train/validation split and of the augmentation (default 42). */
         public Builder optSeed(long s) {
             this.seed = s;
             return this;
         }
 
+        /** Share of the images held out for validation, in [0, 1) (default 0.2). */
         public Builder optValidationFraction(double f) {
             this.validationFraction = f;
             return this;
@@ -345,6 +353,11 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             return root.relativize(p).toString();
         }
 
+        /**
+         * Finds, decodes and checks every image and mask, then builds the dataset.
+         *
+         * @throws DatasetValidationException listing every bad or missing file
+         */
         public ImageMaskFolderDataset build() {
             if (sampler == null) {
                 setSampling(1, false);

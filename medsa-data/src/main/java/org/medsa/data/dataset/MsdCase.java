@@ -15,6 +15,7 @@ public final class MsdCase {
     private final String imageName;
     private final String labelName;
 
+    /** A case; {@code imageName} and {@code labelName} are the paths as written in {@code dataset.json}. */
     public MsdCase(String caseId, Path image, Path label, String imageName, String labelName) {
         this.caseId = caseId;
         this.image = image;
@@ -23,14 +24,17 @@ public final class MsdCase {
         this.labelName = labelName;
     }
 
+    /** The image file name without {@code .nii.gz}, e.g. "spleen_2". */
     public String caseId() {
         return caseId;
     }
 
+    /** The image file, resolved against the dataset root. */
     public Path image() {
         return image;
     }
 
+    /** The label file, resolved against the dataset root. */
     public Path label() {
         return label;
     }
@@ -40,6 +44,7 @@ public final class MsdCase {
         return imageName;
     }
 
+    /** The label path relative to the dataset root, e.g. "labelsTr/spleen_2.nii.gz". */
     public String labelName() {
         return labelName;
     }

@@ -190,6 +190,7 @@ public final class MsdDataset extends RandomAccessDataset {
         this.epoch = epoch;
     }
 
+    /** The epoch last set with {@link #setEpoch(int)} (0 at first). */
     public int epoch() {
         return epoch;
     }
@@ -199,6 +200,7 @@ public final class MsdDataset extends RandomAccessDataset {
         return new ArrayList<>(caseIndex.keySet());
     }
 
+    /** The cases served, in order. */
     public List<MsdCase> cases() {
         return cases;
     }
@@ -244,6 +246,7 @@ public final class MsdDataset extends RandomAccessDataset {
         return organs;
     }
 
+    /** The parsed {@code dataset.json}. */
     public MsdDescriptor descriptor() {
         return descriptor;
     }
@@ -258,6 +261,7 @@ public final class MsdDataset extends RandomAccessDataset {
         return depth;
     }
 
+    /** True for a chunk dataset ({@link #chunks(Path, int)}), false for slices. */
     public boolean isChunked() {
         return chunked;
     }

@@ -108,10 +108,12 @@ public final class MsdDescriptor {
         return new MsdDescriptor(root, name, modalities, labels, training, validation);
     }
 
+    /** The dataset's root folder (where {@code dataset.json} is). */
     public Path root() {
         return root;
     }
 
+    /** The dataset's {@code "name"}, or the root folder's name when it has none. */
     public String name() {
         return name;
     }
@@ -143,6 +145,7 @@ public final class MsdDescriptor {
         return out;
     }
 
+    /** The cases of the {@code "training"} list. */
     public List<MsdCase> training() {
         return training;
     }
@@ -152,6 +155,7 @@ public final class MsdDescriptor {
         return validation;
     }
 
+    /** True when {@code dataset.json} lists validation cases. */
     public boolean hasValidationList() {
         return validation != null;
     }

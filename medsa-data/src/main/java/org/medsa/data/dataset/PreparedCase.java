@@ -10,12 +10,14 @@ public final class PreparedCase {
     private final VolumePair volumes;
     private final Grid originalGrid;
 
+    /** A prepared case; {@code originalGrid} is the image file's grid before preprocessing. */
     public PreparedCase(String caseId, VolumePair volumes, Grid originalGrid) {
         this.caseId = caseId;
         this.volumes = volumes;
         this.originalGrid = originalGrid;
     }
 
+    /** The image file name without {@code .nii.gz}. */
     public String caseId() {
         return caseId;
     }

@@ -17,18 +17,22 @@ public final class RawSample {
         this.labels = labels;
     }
 
+    /** Which case, slice(s) and organ the sample shows. */
     public SampleInfo info() {
         return info;
     }
 
+    /** Number of slices (1 for slice datasets). */
     public int depth() {
         return info.depth();
     }
 
+    /** Slice height (rows). */
     public int height() {
         return info.height();
     }
 
+    /** Slice width (cols). */
     public int width() {
         return info.width();
     }

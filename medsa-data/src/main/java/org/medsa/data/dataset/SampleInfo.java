@@ -103,10 +103,12 @@ public final class SampleInfo {
         return originalGrid;
     }
 
+    /** The case's image file. */
     public Path imagePath() {
         return imagePath;
     }
 
+    /** The case's label file. */
     public Path labelPath() {
         return labelPath;
     }

@@ -56,6 +56,7 @@ public final class Affine {
         return new Affine(a);
     }
 
+    /** Entry ({@code row}, {@code col}) of the 4x4 matrix, both 0-based. */
     public double get(int row, int col) {
         return m[4 * row + col];
     }
@@ -174,6 +175,7 @@ public final class Affine {
         return worst;
     }
 
+    /** True when every entry of the top three rows differs by at most {@code tolerance} (NaN never matches). */
     public boolean approximatelyEquals(Affine other, double tolerance) {
         for (int k = 0; k < 12; k++) {
             if (!(Math.abs(m[k] - other.m[k]) <= tolerance)) {

@@ -85,6 +85,7 @@ public final class Orientation {
         return "RAS".equals(code());
     }
 
+    /** The three letters the voxel axes i, j, k point to, e.g. "RAS" or "LPS". */
     public String code() {
         char[] c = new char[3];
         for (int v = 0; v < 3; v++) {

@@ -12,10 +12,15 @@ public final class Image2D {
 
     /** How the samples are to be read. */
     public enum ColorType {
+        /** One gray sample per pixel. */
         GRAY(1),
+        /** Gray and alpha. */
         GRAY_ALPHA(2),
+        /** Red, green, blue. */
         RGB(3),
+        /** Red, green, blue, alpha. */
         RGBA(4),
+        /** One palette index per pixel; the colours are in {@link Image2D#palette()}. */
         PALETTE(1);
 
         private final int channels;
@@ -24,6 +29,7 @@ public final class Image2D {
             this.channels = channels;
         }
 
+        /** Stored samples per pixel. */
         public int channels() {
             return channels;
         }
@@ -37,6 +43,7 @@ public final class Image2D {
     private final int[] samples;
     private final int[][] palette;
 
+    /** An image over {@code samples} (interleaved, row-major; not copied); a palette image needs {@code palette}. */
     public Image2D(String format, ColorType colorType, int bitDepth, int height, int width, int[] samples, int[][] palette) {
         if (samples.length != height * width * colorType.channels()) {
             throw new IllegalArgumentException("image has " + samples.length + " samples, expected "
@@ -59,6 +66,7 @@ public final class Image2D {
         return format;
     }
 
+    /** How the samples are to be read. */
     public ColorType colorType() {
         return colorType;
     }
@@ -68,10 +76,12 @@ public final class Image2D {
         return bitDepth;
     }
 
+    /** Height in pixels (rows). */
     public int height() {
         return height;
     }
 
+    /** Width in pixels (cols). */
     public int width() {
         return width;
     }

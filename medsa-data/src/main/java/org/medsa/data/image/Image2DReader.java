@@ -33,10 +33,17 @@ public final class Image2DReader {
                 || n.endsWith(".tif") || n.endsWith(".tiff");
     }
 
+    /** Reads an image file; errors name {@code path}. */
     public static Image2D read(Path path) {
         return read(path, path.toString());
     }
 
+    /**
+     * Reads an image file; errors name {@code displayName}.
+     *
+     * @throws org.medsa.core.MedsaException if the file is missing, unreadable, damaged (e.g.
+     *     truncated), empty, or of an unsupported kind (e.g. CMYK)
+     */
     public static Image2D read(Path path, String displayName) {
         if (!Files.exists(path)) {
             throw new MedsaException(displayName + ": file not found");

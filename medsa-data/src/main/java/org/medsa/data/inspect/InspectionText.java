@@ -14,6 +14,10 @@ public final class InspectionText {
 
     private InspectionText() {}
 
+    /**
+     * The text form of {@code o}, a result of {@link Inspector#inspect}: the file name, then one
+     * aligned line per field.
+     */
     public static String format(JsonObject o) {
         StringBuilder sb = new StringBuilder();
         sb.append(o.get("file").getAsString()).append('\n');

@@ -54,6 +54,12 @@ public final class Inspector {
 
     private Inspector() {}
 
+    /**
+     * Describes a NIfTI (.nii, .nii.gz) or 2D image file (.png, .jpg, .jpeg, .bmp, .tif, .tiff) as
+     * JSON.
+     *
+     * @throws MedsaException if the file is missing, a folder, of another type or unreadable
+     */
     public static JsonObject inspect(Path file) {
         if (!Files.exists(file)) {
             throw new MedsaException(file + ": file not found");

@@ -6,15 +6,25 @@ package org.medsa.data.nifti;
  * <p>Other NIfTI types (binary, complex, RGB, float128) are rejected with a clear error.
  */
 public enum NiftiDatatype {
+    /** Unsigned 8-bit integer (code 2). */
     UINT8(2, 1, "uint8", true, 0, 255),
+    /** Signed 16-bit integer (code 4). */
     INT16(4, 2, "int16", true, Short.MIN_VALUE, Short.MAX_VALUE),
+    /** Signed 32-bit integer (code 8). */
     INT32(8, 4, "int32", true, Integer.MIN_VALUE, Integer.MAX_VALUE),
+    /** 32-bit float (code 16). */
     FLOAT32(16, 4, "float32", false, -Float.MAX_VALUE, Float.MAX_VALUE),
+    /** 64-bit float (code 64). */
     FLOAT64(64, 8, "float64", false, -Double.MAX_VALUE, Double.MAX_VALUE),
+    /** Signed 8-bit integer (code 256). */
     INT8(256, 1, "int8", true, Byte.MIN_VALUE, Byte.MAX_VALUE),
+    /** Unsigned 16-bit integer (code 512). */
     UINT16(512, 2, "uint16", true, 0, 65535),
+    /** Unsigned 32-bit integer (code 768). */
     UINT32(768, 4, "uint32", true, 0, 4294967295.0),
+    /** Signed 64-bit integer (code 1024). */
     INT64(1024, 8, "int64", true, Long.MIN_VALUE, Long.MAX_VALUE),
+    /** Unsigned 64-bit integer (code 1280). */
     UINT64(1280, 8, "uint64", true, 0, 18446744073709551615.0);
 
     private final int code;
@@ -53,6 +63,7 @@ public enum NiftiDatatype {
         return typeName;
     }
 
+    /** True for the integer types, false for float32 and float64. */
     public boolean isInteger() {
         return integer;
     }

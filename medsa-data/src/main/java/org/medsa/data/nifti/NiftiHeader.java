@@ -22,16 +22,22 @@ public final class NiftiHeader {
 
     /** NIfTI-1 header size, and the smallest data offset of a single-file NIfTI-1 (348 + 4). */
     public static final int NIFTI1_HEADER_SIZE = 348;
+    /** The smallest data offset of a single-file NIfTI-1 (header plus the 4 extension-flag bytes). */
     public static final int NIFTI1_MIN_VOX_OFFSET = 352;
     /** NIfTI-2 header size, and the smallest data offset of a single-file NIfTI-2 (540 + 4). */
     public static final int NIFTI2_HEADER_SIZE = 540;
+    /** The smallest data offset of a single-file NIfTI-2 (header plus the 4 extension-flag bytes). */
     public static final int NIFTI2_MIN_VOX_OFFSET = 544;
 
     /** NIfTI {@code xform} codes. */
     public static final int XFORM_UNKNOWN = 0;
+    /** Scanner-based anatomical coordinates. */
     public static final int XFORM_SCANNER_ANAT = 1;
+    /** Coordinates aligned to another file or to anatomical truth. */
     public static final int XFORM_ALIGNED_ANAT = 2;
+    /** Talairach-Tournoux atlas coordinates. */
     public static final int XFORM_TALAIRACH = 3;
+    /** MNI 152 template coordinates. */
     public static final int XFORM_MNI_152 = 4;
 
     /** {@code xyzt_units}: millimetres and seconds. */
@@ -101,10 +107,12 @@ public final class NiftiHeader {
         this.extensionBytes = b.extensionBytes;
     }
 
+    /** A builder with the defaults of {@link Builder}. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** A builder holding every field of this header, to build a modified copy. */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.version = version;
@@ -145,6 +153,7 @@ public final class NiftiHeader {
         return version;
     }
 
+    /** The byte order of the header and the voxel data. */
     public ByteOrder byteOrder() {
         return byteOrder;
     }
@@ -164,6 +173,7 @@ public final class NiftiHeader {
         return axis < dims.length ? dims[axis] : 1;
     }
 
+    /** Number of voxels: the product of all axis sizes, frames included. */
     public long voxelCount() {
         long n = 1;
         for (long d : dims) {
@@ -188,6 +198,7 @@ public final class NiftiHeader {
         return s;
     }
 
+    /** The voxel datatype. */
     public NiftiDatatype datatype() {
         return datatype;
     }
@@ -202,6 +213,7 @@ public final class NiftiHeader {
         return sclSlope;
     }
 
+    /** The raw {@code scl_inter} (see {@link #effectiveIntercept()} for the one applied). */
     public double sclInter() {
         return sclInter;
     }
@@ -224,30 +236,37 @@ public final class NiftiHeader {
         return sclInter;
     }
 
+    /** The {@code cal_min} display hint (not used for scaling). */
     public double calMin() {
         return calMin;
     }
 
+    /** The {@code cal_max} display hint (not used for scaling). */
     public double calMax() {
         return calMax;
     }
 
+    /** The {@code qform_code} ({@code XFORM_*}; 0 means no qform). */
     public int qformCode() {
         return qformCode;
     }
 
+    /** The {@code sform_code} ({@code XFORM_*}; 0 means no sform). */
     public int sformCode() {
         return sformCode;
     }
 
+    /** The qform quaternion's b component ({@code quatern_b}). */
     public double quaternB() {
         return quaternB;
     }
 
+    /** The qform quaternion's c component ({@code quatern_c}). */
     public double quaternC() {
         return quaternC;
     }
 
+    /** The qform quaternion's d component ({@code quatern_d}). */
     public double quaternD() {
         return quaternD;
     }
@@ -262,6 +281,7 @@ public final class NiftiHeader {
         return new double[][] {srow[0].clone(), srow[1].clone(), srow[2].clone()};
     }
 
+    /** The raw {@code xyzt_units} bit field (spatial unit in bits 0-2, time unit in bits 3-5). */
     public int xyztUnits() {
         return xyztUnits;
     }
@@ -285,6 +305,7 @@ public final class NiftiHeader {
         }
     }
 
+    /** The {@code intent_code} (0 for none). */
     public int intentCode() {
         return intentCode;
     }
@@ -294,6 +315,7 @@ public final class NiftiHeader {
         return intentParams.clone();
     }
 
+    /** The {@code intent_name} ("" if empty). */
     public String intentName() {
         return intentName;
     }
@@ -303,30 +325,37 @@ public final class NiftiHeader {
         return description;
     }
 
+    /** The {@code aux_file} field ("" if empty). */
     public String auxFile() {
         return auxFile;
     }
 
+    /** The raw {@code dim_info} byte (frequency, phase and slice axes). */
     public int dimInfo() {
         return dimInfo;
     }
 
+    /** The {@code slice_code} (slice timing order). */
     public int sliceCode() {
         return sliceCode;
     }
 
+    /** The {@code slice_start} index. */
     public long sliceStart() {
         return sliceStart;
     }
 
+    /** The {@code slice_end} index. */
     public long sliceEnd() {
         return sliceEnd;
     }
 
+    /** The {@code slice_duration}, in the header's time unit. */
     public double sliceDuration() {
         return sliceDuration;
     }
 
+    /** The {@code toffset} (time axis shift), in the header's time unit. */
     public double toffset() {
         return toffset;
     }
@@ -443,6 +472,7 @@ public final class NiftiHeader {
 
         private Builder() {}
 
+        /** NIfTI version, 1 or 2 (default 1). */
         public Builder version(int v) {
             if (v != 1 && v != 2) {
                 throw new IllegalArgumentException("NIfTI version must be 1 or 2, got " + v);
@@ -451,6 +481,7 @@ public final class NiftiHeader {
             return this;
         }
 
+        /** Byte order of the header and data (default little-endian). */
         public Builder byteOrder(ByteOrder order) {
             this.byteOrder = order;
             return this;
@@ -479,28 +510,33 @@ public final class NiftiHeader {
             return this;
         }
 
+        /** The voxel datatype (default uint8; required). */
         public Builder datatype(NiftiDatatype t) {
             this.datatype = t;
             return this;
         }
 
+        /** Byte offset of the voxel data (default 352; {@link NiftiWriter} sets it itself). */
         public Builder voxOffset(long offset) {
             this.voxOffset = offset;
             return this;
         }
 
+        /** {@code scl_slope} and {@code scl_inter} (default 1 and 0: no scaling). */
         public Builder scaling(double slope, double inter) {
             this.sclSlope = slope;
             this.sclInter = inter;
             return this;
         }
 
+        /** {@code cal_min} and {@code cal_max} (default 0 and 0). */
         public Builder calRange(double min, double max) {
             this.calMin = min;
             this.calMax = max;
             return this;
         }
 
+        /** The qform: its code, quaternion (b, c, d) and offset (x, y, z), in the header's spatial unit. */
         public Builder qform(int code, double b, double c, double d, double ox, double oy, double oz) {
             this.qformCode = code;
             this.quaternB = b;
@@ -510,27 +546,32 @@ public final class NiftiHeader {
             return this;
         }
 
+        /** The {@code qform_code} alone (default 0). */
         public Builder qformCode(int code) {
             this.qformCode = code;
             return this;
         }
 
+        /** The sform: its code and the three rows of four (srow_x, srow_y, srow_z) (default identity rows). */
         public Builder sform(int code, double[][] rows) {
             this.sformCode = code;
             this.srow = new double[][] {rows[0].clone(), rows[1].clone(), rows[2].clone()};
             return this;
         }
 
+        /** The {@code sform_code} alone (default 0). */
         public Builder sformCode(int code) {
             this.sformCode = code;
             return this;
         }
 
+        /** The {@code xyzt_units} bit field (default {@link #UNITS_MM_SEC}). */
         public Builder xyztUnits(int units) {
             this.xyztUnits = units;
             return this;
         }
 
+        /** The intent: its code, parameters p1..p3 and name (null becomes ""). */
         public Builder intent(int code, double p1, double p2, double p3, String name) {
             this.intentCode = code;
             this.intentParams = new double[] {p1, p2, p3};
@@ -538,21 +579,25 @@ public final class NiftiHeader {
             return this;
         }
 
+        /** The {@code descrip} field (null becomes ""). */
         public Builder description(String text) {
             this.description = text == null ? "" : text;
             return this;
         }
 
+        /** The {@code aux_file} field (null becomes ""). */
         public Builder auxFile(String text) {
             this.auxFile = text == null ? "" : text;
             return this;
         }
 
+        /** The raw {@code dim_info} byte (default 0). */
         public Builder dimInfo(int v) {
             this.dimInfo = v;
             return this;
         }
 
+        /** Slice timing: {@code slice_code}, {@code slice_start}, {@code slice_end} and {@code slice_duration}. */
         public Builder slice(int code, long start, long end, double duration) {
             this.sliceCode = code;
             this.sliceStart = start;
@@ -561,16 +606,23 @@ public final class NiftiHeader {
             return this;
         }
 
+        /** The {@code toffset} (default 0). */
         public Builder toffset(double t) {
             this.toffset = t;
             return this;
         }
 
+        /** Bytes of header extensions before the data (default 0). */
         public Builder extensionBytes(int n) {
             this.extensionBytes = n;
             return this;
         }
 
+        /**
+         * The header.
+         *
+         * @throws IllegalArgumentException if no datatype is set
+         */
         public NiftiHeader build() {
             if (datatype == null) {
                 throw new IllegalArgumentException("datatype is required");

@@ -30,6 +30,7 @@ public final class NiftiImage {
         this.name = name;
     }
 
+    /** The image's header. */
     public NiftiHeader header() {
         return header;
     }
@@ -44,6 +45,7 @@ public final class NiftiImage {
         return name;
     }
 
+    /** Number of voxels, frames included. */
     public int voxelCount() {
         return voxels.count();
     }

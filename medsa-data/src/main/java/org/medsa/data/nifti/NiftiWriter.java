@@ -23,6 +23,13 @@ public final class NiftiWriter {
 
     private NiftiWriter() {}
 
+    /**
+     * Writes {@code image} to {@code path} (NIfTI-1 or -2 by the header's version; gzip for {@code
+     * .gz}).
+     *
+     * @throws org.medsa.core.MedsaException naming the file and the reason when it cannot be
+     *     written
+     */
     public static void write(NiftiImage image, Path path) {
         NiftiHeader header = image.header();
         int offset = header.version() == 1 ? NiftiHeader.NIFTI1_MIN_VOX_OFFSET : NiftiHeader.NIFTI2_MIN_VOX_OFFSET;

@@ -22,14 +22,17 @@ public final class VoxelBuffer {
         this.count = data.length / type.bytes();
     }
 
+    /** The stored datatype. */
     public NiftiDatatype datatype() {
         return type;
     }
 
+    /** The byte order of the stored values. */
     public ByteOrder byteOrder() {
         return bytes.order();
     }
 
+    /** Number of voxels. */
     public int count() {
         return count;
     }

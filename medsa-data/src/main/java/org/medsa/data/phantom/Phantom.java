@@ -72,6 +72,7 @@ public final class Phantom {
         }
     }
 
+    /** A builder with the defaults of {@link Builder}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -97,14 +98,17 @@ public final class Phantom {
         }
     }
 
+    /** Number of cases, validation cases included. */
     public int caseCount() {
         return cases;
     }
 
+    /** Number of cases listed as validation (the last ones). */
     public int validationCaseCount() {
         return validationCases;
     }
 
+    /** How intensities are rendered. */
     public Rendering rendering() {
         return rendering;
     }
@@ -118,6 +122,7 @@ public final class Phantom {
         return m;
     }
 
+    /** The id of case {@code index}: "phantom_000", "phantom_001", ... */
     public static String caseId(int index) {
         return String.format(Locale.ROOT, "phantom_%03d", index);
     }
@@ -297,11 +302,13 @@ public final class Phantom {
 
         private Builder() {}
 
+        /** Seed of the anatomy, noise and bias field (default 0). */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
+        /** Volume shape in voxels (default 64x48x32; at least 8x8x1). */
         public Builder size(int nx, int ny, int nz) {
             if (nx < 8 || ny < 8 || nz < 1) {
                 throw new IllegalArgumentException("phantom size must be at least 8x8x1, got " + nx + "x" + ny + "x" + nz);
@@ -310,6 +317,7 @@ public final class Phantom {
             return this;
         }
 
+        /** Voxel size in mm (default 1.5 x 1.5 x 2.5). */
         public Builder spacing(double sx, double sy, double sz) {
             if (!(sx > 0 && sy > 0 && sz > 0)) {
                 throw new IllegalArgumentException("spacing must be positive");
@@ -318,6 +326,7 @@ public final class Phantom {
             return this;
         }
 
+        /** Number of cases, validation cases included (default 10; at least 2). */
         public Builder cases(int n) {
             if (n < 2) {
                 throw new IllegalArgumentException("a phantom dataset needs at least 2 cases, got " + n);
@@ -335,6 +344,7 @@ public final class Phantom {
             return this;
         }
 
+        /** How intensities are rendered (default {@link Rendering#CT}). */
         public Builder rendering(Rendering r) {
             this.rendering = r;
             return this;
@@ -347,6 +357,11 @@ public final class Phantom {
             return this;
         }
 
+        /**
+         * The generator.
+         *
+         * @throws IllegalArgumentException if there are not more cases than validation cases
+         */
         public Phantom build() {
             return new Phantom(this);
         }

@@ -17,7 +17,9 @@ import org.medsa.data.nifti.NiftiDatatype;
  * </ul>
  */
 public enum Rendering {
+    /** Hounsfield units stored as int16, Gaussian noise, no bias field. */
     CT("CT", NiftiDatatype.INT16, new double[] {-1000, 10, 60, 110, 180, 600}, 12.0, 0.0),
+    /** T2-like units stored as float32, with a bias field and Rician noise. */
     MR("MRI", NiftiDatatype.FLOAT32, new double[] {0, 300, 180, 650, 900, 100}, 25.0, 0.25);
 
     private final String modality;
@@ -49,6 +51,7 @@ public enum Rendering {
         return intensity[t.ordinal()];
     }
 
+    /** Standard deviation of the noise (Gaussian for CT, Rician for MR), in image units. */
     public double noiseSigma() {
         return noiseSigma;
     }

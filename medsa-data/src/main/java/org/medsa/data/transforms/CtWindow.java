@@ -12,6 +12,7 @@ public final class CtWindow implements VolumeTransform {
     private final double low;
     private final double high;
 
+    /** A window from {@code lowHu} to {@code highHu} (high must exceed low). */
     public CtWindow(double lowHu, double highHu) {
         if (!(highHu > lowHu)) {
             throw new IllegalArgumentException("window needs high > low, got " + lowHu + ".." + highHu);

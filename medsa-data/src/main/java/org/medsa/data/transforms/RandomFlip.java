@@ -7,14 +7,18 @@ public final class RandomFlip implements SampleTransform {
 
     /** Which axis of a (depth, channels, rows, cols) sample to reverse. */
     public enum Axis {
+        /** Reverse the order of the slices. */
         DEPTH,
+        /** Reverse the rows (upside down). */
         ROWS,
+        /** Reverse the columns (left-right). */
         COLS
     }
 
     private final Axis axis;
     private final double probability;
 
+    /** Flips along {@code axis} with {@code probability} in [0, 1]. */
     public RandomFlip(Axis axis, double probability) {
         if (!(probability >= 0 && probability <= 1)) {
             throw new IllegalArgumentException("probability must be in [0, 1], got " + probability);

@@ -13,6 +13,7 @@ public final class RandomIntensityShift implements SampleTransform {
     private final double maxFraction;
     private final double probability;
 
+    /** Shifts by up to {@code maxFraction} of 255 (at least 0) with {@code probability} in [0, 1]. */
     public RandomIntensityShift(double maxFraction, double probability) {
         if (!(maxFraction >= 0)) {
             throw new IllegalArgumentException("maxFraction must be >= 0, got " + maxFraction);

@@ -13,6 +13,7 @@ public final class RandomRotate90 implements SampleTransform {
 
     private final double probability;
 
+    /** Rotates with {@code probability} in [0, 1]. */
     public RandomRotate90(double probability) {
         if (!(probability >= 0 && probability <= 1)) {
             throw new IllegalArgumentException("probability must be in [0, 1], got " + probability);

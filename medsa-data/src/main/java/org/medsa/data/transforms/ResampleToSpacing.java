@@ -20,6 +20,7 @@ public final class ResampleToSpacing implements VolumeTransform {
 
     private final double[] target;
 
+    /** Resamples to {@code sx × sy × sz} mm along the voxel axes i, j, k (all positive). */
     public ResampleToSpacing(double sx, double sy, double sz) {
         if (!(sx > 0 && sy > 0 && sz > 0)) {
             throw new IllegalArgumentException("target spacing must be positive: " + sx + ", " + sy + ", " + sz);

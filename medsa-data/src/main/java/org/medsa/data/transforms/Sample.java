@@ -20,6 +20,7 @@ public final class Sample {
     private final float[] image;
     private final float[] target;
 
+    /** A sample over {@code image} and {@code target} (not copied); their lengths must match the dimensions. */
     public Sample(int depth, int channels, int height, int width, float[] image, float[] target) {
         if (depth <= 0 || channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("sample dimensions must be positive");
@@ -40,18 +41,22 @@ public final class Sample {
         this.target = target;
     }
 
+    /** Number of slices. */
     public int depth() {
         return depth;
     }
 
+    /** Image channels per slice. */
     public int channels() {
         return channels;
     }
 
+    /** Slice height (rows). */
     public int height() {
         return height;
     }
 
+    /** Slice width (cols). */
     public int width() {
         return width;
     }

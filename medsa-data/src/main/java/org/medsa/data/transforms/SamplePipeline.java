@@ -14,6 +14,7 @@ public final class SamplePipeline implements SampleTransform {
         this.steps = Collections.unmodifiableList(new ArrayList<>(steps));
     }
 
+    /** The steps in order; nested pipelines are flattened. */
     public static SamplePipeline of(SampleTransform... steps) {
         List<SampleTransform> flat = new ArrayList<>();
         for (SampleTransform t : steps) {
@@ -40,6 +41,7 @@ public final class SamplePipeline implements SampleTransform {
                 new RandomIntensityShift(0.1, 0.5));
     }
 
+    /** The steps in order (read-only). */
     public List<SampleTransform> steps() {
         return steps;
     }

@@ -10,6 +10,7 @@ import java.util.Random;
  */
 public interface SampleTransform {
 
+    /** Returns the transformed sample (or {@code sample} itself), drawing any randomness from {@code rng}. */
     Sample apply(Sample sample, Random rng);
 
     /** This step followed by {@code next}. */

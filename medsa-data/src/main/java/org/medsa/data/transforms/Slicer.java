@@ -33,6 +33,7 @@ public final class Slicer {
         return new double[] {s[a], s[b]};
     }
 
+    /** Slice {@code index} along {@code axis} of an image, (rows, cols) row-major. */
     public static float[] slice(ImageVolume volume, int axis, int index) {
         Grid g = volume.grid();
         int[] off = offsets(g, axis, index);
@@ -44,6 +45,7 @@ public final class Slicer {
         return out;
     }
 
+    /** Slice {@code index} along {@code axis} of a label map, (rows, cols) row-major. */
     public static int[] slice(LabelVolume volume, int axis, int index) {
         Grid g = volume.grid();
         int[] off = offsets(g, axis, index);

@@ -15,6 +15,7 @@ public final class VolumePipeline implements VolumeTransform {
         this.steps = Collections.unmodifiableList(new ArrayList<>(steps));
     }
 
+    /** The steps in order; nested pipelines are flattened. */
     public static VolumePipeline of(VolumeTransform... steps) {
         List<VolumeTransform> flat = new ArrayList<>();
         for (VolumeTransform t : steps) {
@@ -40,6 +41,7 @@ public final class VolumePipeline implements VolumeTransform {
         return of(new ReorientToRas(), new PercentileNormalization(0.5, 99.5, true));
     }
 
+    /** The steps in order (read-only). */
     public List<VolumeTransform> steps() {
         return steps;
     }

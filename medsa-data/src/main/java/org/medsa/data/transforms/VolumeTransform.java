@@ -12,6 +12,7 @@ import org.medsa.data.volume.VolumePair;
  */
 public interface VolumeTransform {
 
+    /** Returns the transformed volumes (or {@code volumes} itself); the input is not modified. */
     VolumePair apply(VolumePair volumes);
 
     /** Names the step and every parameter that changes its output (part of cache keys). */

@@ -15,6 +15,7 @@ public final class Grid {
     private final int[] shape;
     private final Affine affine;
 
+    /** A grid of nx × ny × nz voxels (each positive, at most 2^31-1 in all) placed by {@code affine} (voxel to mm). */
     public Grid(int nx, int ny, int nz, Affine affine) {
         if (nx <= 0 || ny <= 0 || nz <= 0) {
             throw new IllegalArgumentException(
@@ -28,6 +29,7 @@ public final class Grid {
         this.affine = affine;
     }
 
+    /** A grid of shape (nx, ny, nz) placed by {@code affine}. */
     public Grid(int[] shape, Affine affine) {
         this(shape[0], shape[1], shape[2], affine);
     }
@@ -37,30 +39,37 @@ public final class Grid {
         return shape.clone();
     }
 
+    /** Size along axis 0 (i), 1 (j) or 2 (k). */
     public int size(int axis) {
         return shape[axis];
     }
 
+    /** Size along i. */
     public int nx() {
         return shape[0];
     }
 
+    /** Size along j. */
     public int ny() {
         return shape[1];
     }
 
+    /** Size along k. */
     public int nz() {
         return shape[2];
     }
 
+    /** Number of voxels, nx · ny · nz. */
     public int voxelCount() {
         return shape[0] * shape[1] * shape[2];
     }
 
+    /** The storage index of voxel (i, j, k): {@code i + nx * (j + ny * k)}. */
     public int index(int i, int j, int k) {
         return i + shape[0] * (j + shape[1] * k);
     }
 
+    /** The voxel-to-world affine, in mm. */
     public Affine affine() {
         return affine;
     }
@@ -80,6 +89,7 @@ public final class Grid {
         return Arrays.equals(shape, other.shape) && affine.approximatelyEquals(other.affine, tolerance);
     }
 
+    /** The same shape with another affine. */
     public Grid withAffine(Affine newAffine) {
         return new Grid(shape, newAffine);
     }

@@ -10,6 +10,7 @@ public final class ImageVolume {
     private final Grid grid;
     private final float[] data;
 
+    /** A volume over {@code data} (one value per voxel, i fastest; shared, not copied). */
     public ImageVolume(Grid grid, float[] data) {
         if (data.length != grid.voxelCount()) {
             throw new IllegalArgumentException(
@@ -19,6 +20,7 @@ public final class ImageVolume {
         this.data = data;
     }
 
+    /** The volume's geometry. */
     public Grid grid() {
         return grid;
     }
@@ -28,10 +30,12 @@ public final class ImageVolume {
         return data;
     }
 
+    /** The value at voxel (i, j, k). */
     public float get(int i, int j, int k) {
         return data[grid.index(i, j, k)];
     }
 
+    /** The same values on another grid (of the same voxel count). */
     public ImageVolume withGrid(Grid newGrid) {
         return new ImageVolume(newGrid, data);
     }

@@ -10,6 +10,7 @@ public final class LabelVolume {
     private final Grid grid;
     private final int[] data;
 
+    /** A label map over {@code data} (one label per voxel, i fastest; shared, not copied). */
     public LabelVolume(Grid grid, int[] data) {
         if (data.length != grid.voxelCount()) {
             throw new IllegalArgumentException(
@@ -19,6 +20,7 @@ public final class LabelVolume {
         this.data = data;
     }
 
+    /** The label map's geometry. */
     public Grid grid() {
         return grid;
     }
@@ -28,6 +30,7 @@ public final class LabelVolume {
         return data;
     }
 
+    /** The label at voxel (i, j, k). */
     public int get(int i, int j, int k) {
         return data[grid.index(i, j, k)];
     }
@@ -48,6 +51,7 @@ public final class LabelVolume {
         return java.util.Arrays.stream(data).filter(v -> v != 0).distinct().sorted().toArray();
     }
 
+    /** The same labels on another grid (of the same voxel count). */
     public LabelVolume withGrid(Grid newGrid) {
         return new LabelVolume(newGrid, data);
     }

@@ -21,6 +21,7 @@ public final class VolumePair {
         this.label = label;
     }
 
+    /** The image. */
     public ImageVolume image() {
         return image;
     }
@@ -30,10 +31,12 @@ public final class VolumePair {
         return label;
     }
 
+    /** True when a label map is present. */
     public boolean hasLabel() {
         return label != null;
     }
 
+    /** The image's grid (the label map has the same shape). */
     public Grid grid() {
         return image.grid();
     }

@@ -61,8 +61,10 @@ class MsdDatasetTest {
             "    counts = [[int((lab[:, :, k] == o).sum()) for o in range(1, 5)] for k in range(lab.shape[2])]",
             "    win = np.clip((d + 175) / 425, 0, 1) * 255",
             "    probes = [[i, j, k, float(win[i, j, k])] for (i, j, k) in [(5, 7, 3), (20, 30, 8), (31, 3, 11)]]",
+            "    raw = np.asanyarray(nib.load(os.path.join(root, e['image'])).dataobj).astype(np.float64)",
             "    out[case] = dict(counts=counts, probes=probes, shape=list(lab.shape),",
-            "                     slice8=lab[:, :, 8].flatten().astype(int).tolist())",
+            "                     slice8=lab[:, :, 8].flatten().astype(int).tolist(),",
+            "                     window8=np.clip((d[:, :, 8] + 175) / 425, 0, 1).flatten().tolist(), first_voxel=float(raw.flat[0]))",
             "print(json.dumps(out))");
 
     @BeforeAll
@@ -228,12 +230,15 @@ class MsdDatasetTest {
         for (int p = 0; p < raw.labels().length; p++) {
             assertEquals(slice8.get(p).getAsInt(), raw.labels()[p]);
         }
-        for (float v : raw.image()) {
-            assertTrue(v >= 0 && v <= 1);
+        // the raw slice is the CT window -175..250 HU of nibabel's canonical volume, slice 8
+        JsonArray window8 = ctRef.getAsJsonObject("phantom_002").getAsJsonArray("window8");
+        assertEquals(window8.size(), raw.image().length);
+        for (int p = 0; p < raw.image().length; p++) {
+            assertEquals(window8.get(p).getAsDouble(), raw.image()[p], 1e-6, "voxel " + p);
         }
         // the original volumes come straight from the files: HU, file orientation
         var original = ds.originalVolumes("phantom_002");
-        assertEquals(-1000, original.image().data()[0], 80);
+        assertEquals(ctRef.getAsJsonObject("phantom_002").get("first_voxel").getAsDouble(), original.image().data()[0], 0);
     }
 
     @Test

@@ -51,7 +51,8 @@ class VolumeTransformsTest {
         assertEquals(1.5, PercentileNormalization.percentile(sortedOneTo101(), 0.5), 1e-12);
         // with the zeros counted, the low percentile is 0: 121 values, position 0.6 lies among the zeros
         float[] all = new PercentileNormalization(0.5, 99.5, false).apply(pair(g, v, null)).image().data();
-        assertTrue(all[0] > 0);
+        // high: position 119.4 of the 121 sorted values (20 zeros, then 1..101) = 100 + 0.4; value 1 -> 1 / 100.4
+        assertEquals(1 / 100.4, all[0], 1e-6);
     }
 
     private static float[] sortedOneTo101() {

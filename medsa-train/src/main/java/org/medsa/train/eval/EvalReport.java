@@ -32,10 +32,12 @@ public final class EvalReport {
     private final List<String> organs = new ArrayList<>();
     private final String units;
 
+    /** An empty report; {@code units} names the HD95 unit ("mm" for volumes, "px" for 2D images). */
     public EvalReport(String units) {
         this.units = units;
     }
 
+    /** Adds a row; settings and organs are listed in the order first seen (thread-safe). */
     public synchronized void add(Row r) {
         rows.add(r);
         if (!settings.contains(r.setting())) {
@@ -46,18 +48,22 @@ public final class EvalReport {
         }
     }
 
+    /** All rows in the order added (the live list). */
     public List<Row> rows() {
         return rows;
     }
 
+    /** The prompt setting ids, in the order first seen. */
     public List<String> settings() {
         return settings;
     }
 
+    /** The organ names, in the order first seen. */
     public List<String> organs() {
         return organs;
     }
 
+    /** Mean scores of {@code setting} for one organ, or over all organs' rows when {@code organ} is null. */
     public Summary summary(String setting, String organ) {
         List<Row> sel = rows.stream().filter(r -> r.setting().equals(setting) && (organ == null || r.organ().equals(organ))).toList();
         if (sel.isEmpty()) {

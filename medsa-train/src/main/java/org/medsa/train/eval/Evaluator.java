@@ -41,6 +41,10 @@ public final class Evaluator {
     private final PrintStream progress;
     private final Device device;
 
+    /**
+     * An evaluator of {@code model} on its device; {@code seed} seeds the prompts, progress goes to
+     * {@code progress}.
+     */
     public Evaluator(Sam model, long seed, PrintStream progress) {
         this.model = model;
         this.seed = seed;

@@ -14,10 +14,25 @@ import java.util.Locale;
  */
 public record PromptSetting(String id, Kind kind, double value) {
 
-    public enum Kind { POINTS, BOX_AT_IOU, ITERATIVE_CLICKS }
+    /** How the prompt is made. */
+    public enum Kind {
+        /** {@code value} random positive clicks inside the target. */
+        POINTS,
+        /** A box whose IoU with the target's tight box is {@code value}. */
+        BOX_AT_IOU,
+        /** One click, then {@code value} − 1 corrective clicks, each round fed the previous logits. */
+        ITERATIVE_CLICKS
+    }
 
+    /** The ids of the paper's four settings. */
     public static final List<String> PAPER = List.of("1-point", "3-points", "bbox-0.5", "bbox-0.75");
 
+    /**
+     * A setting by id (any case): the paper's four, {@code k-points} (k 1..100), {@code bbox-t}
+     * (0 &lt; t ≤ 1) or {@code clicks-N} (N 1..100).
+     *
+     * @throws MedsaException for any other id
+     */
     public static PromptSetting parse(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         switch (t) {

@@ -19,6 +19,12 @@ public final class Losses {
 
     private Losses() {}
 
+    /**
+     * The loss named {@code name} (any case) from {@link #NAMES}; {@code bce-pos-weight} uses
+     * pos_weight 2.
+     *
+     * @throws MedsaException for an unknown name
+     */
     public static SegmentationLoss byName(String name) {
         switch (name.toLowerCase(Locale.ROOT)) {
             case "dice-bce":

@@ -13,6 +13,7 @@ import java.util.SortedMap;
  */
 public record LabelMapMetrics(List<LabelMetrics> truthLabels, SortedMap<Integer, Long> predictionOnlyLabels) {
 
+    /** Copies both collections into unmodifiable ones. */
     public LabelMapMetrics {
         truthLabels = List.copyOf(truthLabels);
         predictionOnlyLabels = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(predictionOnlyLabels));

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDArray;
  */
 public record PromptBatch(NDArray points, NDArray labels, NDArray boxes) {
 
+    /** Checks the shapes: points (B, N, 2) with labels (B, N), boxes (B, 4). */
     public PromptBatch {
         if ((points == null) != (labels == null)) {
             throw new IllegalArgumentException("points and labels must both be present or absent");
@@ -45,10 +46,12 @@ public record PromptBatch(NDArray points, NDArray labels, NDArray boxes) {
         return points == null ? 0 : points.getShape().get(1);
     }
 
+    /** True when the batch has clicks. */
     public boolean hasClicks() {
         return points != null;
     }
 
+    /** True when the batch has boxes. */
     public boolean hasBoxes() {
         return boxes != null;
     }

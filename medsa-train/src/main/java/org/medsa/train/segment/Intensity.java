@@ -24,7 +24,14 @@ import java.util.Locale;
 public final class Intensity {
 
     /** The resolved kinds. */
-    public enum Kind { CT, MR, WINDOW }
+    public enum Kind {
+        /** The CT window −175..250 HU. */
+        CT,
+        /** 0.5–99.5 percentiles of the non-zero voxels. */
+        MR,
+        /** A window given by the caller. */
+        WINDOW
+    }
 
     private final String spec;
     private final Kind kind;
@@ -43,10 +50,12 @@ public final class Intensity {
         return new Intensity("auto", null, 0, 0);
     }
 
+    /** BTCV's CT window, −175..250 HU. */
     public static Intensity ct() {
         return new Intensity("ct", Kind.CT, -175, 250);
     }
 
+    /** 0.5–99.5 percentile normalisation of the non-zero voxels. */
     public static Intensity mr() {
         return new Intensity("mr", Kind.MR, 0, 0);
     }

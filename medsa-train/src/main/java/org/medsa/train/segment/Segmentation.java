@@ -55,10 +55,12 @@ public final class Segmentation {
         return new LabelVolume(input.grid(), labels);
     }
 
+    /** What happened on each prompted slice, one entry per label and slice. */
     public List<SliceResult> slices() {
         return slices;
     }
 
+    /** The slicing axis. */
     public int axis() {
         return axis;
     }

@@ -91,6 +91,7 @@ public final class SegmentationInput {
         return source;
     }
 
+    /** True for a volume, false for a 2D image. */
     public boolean isVolume() {
         return volume != null;
     }

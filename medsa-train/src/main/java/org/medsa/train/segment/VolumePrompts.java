@@ -57,14 +57,17 @@ public final class VolumePrompts {
         return this;
     }
 
+    /** The clicks in the order added (read-only). */
     public List<Point> points() {
         return Collections.unmodifiableList(points);
     }
 
+    /** The boxes in the order added (read-only). */
     public List<Box> boxes() {
         return Collections.unmodifiableList(boxes);
     }
 
+    /** True when there is no click and no box. */
     public boolean isEmpty() {
         return points.isEmpty() && boxes.isEmpty();
     }

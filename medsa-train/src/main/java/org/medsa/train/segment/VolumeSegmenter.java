@@ -59,10 +59,12 @@ public final class VolumeSegmenter implements AutoCloseable {
             return this;
         }
 
+        /** The slicing axis (default 2). */
         public int axis() {
             return axis;
         }
 
+        /** How intensities become gray values (default {@code auto}). */
         public Intensity intensity() {
             return intensity;
         }

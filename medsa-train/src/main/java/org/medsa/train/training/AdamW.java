@@ -27,6 +27,7 @@ public final class AdamW implements AutoCloseable {
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
     private long step;
 
+    /** AdamW over {@code params} (by state-dict name); the moments start at zero on each parameter's device. */
     public AdamW(Map<String, Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
         this.params = new LinkedHashMap<>(params);
         this.beta1 = beta1;
@@ -46,10 +47,12 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** The parameters it updates, by state-dict name. */
     public Map<String, Parameter> parameters() {
         return params;
     }
 
+    /** Number of updates made so far (restored with the state). */
     public long stepCount() {
         return step;
     }

@@ -3,6 +3,7 @@ package org.medsa.train.training;
 /** Linear warm-up to the peak rate, then cosine decay to zero. */
 public record LrSchedule(double peak, int totalSteps, int warmupSteps) {
 
+    /** A schedule whose warm-up is {@code round(totalSteps * warmupFraction)} steps. */
     public static LrSchedule of(double peak, int totalSteps, double warmupFraction) {
         return new LrSchedule(peak, totalSteps, (int) Math.round(totalSteps * warmupFraction));
     }

@@ -17,6 +17,11 @@ public final class ProgressLine {
     private final long start = System.nanoTime();
     private final int first;
 
+    /**
+     * A progress line for {@code total} items, {@code first} of them done before it starts (a
+     * resumed run); it is rewritten in place only when {@code out} is {@code System.err} on a
+     * console, else printed every {@code every} updates.
+     */
     public ProgressLine(PrintStream out, String label, int first, int total, int every) {
         this.out = out;
         this.label = label;

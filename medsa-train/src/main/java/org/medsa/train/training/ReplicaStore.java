@@ -23,6 +23,10 @@ public final class ReplicaStore extends ParameterStore implements AutoCloseable 
     private final NDManager manager;
     private final Map<Parameter, NDArray> replicas = new LinkedHashMap<>();
 
+    /**
+     * Copies every parameter of {@code all} to {@code device}, in a sub-manager of {@code parent};
+     * copies of trainable parameters collect their own gradients.
+     */
     public ReplicaStore(Map<String, Parameter> all, Device device, NDManager parent) {
         super(parent, false);
         this.device = device;
@@ -37,6 +41,7 @@ public final class ReplicaStore extends ParameterStore implements AutoCloseable 
         }
     }
 
+    /** The replica's device. */
     public Device device() {
         return device;
     }

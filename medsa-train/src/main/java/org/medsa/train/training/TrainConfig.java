@@ -14,12 +14,17 @@ public final class TrainConfig {
 
     /** Optimiser steps; 0 means {@link #epochs} passes over the training set. */
     public int steps = 0;
+    /** Passes over the training set, used when {@link #steps} is 0. */
     public int epochs = 1;
     /** Peak learning rate of AdamW. */
     public double lr = 1e-3;
+    /** AdamW's decoupled weight decay. */
     public double weightDecay = 0.01;
+    /** AdamW's first-moment decay. */
     public double beta1 = 0.9;
+    /** AdamW's second-moment decay. */
     public double beta2 = 0.999;
+    /** AdamW's epsilon. */
     public double eps = 1e-8;
     /** Fraction of the steps spent in linear warm-up; then cosine decay to zero. */
     public double warmup = 0.05;
@@ -27,6 +32,7 @@ public final class TrainConfig {
     public int batch = 4;
     /** Micro-batches whose gradients are summed before one optimiser step. */
     public int accumulate = 1;
+    /** Seed of the data order, the prompts and the validation samples. */
     public long seed = 42;
     /** Loss name, see {@link Losses#NAMES}. */
     public String loss = "dice-bce";
@@ -62,18 +68,26 @@ public final class TrainConfig {
         return c;
     }
 
+    /** The JSON form (every field by its Java name). */
     public JsonObject toJson() {
         return GSON.toJsonTree(this).getAsJsonObject();
     }
 
+    /** The JSON form as indented text. */
     public String toPrettyJson() {
         return GSON.toJson(this);
     }
 
+    /** Reads the form {@link #toJson} writes; missing fields keep their defaults, nothing is validated. */
     public static TrainConfig fromJson(JsonObject o) {
         return GSON.fromJson(o, TrainConfig.class);
     }
 
+    /**
+     * Checks the settings and returns this.
+     *
+     * @throws MedsaException naming every problem
+     */
     public TrainConfig validate() {
         List<String> p = new ArrayList<>();
         if (steps < 0) {

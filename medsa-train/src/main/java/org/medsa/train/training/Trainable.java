@@ -23,6 +23,7 @@ import java.util.Map;
  */
 public interface Trainable {
 
+    /** The model being trained. */
     Sam model();
 
     /** The parameters the optimiser updates, by state-dict name. */

@@ -58,7 +58,9 @@ import java.util.SplittableRandom;
  */
 public final class Trainer implements AutoCloseable {
 
+    /** File name of the latest checkpoint in the run folder. */
     public static final String LATEST = "checkpoint_latest.pth";
+    /** File name of the metrics log in the run folder (one JSON object per line). */
     public static final String METRICS = "metrics.jsonl";
 
     /** The outcome of a run. */

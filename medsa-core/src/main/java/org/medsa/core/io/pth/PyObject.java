@@ -10,19 +10,23 @@ public final class PyObject {
     private final Object args;
     private Object state;
 
+    /** An object of class {@code type} built from {@code args}, with no state yet. */
     public PyObject(PyGlobal type, Object args) {
         this.type = type;
         this.args = args;
     }
 
+    /** The object's Python class. */
     public PyGlobal type() {
         return type;
     }
 
+    /** The arguments the object was built with. */
     public Object args() {
         return args;
     }
 
+    /** The state set by {@code BUILD}, or null if there was none. */
     public Object state() {
         return state;
     }

@@ -17,6 +17,12 @@ public final class TensorData {
     private final long[] shape;
     private final byte[] bytes;
 
+    /**
+     * A tensor of {@code dtype} and {@code shape} over {@code bytes} (C order, little-endian; kept,
+     * not copied).
+     *
+     * @throws IllegalArgumentException if the byte count does not match the shape and dtype
+     */
     public TensorData(TorchDType dtype, long[] shape, byte[] bytes) {
         this.dtype = dtype;
         this.shape = shape.clone();
@@ -29,14 +35,17 @@ public final class TensorData {
         }
     }
 
+    /** The element type. */
     public TorchDType dtype() {
         return dtype;
     }
 
+    /** The shape (a copy). */
     public long[] shape() {
         return shape.clone();
     }
 
+    /** Number of elements (the product of the shape; 1 for a scalar). */
     public long numel() {
         long n = 1;
         for (long s : shape) {
@@ -50,6 +59,7 @@ public final class TensorData {
         return bytes;
     }
 
+    /** A little-endian view of the bytes (shares them). */
     public ByteBuffer buffer() {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }

@@ -239,6 +239,7 @@ public final class TorchCheckpoint implements AutoCloseable {
         return b;
     }
 
+    /** The checkpoint file. */
     public Path file() {
         return file;
     }

@@ -4,15 +4,25 @@ import ai.djl.ndarray.types.DataType;
 
 /** PyTorch storage element types, by their pickled storage class names. */
 public enum TorchDType {
+    /** 32-bit float ({@code torch.FloatStorage}). */
     FLOAT32("FloatStorage", "float32", 4, DataType.FLOAT32),
+    /** 64-bit float ({@code torch.DoubleStorage}). */
     FLOAT64("DoubleStorage", "float64", 8, DataType.FLOAT64),
+    /** 16-bit IEEE half float ({@code torch.HalfStorage}). */
     FLOAT16("HalfStorage", "float16", 2, DataType.FLOAT16),
+    /** 16-bit brain float ({@code torch.BFloat16Storage}). */
     BFLOAT16("BFloat16Storage", "bfloat16", 2, DataType.BFLOAT16),
+    /** 64-bit signed integer ({@code torch.LongStorage}). */
     INT64("LongStorage", "int64", 8, DataType.INT64),
+    /** 32-bit signed integer ({@code torch.IntStorage}). */
     INT32("IntStorage", "int32", 4, DataType.INT32),
+    /** 16-bit signed integer ({@code torch.ShortStorage}). */
     INT16("ShortStorage", "int16", 2, DataType.INT16),
+    /** 8-bit signed integer ({@code torch.CharStorage}). */
     INT8("CharStorage", "int8", 1, DataType.INT8),
+    /** 8-bit unsigned integer ({@code torch.ByteStorage}). */
     UINT8("ByteStorage", "uint8", 1, DataType.UINT8),
+    /** Boolean, one byte per element ({@code torch.BoolStorage}). */
     BOOL("BoolStorage", "bool", 1, DataType.BOOLEAN);
 
     private final String storageName;
@@ -37,14 +47,17 @@ public enum TorchDType {
         return name;
     }
 
+    /** Bytes per element. */
     public int elementSize() {
         return elementSize;
     }
 
+    /** The matching DJL data type. */
     public DataType djlType() {
         return djlType;
     }
 
+    /** True for the float types (float32, float64, float16, bfloat16). */
     public boolean isFloating() {
         return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16;
     }

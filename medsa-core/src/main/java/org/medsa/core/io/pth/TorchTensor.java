@@ -70,22 +70,27 @@ public final class TorchTensor {
         return storage;
     }
 
+    /** The element type of its storage. */
     public TorchDType dtype() {
         return storage.dtype();
     }
 
+    /** The shape (a copy). */
     public long[] shape() {
         return shape.clone();
     }
 
+    /** The strides in elements, one per dimension (a copy). */
     public long[] stride() {
         return stride.clone();
     }
 
+    /** Offset of the first element in its storage, in elements. */
     public long storageOffset() {
         return offset;
     }
 
+    /** The {@code requires_grad} flag it was saved with. */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -95,6 +100,7 @@ public final class TorchTensor {
         return parameter;
     }
 
+    /** Number of elements (the product of the shape). */
     public long numel() {
         long n = 1;
         for (long s : shape) {
@@ -103,6 +109,7 @@ public final class TorchTensor {
         return n;
     }
 
+    /** Size of its values in bytes ({@link #numel()} times the element size). */
     public long byteSize() {
         return numel() * dtype().elementSize();
     }
