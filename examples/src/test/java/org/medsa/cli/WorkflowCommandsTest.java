@@ -5,7 +5,30 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import ai.djl.ndarray.NDManager;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.core.predictor.SamPrediction;
+import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.nifti.NiftiDatatype;
+import org.medsa.data.nifti.NiftiWriter;
+import org.medsa.data.transforms.Slicer;
+import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.ImageVolume;
+import org.medsa.data.volume.LabelVolume;
+import org.medsa.train.metrics.SegmentationMetrics;
+import org.medsa.train.segment.Intensity;
+import org.medsa.train.segment.SegmentationInput;
+import org.medsa.train.segment.VolumePrompts;
+import org.medsa.train.segment.VolumeSegmenter;
+import java.util.List;
+import java.util.Map;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.phantom.Phantom;
@@ -27,7 +50,7 @@ class WorkflowCommandsTest {
 
     @BeforeAll
     static void phantom() {
-        data = Phantom.builder().seed(2).size(32, 32, 8).cases(4).validationCases(1).rendering(Rendering.MR).build()
+        data = Phantom.builder().seed(2).size(32, 24, 8).cases(4).validationCases(1).rendering(Rendering.MR).build()
                 .writeMsd(tmp.resolve("phantom"));
     }
 
@@ -53,60 +76,180 @@ class WorkflowCommandsTest {
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--resume"), r.err());
 
+        // eval with tight boxes (bbox-1): every row equals Dice / IoU / HD95 computed here from the volume segmenter's
+        // masks for the same boxes, with the same model
         Path eval = tmp.resolve("eval");
-        r = CliRunner.run("eval", "--model", cfg(), "--checkpoint", base(), "--adapter-weights", run.resolve("adapters_best.pth").toString(),
-                "--data", data.toString(), "--prompts", "1-point,bbox-0.75,clicks-2", "--out", eval.toString(), "--device", "cpu");
+        Path adapters = run.resolve("adapters_best.pth");
+        r = CliRunner.run("eval", "--model", cfg(), "--checkpoint", base(), "--adapter-weights", adapters.toString(),
+                "--data", data.toString(), "--prompts", "bbox-1,1-point", "--out", eval.toString(), "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());
+        Map<String, double[]> expected = independentBoxScores(adapters);
+        List<String> csv = Files.readAllLines(eval.resolve("results.csv"));
+        assertEquals("setting,organ,case,dice,iou,hd95", csv.get(0));
+        int boxRows = 0;
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",", -1);
+            if (!f[0].equals("bbox-1")) {
+                continue;
+            }
+            double[] e = expected.get(f[2] + "/" + f[1]);
+            assertTrue(e != null, "unexpected row " + line);
+            assertEquals(e[0], Double.parseDouble(f[3]), 1e-6, line + " dice");
+            assertEquals(e[1], Double.parseDouble(f[4]), 1e-6, line + " iou");
+            assertEquals(e[2], f[5].isEmpty() ? Double.NaN : Double.parseDouble(f[5]), 1e-6, line + " hd95");
+            boxRows++;
+        }
+        assertEquals(expected.size(), boxRows, "one row per case and organ present");
         JsonObject results = JsonParser.parseString(Files.readString(eval.resolve("results.json"))).getAsJsonObject();
         assertEquals("mm", results.get("units").getAsString());
-        JsonObject settings = results.getAsJsonObject("settings");
-        assertTrue(settings.has("1-point") && settings.has("bbox-0.75") && settings.has("clicks-2"), settings.keySet().toString());
-        JsonObject liver = settings.getAsJsonObject("1-point").getAsJsonObject("organs").getAsJsonObject("liver");
-        double dice = liver.get("dice").getAsDouble();
-        assertTrue(dice >= 0 && dice <= 1, "dice " + dice);
-        assertTrue(Files.readString(eval.resolve("results.md")).contains("| liver |"));
-        assertTrue(Files.readString(eval.resolve("results.csv")).startsWith("setting,organ,case,dice,iou,hd95"));
+        Map<String, List<Double>> perOrgan = new java.util.TreeMap<>();
+        expected.forEach((k, v) -> perOrgan.computeIfAbsent(k.substring(k.indexOf('/') + 1), o -> new java.util.ArrayList<>()).add(v[0]));
+        double mean = perOrgan.values().stream().mapToDouble(l -> l.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
+                .average().orElseThrow();
+        assertEquals(mean, results.getAsJsonObject("settings").getAsJsonObject("bbox-1").get("mean_dice").getAsDouble(), 1e-9);
+        assertTrue(Files.readString(eval.resolve("results.md")).contains(String.format(java.util.Locale.ROOT, "**%.4f**", mean)));
 
-        // segment a volume with a box over two slices: the mask keeps the geometry
+        // segment a volume with a box over two slices and a click: the mask keeps the header and the affine, and its
+        // prompted slices are the predictor's masks for the same prompts on the same slice images
         String image = Files.list(data.resolve("imagesTr")).sorted().findFirst().orElseThrow().toString();
         Path mask = tmp.resolve("seg").resolve("mask.nii.gz");
         r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", base(), "--image", image,
-                "--box", "5,6,3,25,26,4", "--point", "16,16,3,1", "--out", mask.toString(), "--device", "cpu");
+                "--box", "5,6,3,25,20,4", "--point", "16,12,3,1", "--out", mask.toString(), "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());
         NiftiImage in = NiftiReader.read(Path.of(image));
         NiftiImage out = NiftiReader.read(mask);
         assertArrayEquals(in.header().dims(), out.header().dims());
-        assertArrayEquals(in.grid().affine().toRows()[0], out.grid().affine().toRows()[0], 1e-6);
-        assertArrayEquals(in.grid().affine().toRows()[2], out.grid().affine().toRows()[2], 1e-6);
-        int[] labels = out.toLabelVolume().data();
-        for (int v : labels) {
-            assertTrue(v == 0 || v == 1);
+        for (int row = 0; row < 4; row++) {
+            assertArrayEquals(in.grid().affine().toRows()[row], out.grid().affine().toRows()[row], 0, "affine row " + row);
         }
-        // only the prompted slices 3 and 4 are segmented
-        for (int k = 0; k < 8; k++) {
-            if (k == 3 || k == 4) {
-                continue;
-            }
-            for (int j = 0; j < 32; j++) {
-                for (int i = 0; i < 32; i++) {
-                    assertEquals(0, labels[out.grid().index(i, j, k)]);
+        assertEquals(in.header().sformCode(), out.header().sformCode());
+        assertEquals(in.header().qformCode(), out.header().qformCode());
+        int[] labels = out.toLabelVolume().data();
+        Grid g = out.grid();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
+            ImageVolume mr = Intensity.mr().apply(in.toImageVolume());
+            try (SamPredictor predictor = new SamPredictor(sam, m)) {
+                int[] hw = Slicer.sliceShape(g, 2);
+                for (int k = 0; k < g.nz(); k++) {
+                    int[] got = Slicer.slice(new LabelVolume(g, labels), 2, k);
+                    if (k != 3 && k != 4) {
+                        assertEquals(0, java.util.Arrays.stream(got).sum(), "slice " + k + " is not prompted");
+                        continue;
+                    }
+                    predictor.setImage(RgbImage.fromGray(Slicer.slice(mr, 2, k), hw[0], hw[1]));
+                    Prompt p = new Prompt().box(6, 5, 20, 25); // x = j, y = i on an axial slice
+                    if (k == 3) {
+                        p.point(12, 16, 1);
+                    }
+                    SamPrediction pr = predictor.predict(p, false);
+                    boolean[] want = pr.mask(0);
+                    int on = 0;
+                    for (int q = 0; q < want.length; q++) {
+                        assertEquals(want[q] ? 1 : 0, got[q], "slice " + k + " pixel " + q);
+                        on += got[q];
+                    }
+                    assertTrue(on > 0, "slice " + k + " has a mask");
                 }
             }
         }
         assertTrue(Files.exists(mask.resolveSibling("mask_slice003.png")) && Files.exists(mask.resolveSibling("mask_slice004.png")));
 
-        // metrics of a label file against itself
-        String label = Files.list(data.resolve("labelsTr")).sorted().findFirst().orElseThrow().toString();
-        r = CliRunner.run("metrics", "--pred", label, "--truth", label, "--json");
+        // metrics of a damaged copy of a label file against the original: Dice and IoU by counting
+        Path label = Files.list(data.resolve("labelsTr")).sorted().findFirst().orElseThrow();
+        LabelVolume truth = NiftiReader.read(label).toLabelVolume();
+        int[] damaged = truth.data().clone();
+        int removed = 0;
+        for (int v = 0; v < damaged.length && removed < 25; v++) {
+            if (damaged[v] == 1) {
+                damaged[v] = 0;
+                removed++;
+            }
+        }
+        long liver = truth.count(1);
+        Path pred = tmp.resolve("damaged.nii.gz");
+        NiftiWriter.write(NiftiImage.of(new LabelVolume(truth.grid(), damaged), NiftiDatatype.UINT8), pred);
+        r = CliRunner.run("metrics", "--pred", pred.toString(), "--truth", label.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonObject labelsJson = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("labels");
-        assertTrue(labelsJson.size() >= 1);
+        assertEquals(truth.foregroundLabels().length, labelsJson.size());
+        JsonObject l1 = labelsJson.getAsJsonObject("1");
+        assertEquals(2.0 * (liver - 25) / (2 * liver - 25), l1.get("dice").getAsDouble(), 1e-12);
+        assertEquals((liver - 25.0) / liver, l1.get("iou").getAsDouble(), 1e-12);
         for (String k : labelsJson.keySet()) {
-            JsonObject m = labelsJson.getAsJsonObject(k);
-            assertEquals(1.0, m.get("dice").getAsDouble(), 0);
-            assertEquals(1.0, m.get("iou").getAsDouble(), 0);
-            assertEquals(0.0, m.get("hd95").getAsDouble(), 0);
+            if (!k.equals("1")) {
+                assertEquals(1.0, labelsJson.getAsJsonObject(k).get("dice").getAsDouble(), 0, "label " + k + " is untouched");
+            }
         }
+        // one label of the truth against a binary prediction
+        r = CliRunner.run("metrics", "--pred", pred.toString(), "--truth", label.toString(), "--truth-label", "2", "--pred-label", "2",
+                "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonObject only = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("labels");
+        assertEquals(List.of("2"), List.copyOf(only.keySet()));
+        assertEquals(1.0, only.getAsJsonObject("2").get("dice").getAsDouble(), 0);
+        // and a prediction of another shape is refused
+        Path small = tmp.resolve("small.nii.gz");
+        NiftiWriter.write(NiftiImage.of(new LabelVolume(new Grid(4, 4, 4, truth.grid().affine()), new int[64]), NiftiDatatype.UINT8), small);
+        r = CliRunner.run("metrics", "--pred", small.toString(), "--truth", label.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("differs from the truth's"), r.err());
+    }
+
+    /**
+     * Per "case/organ": Dice, IoU, HD95 (mm) of the volume segmenter's masks for the tight box of
+     * the organ on every slice that holds it, for the validation cases.
+     */
+    private static Map<String, double[]> independentBoxScores(Path adapters) throws Exception {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).adapterWeights(adapters).load(m);
+            try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, m)) {
+                for (int c = 0; c < val.caseIds().size(); c++) {
+                    String caseId = val.caseIds().get(c);
+                    SegmentationInput input = SegmentationInput.read(val.cases().get(c).image());
+                    LabelVolume truth = NiftiReader.read(val.cases().get(c).label()).toLabelVolume();
+                    Grid g = truth.grid();
+                    for (Map.Entry<Integer, String> organ : val.organs().entrySet()) {
+                        VolumePrompts boxes = new VolumePrompts();
+                        int boxed = 0;
+                        for (int k = 0; k < g.nz(); k++) {
+                            int i0 = Integer.MAX_VALUE, j0 = Integer.MAX_VALUE, i1 = -1, j1 = -1;
+                            for (int j = 0; j < g.ny(); j++) {
+                                for (int i = 0; i < g.nx(); i++) {
+                                    if (truth.get(i, j, k) == organ.getKey()) {
+                                        i0 = Math.min(i0, i);
+                                        i1 = Math.max(i1, i);
+                                        j0 = Math.min(j0, j);
+                                        j1 = Math.max(j1, j);
+                                    }
+                                }
+                            }
+                            if (i1 >= 0) {
+                                boxes.box(i0, j0, k, i1, j1, k);
+                                boxed++;
+                            }
+                        }
+                        if (boxed == 0) {
+                            continue;
+                        }
+                        int[] pred = segmenter.segment(input, boxes, VolumeSegmenter.Options.defaults().intensity(Intensity.mr()))
+                                .labels().data();
+                        boolean[] p = new boolean[pred.length];
+                        boolean[] t = new boolean[pred.length];
+                        for (int v = 0; v < pred.length; v++) {
+                            p[v] = pred[v] == 1;
+                            t[v] = truth.data()[v] == organ.getKey();
+                        }
+                        double[] sp = g.spacing();
+                        out.put(caseId + "/" + organ.getValue(), new double[] {SegmentationMetrics.dice(p, t), SegmentationMetrics.iou(p, t),
+                            SegmentationMetrics.hd95(p, t, new int[] {g.nz(), g.ny(), g.nx()}, new double[] {sp[2], sp[1], sp[0]})});
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     @Test

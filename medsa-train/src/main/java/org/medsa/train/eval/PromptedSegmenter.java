@@ -1,6 +1,8 @@
 package org.medsa.train.eval;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.medsa.core.modeling.Sam;
@@ -74,27 +76,48 @@ public final class PromptedSegmenter implements AutoCloseable {
         switch (s.kind()) {
             case POINTS: {
                 PromptBatch pb = PromptSampler.randomPositiveClicks(truth, (int) s.value());
-                Sam.Prediction p = predictor.decode(pb.points(), pb.labels(), null, null, s.value() == 1);
+                Sam.Prediction p = decode(pb.points(), pb.labels(), null, null, s.value() == 1);
                 return toImage(bestByIou(p));
             }
             case BOX_AT_IOU: {
                 NDArray boxes = PromptSampler.boxesAtIou(truth, s.value(), PromptSampler.BOX_CANDIDATES);
-                Sam.Prediction p = predictor.decode(null, null, boxes, null, false);
+                Sam.Prediction p = decode(null, null, boxes, null, false);
                 return toImage(p.lowResLogits().get(":, 0:1"));
             }
             case ITERATIVE_CLICKS:
             default: {
                 PromptBatch pb = PromptSampler.randomPositiveClicks(truth, 1);
-                Sam.Prediction p = predictor.decode(pb.points(), pb.labels(), null, null, true);
+                Sam.Prediction p = decode(pb.points(), pb.labels(), null, null, true);
                 NDArray low = bestByIou(p);
                 for (int r = 1; r < (int) s.value(); r++) {
                     pb = pb.append(PromptSampler.correctiveClicks(truth, toImage(low), true));
-                    p = predictor.decode(pb.points(), pb.labels(), null, low, false);
+                    p = decode(pb.points(), pb.labels(), null, low, false);
                     low = p.lowResLogits().get(":, 0:1");
                 }
                 return toImage(low);
             }
         }
+    }
+
+    /**
+     * Decodes the K targets' prompts one target at a time, as {@code SamPredictor.predict} and the
+     * volume segmenter do, so a prompt gives bit for bit the same mask in evaluation as in
+     * segmentation (a batched decode may round differently). Only the low-res logits and the IoU
+     * predictions are kept.
+     */
+    private Sam.Prediction decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
+        NDArray any = points != null ? points : boxes;
+        long k = any.getShape().get(0);
+        NDList low = new NDList();
+        NDList iou = new NDList();
+        for (long j = 0; j < k; j++) {
+            String row = j + ":" + (j + 1);
+            Sam.Prediction p = predictor.decode(points == null ? null : points.get(row), labels == null ? null : labels.get(row),
+                    boxes == null ? null : boxes.get(row), maskInput == null ? null : maskInput.get(row), multimask);
+            low.add(p.lowResLogits());
+            iou.add(p.iouPredictions());
+        }
+        return new Sam.Prediction(NDArrays.concat(low, 0), NDArrays.concat(iou, 0), null, null, null, null);
     }
 
     private NDArray toImage(NDArray lowRes) {

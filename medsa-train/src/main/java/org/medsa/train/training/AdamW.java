@@ -73,6 +73,15 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /**
+     * The factor {@code torch.nn.utils.clip_grad_norm_} scales gradients by: {@code maxNorm / (norm
+     * + 1e-6)} when that is below 1, else 1.
+     */
+    public static double clipScale(double norm, double maxNorm) {
+        double coefficient = maxNorm / (norm + 1e-6);
+        return coefficient < 1 ? coefficient : 1.0;
+    }
+
     /** Names of parameters whose gradient holds NaN or infinity (for error messages). */
     public java.util.List<String> nonFiniteGradients() {
         java.util.List<String> out = new java.util.ArrayList<>();

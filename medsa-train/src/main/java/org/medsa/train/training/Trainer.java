@@ -235,7 +235,7 @@ public final class Trainer implements AutoCloseable {
                             + " in " + (bad.size() > 4 ? bad.subList(0, 4) + " and " + (bad.size() - 4) + " more" : bad)
                             + "; try a lower --lr");
                 }
-                scale = norm > cfg.maxGradNorm ? cfg.maxGradNorm / norm : 1.0;
+                scale = AdamW.clipScale(norm, cfg.maxGradNorm);
             }
             optimizer.step(lr, scale);
             optimizer.zeroGradients();
@@ -283,7 +283,9 @@ public final class Trainer implements AutoCloseable {
     /** One micro-batch: forward over the replicas, backward; returns {loss, dice}. */
     private double[] microStep(long[] indices, int step, int micro) {
         int depth = train.depth();
-        long stepSeed = cfg.seed * 1_000_003L + (long) step * 1_009 + micro;
+        // Seeds depend on the step and the sample, not on how the step is split into micro-batches:
+        // batch 4 equals 2 micro-batches of 2 (the first prompt kind is chosen per step).
+        long stepSeed = cfg.seed * 1_000_003L + (long) step * 1_009;
         Engine.getInstance().setRandomSeed((int) (stepSeed ^ (stepSeed >>> 32)));
         SplittableRandom rng = new SplittableRandom(stepSeed);
         boolean useBox = rng.nextDouble() < cfg.boxProbability;

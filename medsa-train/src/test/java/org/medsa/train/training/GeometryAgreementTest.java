@@ -83,10 +83,8 @@ class GeometryAgreementTest {
             assertTrue(Math.abs(validation - evaluation) <= 0.05, "validation " + validation + " vs evaluation " + evaluation);
             assertEquals(evaluation, validation, 1e-9, "with every sample and the same seed they are the same computation");
 
-            // one box, three paths: the evaluator's tight box (bbox-1.0), the predictor, the volume segmenter;
-            // one organ, so that the evaluator decodes one prompt at a time as the segmenter does
-            MsdDataset liver = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optOrgans(1).setSampling(1, false).build();
-            EvalReport report = new Evaluator(model, seed, TinyModels.quiet()).evaluate(liver, List.of(PromptSetting.parse("bbox-1.0")));
+            // one box, three paths: the evaluator's tight box (bbox-1.0), the predictor, the volume segmenter
+            EvalReport report = new Evaluator(model, seed, TinyModels.quiet()).evaluate(val, List.of(PromptSetting.parse("bbox-1.0")));
             String caseId = val.caseIds().get(0);
             Path imageFile = val.cases().get(0).image();
             NiftiImage nifti = NiftiReader.read(imageFile);

@@ -152,6 +152,16 @@ class TrainerTest {
                 }
                 assertEquals(best, r.bestDice(), 0);
                 assertEquals(bestStep, r.bestStep());
+                // the last logged validation (step 6) is what a fresh validator measures on the final weights
+                double last = Double.NaN;
+                for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+                    var o = JsonParser.parseString(line).getAsJsonObject();
+                    if (o.has("val_dice") && o.get("step").getAsInt() == 6) {
+                        last = o.get("val_dice").getAsDouble();
+                    }
+                }
+                TrainConfig c = cfg(6);
+                assertEquals(new Validator(model, valData(), c.validationSamples, c.seed).dice(), last, 1e-12);
             }
             Map<String, float[]> frozenAfter = Trainer.snapshot(frozen(model));
             for (String k : frozenBefore.keySet()) {
@@ -251,6 +261,59 @@ class TrainerTest {
                         + " intensities cannot be segmented"), e.getMessage());
             }
         }
+    }
+
+    @Test
+    void accumulatingTwoMicroBatchesEqualsOneBatchOfTheirSamples() throws Exception {
+        Map<String, float[]> whole;
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainConfig c = cfg(3);
+            c.batch = 4;
+            c.eps = 1.0; // Adam is blind to the gradient's scale unless eps matters: make it matter
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("acc-1x4"),
+                    List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                whole = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainConfig c = cfg(3);
+            c.batch = 2;
+            c.accumulate = 2;
+            c.eps = 1.0;
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("acc-2x2"),
+                    List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                Map<String, float[]> accumulated = Trainer.snapshot(t.optimizedParameters());
+                double largest = 0;
+                for (String k : whole.keySet()) {
+                    float[] a = whole.get(k);
+                    float[] b = accumulated.get(k);
+                    for (int i = 0; i < a.length; i++) {
+                        largest = Math.max(largest, Math.abs(a[i] - b[i]));
+                    }
+                }
+                // the same samples, prompts and mean gradient: only the summation order differs
+                assertTrue(largest < 1e-5, "largest difference " + largest);
+                assertEquals(losses(tmp.resolve("acc-1x4")).size(), 3);
+                List<Double> a = losses(tmp.resolve("acc-1x4"));
+                List<Double> b = losses(tmp.resolve("acc-2x2"));
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(a.get(i), b.get(i), 1e-5, "loss of step " + (i + 1));
+                }
+            }
+        }
+    }
+
+    private static List<Double> losses(Path run) throws Exception {
+        List<Double> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+            var o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("loss")) {
+                out.add(o.get("loss").getAsDouble());
+            }
+        }
+        return out;
     }
 
     @Test
