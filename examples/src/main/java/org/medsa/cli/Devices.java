@@ -12,6 +12,39 @@ final class Devices {
 
     private Devices() {}
 
+    private static volatile boolean noticed;
+
+    /**
+     * The CUDA build runs on the CPU where there is no GPU: say so once (one line on stderr) when a
+     * command picks its device automatically.
+     */
+    static void noticeCpuFallback() {
+        if (noticed || Engine.getInstance().getGpuCount() > 0 || !cudaNativesBundled()) {
+            return;
+        }
+        noticed = true;
+        System.err.println("note: no GPU found; this CUDA build runs on the CPU");
+    }
+
+    /** True if the classpath carries PyTorch natives of a CUDA flavor (the -Pcuda build). */
+    static boolean cudaNativesBundled() {
+        try {
+            var urls = Thread.currentThread().getContextClassLoader().getResources("native/lib/pytorch.properties");
+            while (urls.hasMoreElements()) {
+                try (var in = urls.nextElement().openStream()) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(in);
+                    if (String.valueOf(p.getProperty("flavor")).startsWith("cu")) {
+                        return true;
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        return false;
+    }
+
     /** One device: auto (the first GPU if there is one, else the CPU), cpu, gpu or gpu:N. */
     static Device one(String spec) {
         List<Device> all = parse(spec);
@@ -27,6 +60,7 @@ final class Devices {
         int gpus = e.getGpuCount();
         List<Device> out = new ArrayList<>();
         if (spec == null || spec.equals("auto") || spec.equals("all")) {
+            noticeCpuFallback();
             for (int i = 0; i < gpus; i++) {
                 out.add(Device.gpu(i));
             }
@@ -48,8 +82,9 @@ final class Devices {
                 throw new MedsaException("--device: '" + s.trim() + "' is not a device (use auto, cpu, gpu or gpu:N)");
             }
             if (d.isGpu() && gpus == 0) {
-                throw new MedsaException("--device " + name + ": no GPU found (this needs an NVIDIA GPU with its driver and the"
-                        + " CUDA build of medsa, mvn -Pcuda); use --device cpu");
+                throw new MedsaException("--device " + name + ": no GPU found (" + (cudaNativesBundled()
+                        ? "this CUDA build needs an NVIDIA GPU with its driver" : "this is the CPU build; the CUDA build (mvn -Pcuda)"
+                        + " needs an NVIDIA GPU with its driver") + "); use --device cpu");
             }
             if (d.isGpu() && d.getDeviceId() >= gpus) {
                 throw new MedsaException("--device " + name + ": no such GPU (found " + gpus + ": gpu:0"

@@ -36,6 +36,10 @@ public final class MedsaCli implements Runnable {
             System.setProperty("ai.djl.offline", "true");
         }
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        // DJL's warnings (e.g. a CUDA runtime without a driver) would add lines to a one-line error
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
+        }
         CommandLine cli = new CommandLine(new MedsaCli());
         cli.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
@@ -74,8 +78,10 @@ public final class MedsaCli implements Runnable {
         if (t instanceof OutOfMemoryError) {
             return "out of memory; try a smaller model or batch, or raise the Java heap (MEDSA_JAVA_OPTS=-Xmx...)";
         }
-        if (t instanceof ai.djl.engine.EngineException) {
-            return "the PyTorch engine could not start (" + oneLine(String.valueOf(t.getMessage())) + ")";
+        if (t instanceof ai.djl.engine.EngineException || (t.getCause() instanceof ai.djl.engine.EngineException)) {
+            return "the PyTorch engine could not start: no PyTorch native library for this machine is bundled (and nothing is"
+                    + " downloaded offline); use the CPU build (mvn package) or add ai.djl.pytorch:pytorch-native-cpu (" + oneLine(
+                    String.valueOf(t.getMessage())) + ")";
         }
         String m = t.getMessage();
         return "internal error" + (m == null ? "" : " (" + oneLine(m) + ")") + "; run again with --verbose for details";
