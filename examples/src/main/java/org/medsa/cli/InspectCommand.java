@@ -19,15 +19,18 @@ import picocli.CommandLine.Spec;
         name = "inspect",
         mixinStandardHelpOptions = true,
         description = {
-            "Describe a medical image: .nii, .nii.gz, .png, .jpg, .jpeg, .bmp.",
+            "Describe a medical image: .nii, .nii.gz, DICOM (a file or a folder), .png, .jpg, .jpeg, .bmp.",
             "Prints shape (file axis order), stored dtype, spacing (mm), min/max/sum of the scaled",
             "values, the affine and orientation, and label counts when the image holds at most",
             "1000 distinct integer values."
         })
 public final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The image file.")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The image file, or a folder of DICOM files.")
     Path file;
+
+    @Option(names = "--series", paramLabel = "UID", description = "The series to describe when a DICOM folder holds several.")
+    String series;
 
     @Option(names = "--json", description = "Print one JSON object instead of a summary.")
     boolean json;
@@ -40,7 +43,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonObject result = Inspector.inspect(file);
+        JsonObject result = Inspector.inspect(file, series);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? new GsonBuilder().setPrettyPrinting().create().toJson(result) + System.lineSeparator()
                 : InspectionText.format(result));

@@ -12,6 +12,7 @@ import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.image.ImageFiles;
+import org.medsa.data.transforms.Intensity;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +34,13 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     PromptOptions promptOptions;
 
-    @Option(names = "--image", required = true, paramLabel = "<file.png|.jpg|.npy>",
-            description = "The image: PNG/JPEG/BMP, or a uint8 .npy of (H, W, 3) RGB or (H, W) gray.")
+    @Option(names = "--image", required = true, paramLabel = "<file.png|.jpg|.dcm|.npy>",
+            description = "The image: PNG/JPEG/BMP/TIFF, a single-frame DICOM file, or a uint8 .npy of (H, W, 3) RGB or (H, W) gray.")
     Path image;
+
+    @Option(names = "--intensity", defaultValue = "auto", paramLabel = "<auto|ct|mr|lo,hi>",
+            description = "How a gray DICOM image's values become gray levels, as for segment (default ${DEFAULT-VALUE}).")
+    String intensity;
 
     @Option(names = "--mask-input", paramLabel = "<low_res.npy>",
             description = "Previous low-res logits, float32 (h, w), (1, h, w) or (1, 1, h, w).")
@@ -74,7 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (prompt.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point, a --box or a --mask-input");
         }
-        RgbImage img = ImageFiles.readRgb(image);
+        RgbImage img = ImageFiles.readRgb(image, Intensity.parse(intensity));
         prompt.validate(img.height(), img.width());
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new MedsaException(out + ": --out must be a folder, and this is a file");

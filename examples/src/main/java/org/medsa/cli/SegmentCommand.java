@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
-import org.medsa.train.segment.Intensity;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.train.segment.Segmentation;
 import org.medsa.train.segment.SegmentationInput;
 import org.medsa.train.segment.VolumePrompts;
@@ -20,17 +20,20 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code medsa segment}: a thin wrapper of {@link VolumeSegmenter}. A NIfTI volume or a 2D image
- * plus prompts in voxel indices in, a mask in the same format and geometry out, plus overlay PNGs.
+ * {@code medsa segment}: a thin wrapper of {@link VolumeSegmenter}. A NIfTI volume, a DICOM series
+ * or a 2D image plus prompts in voxel indices in, a mask (NIfTI for volumes, with the series'
+ * geometry for DICOM; PNG for 2D images) out, plus overlay PNGs.
  */
 @Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Segment a NIfTI volume or a 2D image from prompts; writes a mask in the same format and geometry.")
 public final class SegmentCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
-    @Option(names = "--image", required = true, paramLabel = "<file.nii[.gz]|.png|.jpg>",
-            description = "The volume (NIfTI) or 2D image (PNG, JPEG, BMP, TIFF, uint8 .npy) to segment.")
+    @Option(names = "--image", required = true, paramLabel = "<file.nii[.gz]|dicom-folder|.dcm|.png|.jpg>",
+            description = "The volume (NIfTI, a DICOM series folder or DICOM file) or 2D image (PNG, JPEG, BMP, TIFF, uint8 .npy) to segment.")
     Path image;
+    @Option(names = "--series", paramLabel = "UID", description = "The series to segment when a DICOM folder holds several.")
+    String series;
     @Option(names = "--point", paramLabel = "i,j,k,label | x,y,label",
             description = "A click in voxel indices (2D: x = column, y = row); label 1 = foreground, 0 = background. Repeatable.")
     List<String> points = new ArrayList<>();
@@ -50,7 +53,7 @@ public final class SegmentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SegmentationInput input = SegmentationInput.read(image);
+        SegmentationInput input = SegmentationInput.read(image, series);
         VolumePrompts prompts = prompts(input.isVolume());
         VolumeSegmenter.Options options = VolumeSegmenter.Options.defaults();
         if (!input.isVolume() && (axis != null || intensity != null)) {

@@ -23,7 +23,7 @@ import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.train.metrics.SegmentationMetrics;
-import org.medsa.train.segment.Intensity;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.train.segment.SegmentationInput;
 import org.medsa.train.segment.VolumePrompts;
 import org.medsa.train.segment.VolumeSegmenter;

@@ -104,7 +104,7 @@ final class CaseLoader {
         ImageVolume image = null;
         LabelVolume label = null;
         try {
-            NiftiImage nifti = NiftiReader.read(c.image(), c.imageName());
+            NiftiImage nifti = org.medsa.data.volume.VolumeFiles.read(c.image(), c.imageName(), null);
             image = nifti.toImageVolume(channel);
             String bad = nonFinite(image);
             if (bad != null) {
@@ -115,7 +115,7 @@ final class CaseLoader {
             problems.add(e.getMessage());
         }
         try {
-            label = NiftiReader.read(c.label(), c.labelName()).toLabelVolume();
+            label = org.medsa.data.volume.VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
             Set<Integer> undeclared = new TreeSet<>();
             for (int v : label.data()) {
                 if (!declaredLabels.contains(v)) {
@@ -145,12 +145,13 @@ final class CaseLoader {
     }
 
     private static NiftiHeader header(java.nio.file.Path path, String name, List<String> problems) {
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             problems.add(name + ": listed in dataset.json but missing");
             return null;
         }
         try {
-            return NiftiReader.readHeader(path, name);
+            // NIfTI: the header alone; a DICOM series (a folder or file): read, as its geometry needs every slice
+            return org.medsa.data.volume.VolumeFiles.readHeader(path, name);
         } catch (MedsaException e) {
             problems.add(e.getMessage());
             return null;

@@ -221,8 +221,8 @@ public final class MsdDataset extends RandomAccessDataset {
      */
     public VolumePair originalVolumes(String caseId) {
         MsdCase c = cases.get(caseIndexOf(caseId));
-        var image = NiftiReader.read(c.image(), c.imageName()).toImageVolume(channel);
-        var label = NiftiReader.read(c.label(), c.labelName()).toLabelVolume();
+        var image = org.medsa.data.volume.VolumeFiles.read(c.image(), c.imageName(), null).toImageVolume(channel);
+        var label = org.medsa.data.volume.VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
         return new VolumePair(image, label.withGrid(image.grid()));
     }
 

@@ -228,7 +228,7 @@ public final class MsdDescriptor {
     /** The file name without directories and without .nii.gz / .nii. */
     static String caseId(String path) {
         String n = path.substring(path.lastIndexOf('/') + 1);
-        for (String ext : new String[] {".nii.gz", ".nii"}) {
+        for (String ext : new String[] {".nii.gz", ".nii", ".dcm"}) {
             if (n.toLowerCase(Locale.ROOT).endsWith(ext)) {
                 return n.substring(0, n.length() - ext.length());
             }

@@ -55,17 +55,35 @@ public final class Inspector {
     private Inspector() {}
 
     /**
-     * Describes a NIfTI (.nii, .nii.gz) or 2D image file (.png, .jpg, .jpeg, .bmp, .tif, .tiff) as
-     * JSON.
+     * Describes a NIfTI (.nii, .nii.gz), DICOM (a file or a folder of one series) or 2D image file
+     * (.png, .jpg, .jpeg, .bmp, .tif, .tiff) as JSON.
      *
      * @throws MedsaException if the file is missing, a folder, of another type or unreadable
      */
     public static JsonObject inspect(Path file) {
+        return inspect(file, null);
+    }
+
+    /**
+     * Describes a file as {@link #inspect(Path)} does; {@code dicomSeries} picks one series of a
+     * DICOM folder that holds several (null: the only one).
+     *
+     * @throws MedsaException if the file is missing, a folder, of another type or unreadable, or
+     *     a series is given for a file that is not DICOM
+     */
+    public static JsonObject inspect(Path file, String dicomSeries) {
         if (!Files.exists(file)) {
             throw new MedsaException(file + ": file not found");
         }
+        if (org.medsa.data.dicom.DicomSeries.isDicom(file)) {
+            return inspectDicom(file, dicomSeries);
+        }
+        if (dicomSeries != null) {
+            throw new MedsaException(file + ": --series applies to DICOM folders; this is not DICOM");
+        }
         if (Files.isDirectory(file)) {
-            throw new MedsaException(file + ": is a directory; give a .nii, .nii.gz, .png, .jpg or .bmp file");
+            throw new MedsaException(file + ": is a directory without DICOM files; give a .nii, .nii.gz, .png, .jpg, .bmp file"
+                    + " or a DICOM series");
         }
         if (NiftiReader.isNiftiName(file)) {
             return inspectNifti(file);
@@ -77,7 +95,31 @@ public final class Inspector {
     }
 
     private static JsonObject inspectNifti(Path file) {
-        NiftiImage img = NiftiReader.read(file);
+        JsonObject o = describeNifti(file, NiftiReader.read(file));
+        o.addProperty("compressed", isGzip(file));
+        return o;
+    }
+
+    /**
+     * A DICOM file or series: the keys of a NIfTI volume (for the volume this library builds from
+     * it: RAS affine, modality values), with the stored sample type as {@code dtype}, plus
+     * {@code modality}, {@code transfer_syntax} ("UID (name)"), {@code series_uid} and {@code files}.
+     */
+    private static JsonObject inspectDicom(Path file, String dicomSeries) {
+        org.medsa.data.dicom.DicomSeries series = org.medsa.data.dicom.DicomSeries.read(file, dicomSeries);
+        JsonObject o = describeNifti(file, org.medsa.data.volume.VolumeFiles.fromDicom(series, file.toString()));
+        o.addProperty("format", "DICOM");
+        o.addProperty("dtype", series.storedType());
+        o.addProperty("compressed", series.transferSyntax().encapsulated() || series.transferSyntax().deflated());
+        o.addProperty("byte_order", series.transferSyntax().bigEndian() ? "big" : "little");
+        o.addProperty("modality", series.modality());
+        o.addProperty("transfer_syntax", series.transferSyntax().uid() + " (" + series.transferSyntax().displayName() + ")");
+        o.addProperty("series_uid", series.seriesUid());
+        o.addProperty("files", series.files().size());
+        return o;
+    }
+
+    private static JsonObject describeNifti(Path file, NiftiImage img) {
         NiftiHeader h = img.header();
         JsonObject o = new JsonObject();
         o.addProperty("file", file.toString());
@@ -87,7 +129,6 @@ public final class Inspector {
         o.add("spacing", doubles(h.spacingMm()));
         Stats s = niftiStats(img);
         s.addTo(o);
-        o.addProperty("compressed", isGzip(file));
         o.addProperty("byte_order", h.byteOrder() == java.nio.ByteOrder.LITTLE_ENDIAN ? "little" : "big");
         double[] pixdim = h.pixdim();
         o.add("pixdim", doubles(java.util.Arrays.copyOfRange(pixdim, 1, 1 + h.ndim())));

@@ -44,22 +44,33 @@ public final class SegmentationInput {
      *     infinite values)
      */
     public static SegmentationInput read(Path file) {
-        if (!Files.isRegularFile(file)) {
+        return read(file, null);
+    }
+
+    /**
+     * Reads a file or a DICOM folder; {@code dicomSeries} picks one series of a DICOM folder that
+     * holds several (null: the only one).
+     */
+    public static SegmentationInput read(Path file, String dicomSeries) {
+        if (!Files.exists(file)) {
             throw new MedsaException(file + ": no such image file");
         }
-        if (NiftiReader.isNiftiName(file)) {
-            NiftiImage nifti = NiftiReader.read(file);
+        if (org.medsa.data.volume.VolumeFiles.isVolume(file)) {
+            NiftiImage nifti = org.medsa.data.volume.VolumeFiles.read(file, file.toString(), dicomSeries);
             if (nifti.frameCount() > 1) {
                 throw new MedsaException(file + ": a 4D volume of " + nifti.frameCount()
                         + " frames; extract the frame to segment into a 3D file first");
             }
             return new SegmentationInput(file, checked(nifti.toImageVolume(0), file.toString()), nifti.header(), null);
         }
+        if (dicomSeries != null) {
+            throw new MedsaException(file + ": a series UID applies to DICOM folders; this is a 2D image");
+        }
         if (ImageFiles.isImageName(file)) {
             return new SegmentationInput(file, null, null, ImageFiles.readRgb(file));
         }
-        throw new MedsaException(file + ": not a supported image (NIfTI .nii/.nii.gz volumes; .png, .jpg, .bmp, .tif"
-                + " or uint8 .npy 2D images)");
+        throw new MedsaException(file + ": not a supported image (NIfTI .nii/.nii.gz or DICOM volumes; .png, .jpg, .bmp,"
+                + " .tif or uint8 .npy 2D images)");
     }
 
     /** A volume in memory; {@code header} (may be null) is the NIfTI header outputs copy. */

@@ -1,5 +1,6 @@
 package org.medsa.train.segment;
 
+import org.medsa.data.transforms.Intensity;
 import ai.djl.ndarray.NDManager;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;

@@ -25,7 +25,7 @@ import org.medsa.train.eval.EvalReport;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
 import org.medsa.train.metrics.SegmentationMetrics;
-import org.medsa.train.segment.Intensity;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.train.segment.Segmentation;
 import org.medsa.train.segment.SegmentationInput;
 import org.medsa.train.segment.VolumePrompts;

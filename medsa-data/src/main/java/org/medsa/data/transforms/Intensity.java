@@ -1,9 +1,6 @@
-package org.medsa.train.segment;
+package org.medsa.data.transforms;
 
 import org.medsa.core.MedsaException;
-import org.medsa.data.transforms.CtWindow;
-import org.medsa.data.transforms.PercentileNormalization;
-import org.medsa.data.transforms.VolumeTransform;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.VolumePair;
 
