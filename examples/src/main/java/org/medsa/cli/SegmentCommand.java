@@ -6,6 +6,7 @@ import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.train.segment.Segmentation;
+import org.medsa.train.segment.Propagation;
 import org.medsa.train.segment.SegmentationInput;
 import org.medsa.train.segment.VolumePrompts;
 import org.medsa.train.segment.VolumeSegmenter;
@@ -46,6 +47,16 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "How a volume's values become gray levels (default: auto): CT window -175..250 HU, MR 0.5-99.5"
                     + " percentiles of non-zero voxels, or a window lo,hi; auto picks ct when values go below -500.")
     String intensity;
+    @Option(names = "--propagate", arity = "0..1", fallbackValue = "both", paramLabel = "<both|up|down>",
+            description = "Follow each label into the neighbouring slices along --axis, each prompted by the previous slice's mask,"
+                    + " until the mask vanishes (no value: both ways; up = higher slice indices).")
+    String propagate;
+    @Option(names = "--propagate-max", paramLabel = "N",
+            description = "With --propagate: at most N slices in each direction (default: no limit).")
+    Integer propagateMax;
+    @Option(names = "--propagate-min-iou", paramLabel = "X",
+            description = "With --propagate: stop at a slice whose predicted IoU is below X (0..1; default 0: only an empty mask stops).")
+    Double propagateMinIou;
     @Option(names = "--out", required = true, paramLabel = "<mask.nii.gz|mask.png>",
             description = "The mask file: NIfTI for a volume (input header and affine), PNG for a 2D image; overlays go beside it.")
     Path out;
@@ -66,6 +77,21 @@ public final class SegmentCommand implements Callable<Integer> {
         }
         if (intensity != null) {
             options.intensity(Intensity.parse(intensity));
+        }
+        if ((propagateMax != null || propagateMinIou != null) && propagate == null) {
+            throw new MedsaException((propagateMax != null ? "--propagate-max" : "--propagate-min-iou") + " applies with --propagate");
+        }
+        if (propagate != null) {
+            if (!input.isVolume()) {
+                throw new MedsaException("--propagate applies to volumes only; " + image + " is a 2D image");
+            }
+            if (propagateMax != null && propagateMax < 1) {
+                throw new MedsaException("--propagate-max must be at least 1, got " + propagateMax);
+            }
+            options.propagate(Propagation.Direction.parse(propagate), propagateMax == null ? Integer.MAX_VALUE : propagateMax);
+            if (propagateMinIou != null) {
+                options.propagationMinIou(propagateMinIou);
+            }
         }
         if (prompts.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point or --box");

@@ -50,6 +50,17 @@ class CliErrorsTest {
     }
 
     @Test
+    void serveRefusesBadSettingsBeforeStarting() throws Exception {
+        fails(new String[] {"serve", "--model", "vit_b"}, "--model needs --checkpoint");
+        fails(new String[] {"serve", "--port", "70000"}, "--port must be 0..65535, got 70000");
+        fails(new String[] {"serve", "--data", tmp.resolve("missing").toString()}, "--data must be a folder");
+        fails(new String[] {"serve", "--adapter-weights", "a.pth"}, "need --model and --checkpoint");
+        Path taken = Files.writeString(tmp.resolve("f.txt"), "x");
+        fails(new String[] {"serve", "--model", "vit_b", "--checkpoint", tmp.resolve("none.pth").toString(), "--data", taken.toString()},
+                "--data must be a folder");
+    }
+
+    @Test
     void malformedArguments() {
         fails(predict("--point", "abc"), "--point expects 3 comma-separated numbers");
         fails(predict("--point", "1,2,5"), "label must be 1");

@@ -196,6 +196,32 @@ class WorkflowCommandsTest {
         assertTrue(r.err().contains("differs from the truth's"), r.err());
     }
 
+    @Test
+    void segmentPropagateEqualsTheVolumeSegmentersPropagation() throws Exception {
+        String image = Files.list(data.resolve("imagesTr")).sorted().findFirst().orElseThrow().toString();
+        Path mask = tmp.resolve("prop").resolve("mask.nii.gz");
+        CliRunner.Result r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", base(), "--image", image,
+                "--box", "5,6,4,25,20,4", "--propagate", "--propagate-max", "2", "--out", mask.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        int[] want;
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
+            try (VolumeSegmenter vs = new VolumeSegmenter(sam, m)) {
+                want = vs.segment(SegmentationInput.read(Path.of(image)), new VolumePrompts().box(5, 6, 4, 25, 20, 4),
+                        VolumeSegmenter.Options.defaults().propagate(org.medsa.train.segment.Propagation.Direction.BOTH, 2)).labels().data();
+            }
+        }
+        assertArrayEquals(want, NiftiReader.read(mask).toLabelVolume().data());
+        r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", base(), "--image", image, "--box", "5,6,4,25,20,4",
+                "--propagate-max", "2", "--out", mask.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--propagate-max applies with --propagate"), r.err());
+        r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", base(), "--image", image, "--box", "5,6,4,25,20,4",
+                "--propagate", "sideways", "--out", mask.toString(), "--device", "cpu");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("direction must be both, up or down"), r.err());
+    }
+
     /**
      * Per "case/organ": Dice, IoU, HD95 (mm) of the volume segmenter's masks for the tight box of
      * the organ on every slice that holds it, for the validation cases.

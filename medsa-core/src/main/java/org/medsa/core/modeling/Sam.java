@@ -79,6 +79,12 @@ public class Sam extends TorchBlock {
         return maskDecoder;
     }
 
+    /** The shape of one image's embedding, (1, C, h, w): what {@link #encodeImage} returns per image. */
+    public long[] embeddingShape() {
+        SamConfig.PromptEncoder p = config.promptEncoder;
+        return new long[] {1, p.embedDim, p.imageEmbeddingSize[0], p.imageEmbeddingSize[1]};
+    }
+
     /** Side of the square model input (img_size). */
     public int imageSize() {
         return config.imageEncoder.imgSize;

@@ -62,6 +62,49 @@ public final class SamPredictor implements AutoCloseable {
         });
     }
 
+    /**
+     * The current image's embedding copied to the host, to keep it beyond this image (e.g. in a
+     * cache) and hand it back with {@link #setEmbedding} later without running the encoder again.
+     *
+     * @throws IllegalStateException if no image was set
+     */
+    public ImageEmbedding exportEmbedding() {
+        requireImage();
+        return new ImageEmbedding(frame, embedding.getShape().getShape(), embedding.toFloatArray());
+    }
+
+    /**
+     * Makes a previously exported embedding the current image (one host-to-device copy; the
+     * encoder does not run). The resized image and the model input are not known then: {@link
+     * #resizedImage} and {@link #inputImage} refuse until the next {@link #setImage}.
+     *
+     * @throws MedsaException if the embedding was made for another input size or embedding shape
+     */
+    public void setEmbedding(ImageEmbedding e) {
+        if (e.frame().size() != geometry.size()) {
+            throw new MedsaException("this embedding was made for a " + e.frame().size() + "-pixel model input; this model takes "
+                    + geometry.size());
+        }
+        long[] want = sam.embeddingShape();
+        long[] got = e.shape();
+        if (!java.util.Arrays.equals(want, got)) {
+            throw new MedsaException("this embedding has shape " + java.util.Arrays.toString(got) + "; this model's is "
+                    + java.util.Arrays.toString(want));
+        }
+        if (imageScope != null) {
+            imageScope.close();
+        }
+        imageScope = manager.newSubManager();
+        this.frame = e.frame();
+        this.resized = null;
+        this.inputImage = null;
+        try (NDManager step = imageScope.newSubManager()) {
+            NDArray emb = step.create(e.values(), new Shape(got)).toDevice(manager.getDevice(), false);
+            emb.attach(imageScope);
+            this.embedding = emb;
+        }
+    }
+
     private void requireImage() {
         if (embedding == null) {
             throw new IllegalStateException("call setImage before predict");
@@ -71,12 +114,18 @@ public final class SamPredictor implements AutoCloseable {
     /** The resized uint8 image (newH, newW, 3), before normalisation. */
     public byte[] resizedImage() {
         requireImage();
+        if (resized == null) {
+            throw new IllegalStateException("the current image came from setEmbedding; its pixels are not kept");
+        }
         return resized.clone();
     }
 
     /** The model input (1, 3, S, S) of the current image. */
     public NDArray inputImage() {
         requireImage();
+        if (inputImage == null) {
+            throw new IllegalStateException("the current image came from setEmbedding; its model input is not kept");
+        }
         return inputImage;
     }
 

@@ -106,6 +106,26 @@ public final class Intensity {
         return min < -500 ? ct() : mr();
     }
 
+    /**
+     * The window [lo, hi] this choice maps to [0, 1] on {@code volume}: the fixed window for
+     * {@code ct} and {@code lo,hi}, the 0.5 and 99.5 percentiles of the non-zero voxels for {@code
+     * mr} (what a viewer shows as the default window/level). For {@code mr} on a volume without
+     * two distinct non-zero values (which {@link #apply} maps to zeros) it is [0, 1].
+     */
+    public double[] window(ImageVolume volume) {
+        Intensity r = resolve(volume);
+        if (r.kind != Kind.MR) {
+            return new double[] {r.low, r.high};
+        }
+        float[] sorted = PercentileNormalization.sortedValues(volume.data(), true);
+        if (sorted.length == 0) {
+            return new double[] {0, 1};
+        }
+        double lo = PercentileNormalization.percentile(sorted, 0.5);
+        double hi = PercentileNormalization.percentile(sorted, 99.5);
+        return hi > lo ? new double[] {lo, hi} : new double[] {0, 1};
+    }
+
     /** The volume in [0, 1]; {@code auto} is resolved first. */
     public ImageVolume apply(ImageVolume volume) {
         Intensity r = resolve(volume);

@@ -61,7 +61,8 @@ public final class PercentileNormalization implements VolumeTransform {
         return sorted[lo] + f * (sorted[hi] - sorted[lo]);
     }
 
-    private static float[] sortedValues(float[] src, boolean nonZeroOnly) {
+    /** The values (only the non-zero ones when {@code nonZeroOnly}), ascending. */
+    public static float[] sortedValues(float[] src, boolean nonZeroOnly) {
         float[] values;
         if (nonZeroOnly) {
             int n = 0;

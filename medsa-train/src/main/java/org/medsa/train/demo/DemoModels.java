@@ -18,6 +18,7 @@ public final class DemoModels {
     static final String RESOURCES = "/org/medsa/demo/";
     static final String CONFIG = "sam_phantom_config.json";
     static final String BASE = "sam_phantom_ct.pth";
+    static final String MR_ADAPTERS = "sam_phantom_mr_adapters.pth";
 
     /** The model config file and the base checkpoint, extracted to a folder. */
     public record Base(Path config, Path checkpoint) {}
@@ -40,6 +41,17 @@ public final class DemoModels {
      */
     public static Base extractBase(Path dir) {
         return new Base(extract(CONFIG, dir), extract(BASE, dir));
+    }
+
+    /**
+     * Writes the adapters the demo trains for MR-like phantoms ({@code medsa demo} with its
+     * defaults, seed 42: {@code run/adapters_best.pth}) next to the base, so the server can start on
+     * the adapted model without training; returns the adapter file.
+     *
+     * @throws MedsaException if the folder cannot be written
+     */
+    public static Path extractMrAdapters(Path dir) {
+        return extract(MR_ADAPTERS, dir);
     }
 
     private static Path extract(String name, Path dir) {

@@ -89,16 +89,31 @@ public final class Segmentation {
      *     input, or it cannot be written
      */
     public void write(Path out) {
+        writeLabels(input, labels, out);
+    }
+
+    /**
+     * Writes labels (on {@code input}'s grid, values 0..255) in the input's format, atomically, as
+     * {@link #write} does: the one definition of a mask file, shared with the server's export.
+     *
+     * @throws MedsaException if {@code out} is the input file, its extension does not fit the
+     *     input, or it cannot be written
+     */
+    public static void writeLabels(SegmentationInput input, int[] labels, Path out) {
         checkOutput(input, out);
+        int max = 0;
+        for (int v : labels) {
+            max = Math.max(max, v);
+        }
         if (input.isVolume()) {
             Grid g = input.grid();
             NiftiHeader base = input.header() != null ? input.header() : NiftiHeaders.forGrid(g, NiftiDatatype.UINT8).build();
             NiftiHeader h = base.toBuilder().dims(g.nx(), g.ny(), g.nz()).datatype(NiftiDatatype.UINT8).scaling(1, 0)
-                    .calRange(0, max()).description("Med-SA segmentation").build();
+                    .calRange(0, max).description("Med-SA segmentation").build();
             NiftiWriter.write(NiftiImage.create(h, labels, out.toString()), out);
         } else {
             int[] s = input.shape();
-            Overlay.writePng(labelImage(labels, s[1], s[0], max() <= 1), out);
+            Overlay.writePng(labelImage(labels, s[1], s[0], max <= 1), out);
         }
     }
 
@@ -128,14 +143,6 @@ public final class Segmentation {
         }
     }
 
-    private int max() {
-        int m = 0;
-        for (int v : labels) {
-            m = Math.max(m, v);
-        }
-        return m;
-    }
-
     private static BufferedImage labelImage(int[] labels, int h, int w, boolean binary) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
         byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
@@ -150,7 +157,7 @@ public final class Segmentation {
      * enlarged so that the shorter side has at least {@code minSide} pixels.
      */
     public BufferedImage overlay(SliceResult r, int minSide) {
-        RgbImage image = input.slice(normalised, r.axis(), r.slice());
+        RgbImage image = input.sliceImage(normalised, r.axis(), r.slice());
         return Overlay.forViewing(Overlay.render(image, r.mask(), null, r.prompt()), minSide);
     }
 

@@ -160,8 +160,11 @@ public final class SegmentationInput {
         }
     }
 
-    /** Slice {@code index} along {@code axis} as the model sees it, from a volume already in [0, 1]. */
-    RgbImage slice(ImageVolume normalised, int axis, int index) {
+    /**
+     * Slice {@code index} along {@code axis} as the model sees it: gray from {@code normalised}
+     * (this volume already mapped to [0, 1], e.g. by {@code Intensity.apply}), or the 2D image.
+     */
+    public RgbImage sliceImage(ImageVolume normalised, int axis, int index) {
         if (volume == null) {
             return image;
         }
@@ -170,7 +173,7 @@ public final class SegmentationInput {
     }
 
     /** Writes a slice's (rows × cols) labels into a volume-sized array in grid order. */
-    void put(int[] labels, int axis, int index, int[] slice) {
+    public void putSlice(int[] labels, int axis, int index, int[] slice) {
         if (volume == null) {
             System.arraycopy(slice, 0, labels, 0, slice.length); // rows = j, cols = i: grid order already
             return;
@@ -178,8 +181,8 @@ public final class SegmentationInput {
         Slicer.put(labels, volume.grid(), axis, index, slice);
     }
 
-    /** A slice's labels out of a volume-sized array. */
-    int[] get(int[] labels, int axis, int index) {
+    /** A slice's (rows × cols) labels out of a volume-sized array in grid order. */
+    public int[] getSlice(int[] labels, int axis, int index) {
         if (volume == null) {
             return labels.clone();
         }

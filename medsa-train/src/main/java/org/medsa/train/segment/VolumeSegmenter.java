@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  * prompted on it; all of it goes through the model's input geometry, as in training. A single
  * click uses SAM's three masks and keeps the one with the best predicted IoU; any other prompt
  * uses the single-mask output. Where labels overlap, the later label (in ascending order) wins.
+ * With {@link Options#propagate} each label's structure is then followed into the neighbouring
+ * slices ({@link Propagation}); propagated masks are written in label order after all prompted
+ * slices.
  */
 public final class VolumeSegmenter implements AutoCloseable {
 
@@ -42,6 +45,9 @@ public final class VolumeSegmenter implements AutoCloseable {
     public static final class Options {
         private int axis = 2;
         private Intensity intensity = Intensity.auto();
+        private Propagation.Direction propagation;
+        private int maxSlices = Integer.MAX_VALUE;
+        private double minIou;
 
         /** Axis 2 (k), automatic intensity. */
         public static Options defaults() {
@@ -58,6 +64,50 @@ public final class VolumeSegmenter implements AutoCloseable {
         public Options intensity(Intensity i) {
             this.intensity = i;
             return this;
+        }
+
+        /**
+         * Also segments the neighbours of each label's prompted slices, slice after slice, each
+         * prompted by the previous one's mask, until the mask vanishes ({@link Propagation}): down
+         * from the label's lowest prompted slice and/or up from its highest.
+         *
+         * @param direction which way(s)
+         * @param maxSlices at most this many slices in each direction (at least 1)
+         */
+        public Options propagate(Propagation.Direction direction, int maxSlices) {
+            if (maxSlices < 1) {
+                throw new MedsaException("propagation needs max slices of at least 1, got " + maxSlices);
+            }
+            this.propagation = direction;
+            this.maxSlices = maxSlices;
+            return this;
+        }
+
+        /** The propagation direction, or null for none (the default). */
+        public Propagation.Direction propagation() {
+            return propagation;
+        }
+
+        /**
+         * With {@link #propagate}: stop at a slice whose predicted IoU is below {@code iou} (0..1;
+         * default 0, only an empty mask stops).
+         */
+        public Options propagationMinIou(double iou) {
+            if (!(iou >= 0 && iou <= 1)) {
+                throw new MedsaException("the propagation's minimum IoU must be within 0..1, got " + iou);
+            }
+            this.minIou = iou;
+            return this;
+        }
+
+        /** The propagation's minimum predicted IoU (default 0). */
+        public double propagationMinIou() {
+            return minIou;
+        }
+
+        /** At most this many propagated slices per direction. */
+        public int maxSlices() {
+            return maxSlices;
         }
 
         /** The slicing axis (default 2). */
@@ -109,11 +159,13 @@ public final class VolumeSegmenter implements AutoCloseable {
         }
         int[] labels = new int[input.grid().voxelCount()];
         List<Segmentation.SliceResult> results = new ArrayList<>();
+        // label -> slice -> the prompted slice's prediction (the seeds of propagation)
+        TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds = new TreeMap<>();
         for (Map.Entry<Integer, TreeMap<Integer, Prompt>> e : plan.entrySet()) {
             int s = e.getKey();
-            RgbImage image = input.slice(normalised, axis, s);
+            RgbImage image = input.sliceImage(normalised, axis, s);
             predictor.setImage(image);
-            int[] sliceLabels = input.get(labels, axis, s);
+            int[] sliceLabels = input.getSlice(labels, axis, s);
             for (Map.Entry<Integer, Prompt> lp : e.getValue().entrySet()) {
                 Prompt prompt = lp.getValue();
                 boolean single = prompt.points().size() == 1 && prompt.box() == null;
@@ -128,10 +180,71 @@ public final class VolumeSegmenter implements AutoCloseable {
                     }
                 }
                 results.add(new Segmentation.SliceResult(lp.getKey(), axis, s, r.iouPredictions()[best], area, prompt, mask));
+                seeds.computeIfAbsent(lp.getKey(), k -> new TreeMap<>()).put(s, single(r, best));
             }
-            input.put(labels, axis, s, sliceLabels);
+            input.putSlice(labels, axis, s, sliceLabels);
+        }
+        if (options.propagation() != null) {
+            propagate(input, normalised, axis, options, labels, seeds, results);
         }
         return new Segmentation(input, axis, used, normalised, labels, results);
+    }
+
+    /** Mask {@code c} of a prediction as a one-mask prediction. */
+    private static SamPrediction single(SamPrediction r, int c) {
+        int n = r.height() * r.width();
+        float[] logits = new float[n];
+        System.arraycopy(r.masksLogits(), c * n, logits, 0, n);
+        return new SamPrediction(1, r.height(), r.width(), logits, r.lowResHeight(), r.lowResWidth(), r.lowRes(c),
+                new float[] {r.iouPredictions()[c]}, r.maskThreshold());
+    }
+
+    private void propagate(SegmentationInput input, ImageVolume normalised, int axis, Options options, int[] labels,
+            TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds, List<Segmentation.SliceResult> results) {
+        int[] hw = input.sliceShape(axis);
+        int slices = input.shape()[axis];
+        Propagation.SliceDecoder decoder = (s, prompt) -> {
+            predictor.setImage(input.sliceImage(normalised, axis, s));
+            return predictor.predict(prompt, false);
+        };
+        for (Map.Entry<Integer, TreeMap<Integer, SamPrediction>> e : seeds.entrySet()) {
+            int label = e.getKey();
+            TreeMap<Integer, SamPrediction> prompted = e.getValue();
+            List<Propagation.Step> steps = new ArrayList<>();
+            Propagation.Direction d = options.propagation();
+            if (d != Propagation.Direction.UP) {
+                steps.addAll(walk(prompted.firstEntry(), Propagation.Direction.DOWN, hw, slices, options, prompted, decoder));
+            }
+            if (d != Propagation.Direction.DOWN) {
+                steps.addAll(walk(prompted.lastEntry(), Propagation.Direction.UP, hw, slices, options, prompted, decoder));
+            }
+            for (Propagation.Step st : steps) {
+                int[] sliceLabels = input.getSlice(labels, axis, st.slice());
+                for (int p = 0; p < st.mask().length; p++) {
+                    if (st.mask()[p]) {
+                        sliceLabels[p] = label;
+                    }
+                }
+                input.putSlice(labels, axis, st.slice(), sliceLabels);
+                results.add(new Segmentation.SliceResult(label, axis, st.slice(), st.iou(), st.area(), st.prompt(), st.mask()));
+            }
+            notes.accept("label " + label + ": propagated to " + steps.size() + " slice(s)");
+        }
+    }
+
+    private static List<Propagation.Step> walk(Map.Entry<Integer, SamPrediction> seed, Propagation.Direction d, int[] hw, int slices,
+            Options options, TreeMap<Integer, SamPrediction> prompted, Propagation.SliceDecoder decoder) {
+        SamPrediction r = seed.getValue();
+        boolean[] mask = r.mask(0);
+        boolean any = false;
+        for (boolean b : mask) {
+            any |= b;
+        }
+        if (!any) {
+            return List.of(); // an empty prompted mask has nothing to carry
+        }
+        return Propagation.run(seed.getKey(), mask, r.lowRes(0), r.lowResHeight(), r.lowResWidth(), hw[0], hw[1], slices, d,
+                options.maxSlices(), options.propagationMinIou(), prompted::containsKey, decoder);
     }
 
     /**

@@ -1,0 +1,116 @@
+package org.medsa.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.medsa.data.dicom.DicomSeries;
+import org.medsa.data.image.ImageFiles;
+import org.medsa.data.nifti.NiftiReader;
+
+/**
+ * The folder whose images the server may open by path. A request names a file by its path
+ * relative to the folder; absolute paths, ".." and anything whose real path (symbolic links
+ * resolved) lies outside the folder are refused, so a client cannot read other files.
+ */
+public final class DataFolder {
+
+    /** How deep {@link #list} looks. */
+    public static final int MAX_DEPTH = 6;
+
+    private final Path root;
+
+    /**
+     * @param root an existing folder
+     * @throws IllegalArgumentException if it is not one
+     */
+    public DataFolder(Path root) {
+        try {
+            this.root = root.toRealPath();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(root + ": no such folder");
+        }
+        if (!Files.isDirectory(this.root)) {
+            throw new IllegalArgumentException(root + ": not a folder");
+        }
+    }
+
+    /** The folder (real path). */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * The openable images under the folder, as relative paths with '/' separators, sorted: NIfTI
+     * files, 2D images (PNG, JPEG, BMP, TIFF, .npy) and DICOM (folders holding DICOM files, and
+     * DICOM files directly in the folder). Files reached through links that leave the folder are left out.
+     */
+    public List<String> list() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(root, MAX_DEPTH)) {
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                if (p.equals(root) || !inside(p)) {
+                    continue;
+                }
+                if (Files.isRegularFile(p) && (NiftiReader.isNiftiName(p) || ImageFiles.isImageName(p))) {
+                    out.add(relative(p));
+                } else if (Files.isDirectory(p) && holdsDicom(p)) {
+                    out.add(relative(p));
+                } else if (Files.isRegularFile(p) && p.getParent().equals(root) && DicomSeries.isDicomFile(p)) {
+                    out.add(relative(p));
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ApiException(500, "cannot list the data folder (" + e.getMessage() + ")");
+        }
+        return out;
+    }
+
+    /**
+     * The file a relative path names.
+     *
+     * @throws ApiException 400 for absolute paths, ".." or empty names; 404 for missing files and
+     *     for paths that lead outside the folder
+     */
+    public Path resolve(String relative) {
+        if (relative == null || relative.isBlank()) {
+            throw ApiException.badRequest("\"path\" is missing: give a path relative to the data folder (see GET /api/files)");
+        }
+        if (relative.indexOf('\0') >= 0 || relative.startsWith("/") || relative.startsWith("\\") || relative.matches("^[A-Za-z]:.*")) {
+            throw ApiException.badRequest("\"path\" must be relative to the data folder, got '" + relative + "'");
+        }
+        for (String part : relative.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                throw ApiException.badRequest("\"path\" may not contain '..': '" + relative + "'");
+            }
+        }
+        Path p = root.resolve(relative).normalize();
+        if (!Files.exists(p) || !inside(p)) {
+            throw ApiException.notFound("no file '" + relative + "' in the data folder");
+        }
+        return p;
+    }
+
+    private boolean inside(Path p) {
+        try {
+            return p.toRealPath().startsWith(root) && p.normalize().startsWith(root);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String relative(Path p) {
+        return root.relativize(p).toString().replace('\\', '/');
+    }
+
+    private static boolean holdsDicom(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !NiftiReader.isNiftiName(f)
+                    && !ImageFiles.isImageName(f) && DicomSeries.isDicomFile(f));
+        }
+    }
+
+}

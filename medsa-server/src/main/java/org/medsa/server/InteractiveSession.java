@@ -1,0 +1,562 @@
+package org.medsa.server;
+
+import ai.djl.ndarray.NDManager;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.imageio.ImageIO;
+import org.medsa.core.MedsaException;
+import org.medsa.core.predictor.ImageEmbedding;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.core.predictor.SamPrediction;
+import org.medsa.core.predictor.SamPredictor;
+import org.medsa.data.transforms.Intensity;
+import org.medsa.data.transforms.Slicer;
+import org.medsa.data.volume.ImageVolume;
+import org.medsa.train.segment.Propagation;
+import org.medsa.train.segment.Segmentation;
+import org.medsa.train.segment.SegmentationInput;
+
+/**
+ * One open image and its labels, segmented interactively: what a browser tab (or any client of
+ * the HTTP API, or a Java caller through {@link SegmentationServer#open}) works on. Slices are
+ * encoded once (through the server's encoder queue and embedding cache); every prompt after that
+ * only runs the prompt encoder and the mask decoder. All methods are synchronized: one request at
+ * a time per session, and a request that fails leaves the labels as they were.
+ *
+ * <p>Coordinates follow {@code medsa segment}: on a volume's slice along axis a, a point is
+ * [u, v] = [index along the slice's rows axis, index along its columns axis] (axis 2: [i, j]); on a
+ * 2D image it is [x, y] = [column, row]. So the same prompt gives the same mask in both.
+ */
+public final class InteractiveSession implements AutoCloseable {
+
+    /** Undo steps kept per session. */
+    public static final int UNDO_DEPTH = 100;
+
+    /** One label written on one slice. */
+    public record SegmentResult(float iou, int area, boolean[] mask, int rows, int cols) {}
+
+    private record Undo(int axis, Map<Integer, int[]> slices, Map<String, float[]> previous) {}
+
+    private final String id;
+    private final String name;
+    private final SegmentationInput input;
+    private final Intensity intensity;
+    private final ImageVolume normalised;
+    private final double[] window;
+    private final String contentHash;
+    private final String preprocessing;
+    private final int[] labels;
+    private final Deque<Undo> undo = new ArrayDeque<>();
+    private final Map<String, float[]> previous = new HashMap<>();
+    private final SegmentationServer.Shared context;
+    private final NDManager manager;
+    private final SamPredictor predictor;
+    private String currentKey;
+    private volatile long lastUsed = System.nanoTime();
+    private volatile int focusAxis = -1;
+    private volatile int focusSlice = -1;
+    private volatile boolean closed;
+
+    InteractiveSession(String id, String name, SegmentationInput input, SegmentationServer.Shared context) {
+        this.id = id;
+        this.name = name;
+        this.input = input;
+        this.context = context;
+        if (input.isVolume()) {
+            this.intensity = Intensity.auto().resolve(input.volume());
+            this.normalised = intensity.apply(input.volume());
+            this.window = intensity.window(input.volume());
+            this.preprocessing = "intensity " + intensity + " window " + window[0] + "," + window[1];
+        } else {
+            this.intensity = null;
+            this.normalised = null;
+            this.window = new double[] {0, 255};
+            this.preprocessing = "rgb";
+        }
+        this.contentHash = hash(input);
+        this.labels = new int[input.grid().voxelCount()];
+        this.manager = context.manager().newSubManager();
+        this.predictor = new SamPredictor(context.model(), manager);
+    }
+
+    private static String hash(SegmentationInput input) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            int[] s = input.shape();
+            md.update((s[0] + "x" + s[1] + "x" + s[2] + (input.isVolume() ? " volume" : " image")).getBytes());
+            if (input.isVolume()) {
+                float[] d = input.volume().data();
+                ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < d.length; ) {
+                    b.clear();
+                    for (; i < d.length && b.remaining() >= 4; i++) {
+                        b.putFloat(d[i]);
+                    }
+                    md.update(b.array(), 0, b.position());
+                }
+            } else {
+                md.update(input.image().hwc());
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The session's id (also in its URLs). */
+    public String id() {
+        return id;
+    }
+
+    /** The image's name (its file name). */
+    public String name() {
+        return name;
+    }
+
+    /** The image. */
+    public SegmentationInput input() {
+        return input;
+    }
+
+    /** A copy of the labels on the input's grid (0 = background). */
+    public synchronized int[] labels() {
+        return labels.clone();
+    }
+
+    /** The SHA-256 of the image's values (part of the embedding cache key). */
+    public String contentHash() {
+        return contentHash;
+    }
+
+    /** The default display window: what the model sees ([0, 255] for 2D images). */
+    public double[] window() {
+        return window.clone();
+    }
+
+    /** "volume" or "image". */
+    public String kind() {
+        return input.isVolume() ? "volume" : "image";
+    }
+
+    /** Nanosecond time of the last use (for freeing idle sessions). */
+    long lastUsed() {
+        return lastUsed;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** What {@code POST /api/volumes} returns: id, name, kind, shape, spacing, axes, default axis, window. */
+    public synchronized Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("name", name);
+        m.put("kind", kind());
+        int[] s = input.shape();
+        m.put("shape", new int[] {s[0], s[1], s[2]});
+        m.put("spacing", input.isVolume() ? input.grid().spacing() : new double[] {1, 1, 1});
+        m.put("default_axis", 2);
+        Map<String, Object> axes = new LinkedHashMap<>();
+        for (int a = input.isVolume() ? 0 : 2; a <= 2; a++) {
+            int[] hw = input.sliceShape(a);
+            Map<String, Object> ax = new LinkedHashMap<>();
+            ax.put("slices", s[a]);
+            ax.put("rows", hw[0]);
+            ax.put("cols", hw[1]);
+            axes.put(String.valueOf(a), ax);
+        }
+        m.put("axes", axes);
+        m.put("window", window.clone());
+        m.put("intensity", intensity == null ? null : intensity.toString());
+        return m;
+    }
+
+    private void touch() {
+        if (closed) {
+            throw ApiException.notFound("volume " + id + " was closed");
+        }
+        lastUsed = System.nanoTime();
+    }
+
+    private void checkSlice(int axis, int index) {
+        if (!input.isVolume() && axis != 2) {
+            throw ApiException.badRequest("a 2D image has one slice, along axis 2; got axis " + axis);
+        }
+        if (axis < 0 || axis > 2) {
+            throw ApiException.badRequest("axis must be 0, 1 or 2, got " + axis);
+        }
+        int n = input.shape()[axis];
+        if (index < 0 || index >= n) {
+            throw ApiException.badRequest("slice " + index + " is outside 0.." + (n - 1) + " along axis " + axis);
+        }
+    }
+
+    /**
+     * The slice as a PNG: gray for volumes (through {@code window} [lo, hi], or by default exactly
+     * the gray levels the model sees), the image itself for 2D input. Encodes neighbours ahead.
+     */
+    public synchronized byte[] slicePng(int axis, int index, double[] window) {
+        touch();
+        checkSlice(axis, index);
+        focus(axis, index, true);
+        if (!input.isVolume()) {
+            return png(input.image().toBufferedImage());
+        }
+        int[] hw = input.sliceShape(axis);
+        byte[] gray = new byte[hw[0] * hw[1]];
+        if (window == null) {
+            RgbImage img = input.sliceImage(normalised, axis, index);
+            for (int p = 0; p < gray.length; p++) {
+                gray[p] = img.hwc()[3 * p];
+            }
+        } else {
+            if (!(window.length == 2 && Double.isFinite(window[0]) && Double.isFinite(window[1]) && window[1] > window[0])) {
+                throw ApiException.badRequest("window must be two finite numbers lo,hi with lo < hi");
+            }
+            float[] v = Slicer.slice(input.volume(), axis, index);
+            double scale = 1.0 / (window[1] - window[0]);
+            for (int p = 0; p < gray.length; p++) {
+                double x = (v[p] - window[0]) * scale;
+                gray[p] = (byte) Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
+            }
+        }
+        return png(grayImage(gray, hw[0], hw[1]));
+    }
+
+    /** The labels of a slice as an 8-bit gray PNG of the label values. */
+    public synchronized byte[] labelsPng(int axis, int index) {
+        touch();
+        checkSlice(axis, index);
+        int[] hw = input.sliceShape(axis);
+        int[] l = input.getSlice(labels, axis, index);
+        byte[] gray = new byte[l.length];
+        for (int p = 0; p < l.length; p++) {
+            gray[p] = (byte) l[p];
+        }
+        return png(grayImage(gray, hw[0], hw[1]));
+    }
+
+    /**
+     * Segments one label on one slice from a prompt and writes it into the labels, replacing that
+     * label's previous mask on the slice.
+     *
+     * @param points [u, v, label] per click (label 1 foreground, 0 background); may be empty
+     * @param box [u0, v0, u1, v1] (corners included) or null
+     * @param usePrevious feed the last low-res logits of this slice and label back as the mask
+     *     prompt (SAM's refinement); ignored when there are none
+     * @param multimask three masks and the best by predicted IoU; null: as {@code medsa segment}
+     *     (three for a lone click, else one)
+     * @param label 1..255
+     * @throws ApiException 400 for prompts outside the slice, non-finite numbers or no prompt
+     */
+    public synchronized SegmentResult segment(int axis, int index, List<double[]> points, double[] box, boolean usePrevious,
+            Boolean multimask, int label) {
+        touch();
+        checkSlice(axis, index);
+        checkLabel(label);
+        int[] hw = input.sliceShape(axis);
+        Prompt prompt = new Prompt();
+        for (double[] p : points) {
+            if (p.length != 3) {
+                throw ApiException.badRequest("a point is [u, v, label], got " + p.length + " numbers");
+            }
+            if (p[2] != 0 && p[2] != 1) {
+                throw ApiException.badRequest("a point's label is 1 (foreground) or 0 (background), got " + fmt(p[2]));
+            }
+            double[] xy = toXy(p[0], p[1], hw, "point");
+            prompt.point(xy[0], xy[1], (int) p[2]);
+        }
+        if (box != null) {
+            if (box.length != 4) {
+                throw ApiException.badRequest("box is [u0, v0, u1, v1], got " + box.length + " numbers");
+            }
+            double[] a = toXy(box[0], box[1], hw, "box corner");
+            double[] b = toXy(box[2], box[3], hw, "box corner");
+            if (box[0] > box[2] || box[1] > box[3]) {
+                throw ApiException.badRequest("box [u0, v0, u1, v1] needs u0 <= u1 and v0 <= v1, got " + fmtAll(box));
+            }
+            prompt.box(a[0], a[1], b[0], b[1]);
+        }
+        float[] prev = usePrevious ? previous.get(key(axis, index, label)) : null;
+        if (prompt.points().isEmpty() && prompt.box() == null && prev == null) {
+            throw ApiException.badRequest("no prompt: give at least one point or a box");
+        }
+        if (prev != null) {
+            int[] ms = context.model().promptEncoder().maskInputSize();
+            prompt.maskInput(prev, ms[0], ms[1]);
+        }
+        boolean multi = multimask != null ? multimask : prompt.points().size() == 1 && prompt.box() == null && prev == null;
+        focus(axis, index, false);
+        useSlice(axis, index);
+        SamPrediction r = predictor.predict(prompt, multi);
+        int best = r.best();
+        boolean[] mask = r.mask(best);
+        Undo u = new Undo(axis, new TreeMap<>(), new HashMap<>());
+        int area = write(axis, index, label, mask, r.lowRes(best), u);
+        pushUndo(u);
+        return new SegmentResult(r.iouPredictions()[best], area, mask, hw[0], hw[1]);
+    }
+
+    /**
+     * Follows a label from slice {@code from} into its neighbours ({@link Propagation}): each next
+     * slice is prompted by the previous one's mask (box and low-res logits) until the mask vanishes
+     * or its predicted IoU falls below {@code minIou} (0: only an empty mask stops). One undo step
+     * covers all slices written.
+     *
+     * @return the slices holding the propagated label, ascending, {@code from} included
+     * @throws ApiException 400 if slice {@code from} has no pixel of the label
+     */
+    public synchronized List<Integer> propagate(int axis, int from, int label, Propagation.Direction direction, int maxSlices,
+            double minIou) {
+        touch();
+        checkSlice(axis, from);
+        checkLabel(label);
+        if (maxSlices < 1) {
+            throw ApiException.badRequest("max_slices must be at least 1, got " + maxSlices);
+        }
+        if (!(minIou >= 0 && minIou <= 1)) {
+            throw ApiException.badRequest("min_iou must be within 0..1, got " + minIou);
+        }
+        int[] hw = input.sliceShape(axis);
+        int[] l = input.getSlice(labels, axis, from);
+        boolean[] seed = new boolean[l.length];
+        boolean any = false;
+        for (int p = 0; p < l.length; p++) {
+            seed[p] = l[p] == label;
+            any |= seed[p];
+        }
+        if (!any) {
+            throw ApiException.badRequest("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label " + label);
+        }
+        int[] ms = context.model().promptEncoder().maskInputSize();
+        float[] seedLowRes = previous.get(key(axis, from, label));
+        int slices = input.shape()[axis];
+        List<Propagation.Step> steps = Propagation.run(from, seed, seedLowRes, ms[0], ms[1], hw[0], hw[1], slices, direction,
+                maxSlices, minIou, s -> false, (s, prompt) -> {
+                    // while this slice decodes, the encoder works on the next one
+                    int next = s + (s > from ? 1 : -1);
+                    if (next >= 0 && next < slices) {
+                        lookAhead(axis, next, () -> !closed);
+                    }
+                    useSlice(axis, s);
+                    return predictor.predict(prompt, false);
+                });
+        Undo u = new Undo(axis, new TreeMap<>(), new HashMap<>());
+        List<Integer> out = new ArrayList<>();
+        out.add(from);
+        for (Propagation.Step st : steps) {
+            write(axis, st.slice(), label, st.mask(), st.lowRes(), u);
+            out.add(st.slice());
+        }
+        if (!steps.isEmpty()) {
+            pushUndo(u);
+        }
+        out.sort(Integer::compare);
+        return out;
+    }
+
+    /**
+     * Takes back the last segmentation or propagation.
+     *
+     * @return false if there was nothing to undo
+     */
+    public synchronized boolean undo() {
+        touch();
+        Undo u = undo.pollLast();
+        if (u == null) {
+            return false;
+        }
+        for (Map.Entry<Integer, int[]> e : u.slices().entrySet()) {
+            input.putSlice(labels, u.axis(), e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, float[]> e : u.previous().entrySet()) {
+            if (e.getValue() == null) {
+                previous.remove(e.getKey());
+            } else {
+                previous.put(e.getKey(), e.getValue());
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes the labels as {@code medsa segment} does: NIfTI with the input's header and affine for
+     * volumes, PNG for 2D images.
+     */
+    public synchronized void writeLabels(Path out) {
+        touch();
+        Segmentation.writeLabels(input, labels, out);
+    }
+
+    /** The file name of the label export: {@code labels.nii.gz} or {@code labels.png}. */
+    public String labelsFileName() {
+        return input.isVolume() ? "labels.nii.gz" : "labels.png";
+    }
+
+    private int write(int axis, int index, int label, boolean[] mask, float[] lowRes, Undo u) {
+        int[] before = input.getSlice(labels, axis, index);
+        u.slices().putIfAbsent(index, before);
+        String k = key(axis, index, label);
+        if (!u.previous().containsKey(k)) {
+            u.previous().put(k, previous.get(k));
+        }
+        int[] after = before.clone();
+        int area = 0;
+        for (int p = 0; p < after.length; p++) {
+            if (mask[p]) {
+                after[p] = label;
+                area++;
+            } else if (after[p] == label) {
+                after[p] = 0;
+            }
+        }
+        input.putSlice(labels, axis, index, after);
+        previous.put(k, lowRes);
+        return area;
+    }
+
+    private void pushUndo(Undo u) {
+        undo.addLast(u);
+        while (undo.size() > UNDO_DEPTH) {
+            undo.pollFirst();
+        }
+    }
+
+    /** Makes the predictor hold slice (axis, index): from the cache, or encoded now. */
+    private void useSlice(int axis, int index) {
+        String key = cacheKey(axis, index);
+        if (key.equals(currentKey)) {
+            return;
+        }
+        ImageEmbedding e;
+        try {
+            e = context.encoder().request(key, () -> input.sliceImage(normalised, axis, index)).get(context.encodeTimeoutSeconds(),
+                    TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted while the slice was being encoded");
+        } catch (TimeoutException ex) {
+            throw new ApiException(503, "the slice is still being encoded after " + context.encodeTimeoutSeconds() + " s; try again");
+        } catch (ExecutionException ex) {
+            Throwable c = ex.getCause();
+            if (c instanceof MedsaException m) {
+                throw m;
+            }
+            throw new IllegalStateException("encoding slice " + index + " failed: " + (c == null ? ex : c).getMessage(), c);
+        }
+        predictor.setEmbedding(e);
+        currentKey = key;
+    }
+
+    private String cacheKey(int axis, int index) {
+        return EmbeddingCache.key(context.modelIdentity(), contentHash, preprocessing, axis, index);
+    }
+
+    /** The person looks at (axis, index): encode it and its neighbours ahead of a click. */
+    private void focus(int axis, int index, boolean includeSelf) {
+        focusAxis = axis;
+        focusSlice = index;
+        if (!context.lookAhead()) {
+            return;
+        }
+        int n = input.shape()[axis];
+        for (int s = index - 1; s <= index + 1; s++) {
+            if (s < 0 || s >= n || (s == index && !includeSelf)) {
+                continue;
+            }
+            int slice = s;
+            lookAhead(axis, slice, () -> !closed && focusAxis == axis && Math.abs(focusSlice - slice) <= 1);
+        }
+    }
+
+    private void lookAhead(int axis, int slice, java.util.function.BooleanSupplier wanted) {
+        context.encoder().lookAhead(cacheKey(axis, slice), () -> input.sliceImage(normalised, axis, slice), wanted);
+    }
+
+    private double[] toXy(double u, double v, int[] hw, String what) {
+        if (!Double.isFinite(u) || !Double.isFinite(v)) {
+            throw ApiException.badRequest(what + " [" + fmt(u) + ", " + fmt(v) + "] is not finite");
+        }
+        // volumes: u along the slice's rows axis (a row index), v along its columns; 2D images: x, y
+        double x = input.isVolume() ? v : u;
+        double y = input.isVolume() ? u : v;
+        if (x < 0 || y < 0 || x > hw[1] - 1 || y > hw[0] - 1) {
+            throw ApiException.badRequest(what + " [" + fmt(u) + ", " + fmt(v) + "] is outside the slice ("
+                    + (input.isVolume() ? "u < " + hw[0] + ", v < " + hw[1] : "x < " + hw[1] + ", y < " + hw[0]) + ")");
+        }
+        return new double[] {x, y};
+    }
+
+    private static void checkLabel(int label) {
+        if (label < 1 || label > 255) {
+            throw ApiException.badRequest("label must be 1..255, got " + label);
+        }
+    }
+
+    private static String key(int axis, int index, int label) {
+        return axis + "/" + index + "/" + label;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%s", v);
+    }
+
+    private static String fmtAll(double[] v) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(fmt(v[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    static BufferedImage grayImage(byte[] gray, int rows, int cols) {
+        BufferedImage img = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        System.arraycopy(gray, 0, data, 0, gray.length);
+        return img;
+    }
+
+    static byte[] png(BufferedImage img) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Frees the session's arrays; later calls answer 404. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            predictor.close();
+            manager.close();
+        }
+    }
+}
