@@ -14,6 +14,7 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.train.metrics.LabelMapMetrics;
+import org.medsa.train.metrics.MaskFile;
 import org.medsa.train.metrics.MetricsReport;
 import org.medsa.train.metrics.SegmentationMetrics;
 import picocli.CommandLine.Command;
@@ -64,18 +65,14 @@ public final class MetricsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** A label map read from a file, as a C-order array with its spacing. */
-    private record Mask(Path file, boolean nifti, int[] labels, int[] shape, double[] spacing, String fileShape,
-            org.medsa.data.volume.Grid grid) {}
-
     @Override
     public Integer call() {
         if (predLabel != null && truthLabel == null) {
             throw new MedsaException("--pred-label needs --truth-label (the truth's label to compare with)");
         }
-        Mask predMask = read(pred);
-        Mask truthMask = read(truth);
-        checkSameGrid(predMask, truthMask);
+        MaskFile predMask = MaskFile.read(pred);
+        MaskFile truthMask = MaskFile.read(truth);
+        MaskFile.checkSameGrid(predMask, truthMask);
         int[] p = predMask.labels();
         int[] t = truthMask.labels();
         if (truthLabel != null) {
@@ -96,7 +93,7 @@ public final class MetricsCommand implements Callable<Integer> {
             out.println("prediction: " + pred);
             out.println("truth:      " + truth);
             out.println("grid:       " + truthMask.fileShape() + (truthMask.nifti()
-                    ? ", spacing " + join(reversed(truthMask.spacing()), " x ") + " mm" : " pixels"));
+                    ? ", spacing " + MaskFile.spacingText(truthMask) + " mm" : " pixels"));
             out.print(MetricsReport.table(metrics, unit));
         }
         out.flush();
@@ -136,121 +133,5 @@ public final class MetricsCommand implements Callable<Integer> {
             r[i] = labels[i] == keep ? out : 0;
         }
         return r;
-    }
-
-    private static Mask read(Path file) {
-        if (!Files.exists(file)) {
-            throw new MedsaException(file + ": file not found");
-        }
-        if (Files.isDirectory(file)) {
-            throw new MedsaException(file + ": is a directory; give a mask file (.nii, .nii.gz, .png, .bmp, .tif)");
-        }
-        if (NiftiReader.isNiftiName(file)) {
-            return readNifti(file);
-        }
-        if (Image2DReader.isImageName(file)) {
-            return readImage(file);
-        }
-        throw new MedsaException(file + ": unknown mask file type; expected .nii, .nii.gz, .png, .bmp or .tif");
-    }
-
-    private static Mask readNifti(Path file) {
-        NiftiImage image = NiftiReader.read(file);
-        LabelVolume volume = image.toLabelVolume(); // rejects non-integer voxels and several frames, naming the file
-        int nx = volume.grid().nx();
-        int ny = volume.grid().ny();
-        int nz = volume.grid().nz();
-        double[] pixdimMm = image.header().spacingMm();
-        double sx = pixdimMm.length > 0 ? pixdimMm[0] : 1.0;
-        double sy = pixdimMm.length > 1 ? pixdimMm[1] : 1.0;
-        double sz = pixdimMm.length > 2 ? pixdimMm[2] : 1.0;
-        // NIfTI stores i fastest: that is the C-order array (k, j, i). A single slice is scored as a
-        // 2D image, so that its in-plane border is not all surface.
-        boolean singleSlice = nz == 1;
-        int[] shape = singleSlice ? new int[] {ny, nx} : new int[] {nz, ny, nx};
-        double[] spacing = singleSlice ? new double[] {sy, sx} : new double[] {sz, sy, sx};
-        for (double s : spacing) {
-            if (!(s > 0) || Double.isInfinite(s)) {
-                throw new MedsaException(file + ": voxel spacing " + join(reversed(spacing), " x ")
-                        + " mm (header pixdim) is not positive, so distances in mm cannot be measured");
-            }
-        }
-        String fileShape = singleSlice ? nx + " x " + ny : nx + " x " + ny + " x " + nz;
-        return new Mask(file, true, volume.data(), shape, spacing, fileShape + " voxels (i x j x k)", volume.grid());
-    }
-
-    private static Mask readImage(Path file) {
-        Image2D image = Image2DReader.read(file);
-        if (image.isLossy()) {
-            throw new MedsaException(file + ": is a " + image.format()
-                    + " image, whose lossy compression alters mask values; save masks as PNG or NIfTI");
-        }
-        int channels = image.channels();
-        boolean colour = image.colorType() == Image2D.ColorType.RGB || image.colorType() == Image2D.ColorType.RGBA;
-        if (colour) {
-            int[] samples = image.samples();
-            for (int p = 0; p < image.height() * image.width(); p++) {
-                int r = samples[p * channels];
-                if (samples[p * channels + 1] != r || samples[p * channels + 2] != r) {
-                    throw new MedsaException(file + ": colour pixel at row " + p / image.width() + ", column "
-                            + p % image.width() + " is (" + r + ", " + samples[p * channels + 1] + ", "
-                            + samples[p * channels + 2] + "); a label mask must be gray or palette indices");
-                }
-            }
-        }
-        int[] shape = {image.height(), image.width()};
-        return new Mask(file, false, image.labels(), shape, new double[] {1.0, 1.0},
-                image.height() + " x " + image.width() + " (height x width)", null);
-    }
-
-    private static void checkSameGrid(Mask pred, Mask truth) {
-        if (pred.nifti() != truth.nifti()) {
-            throw new MedsaException(pred.file() + ": is " + kind(pred) + " but the truth " + truth.file() + " is "
-                    + kind(truth) + "; give both masks in the same format");
-        }
-        if (!Arrays.equals(pred.shape(), truth.shape())) {
-            throw new MedsaException(pred.file() + ": shape " + pred.fileShape() + " differs from the truth's ("
-                    + truth.file() + ") " + truth.fileShape());
-        }
-        for (int axis = 0; axis < pred.spacing().length; axis++) {
-            double a = pred.spacing()[axis];
-            double b = truth.spacing()[axis];
-            if (Math.abs(a - b) > 1e-5 * Math.max(Math.abs(a), Math.abs(b))) {
-                throw new MedsaException(pred.file() + ": voxel spacing " + join(reversed(pred.spacing()), " x ")
-                        + " mm differs from the truth's (" + truth.file() + ") " + join(reversed(truth.spacing()), " x ")
-                        + " mm; resample the prediction onto the truth's grid");
-            }
-        }
-        if (pred.grid() != null && truth.grid() != null) {
-            double apart = pred.grid().affine().cornerDistance(truth.grid().affine(), pred.grid().nx(), pred.grid().ny(), pred.grid().nz());
-            double halfVoxel = 0.5 * Arrays.stream(truth.spacing()).min().orElse(1);
-            if (apart > halfVoxel) {
-                throw new MedsaException(pred.file() + String.format(Locale.ROOT, ": its affine places the voxels up to %.3g mm"
-                        + " away from the truth's (%s): origin or direction differ; the masks are not on the same grid", apart,
-                        truth.file()));
-            }
-        }
-    }
-
-    private static String kind(Mask m) {
-        return m.nifti() ? "NIfTI" : "a 2D image";
-    }
-
-    /** The spacing in file axis order (i, j, k) from the C-order one. */
-    private static double[] reversed(double[] spacing) {
-        double[] out = new double[spacing.length];
-        for (int axis = 0; axis < spacing.length; axis++) {
-            out[axis] = spacing[spacing.length - 1 - axis];
-        }
-        return out;
-    }
-
-    private static String join(double[] values, String separator) {
-        return Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.6g", v))
-                .map(MetricsCommand::trimZeros).collect(Collectors.joining(separator));
-    }
-
-    private static String trimZeros(String number) {
-        return number.contains(".") && !number.contains("e") ? number.replaceAll("0+$", "").replaceAll("\\.$", "") : number;
     }
 }

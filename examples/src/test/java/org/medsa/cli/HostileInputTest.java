@@ -109,7 +109,11 @@ class HostileInputTest {
         Path nanCkpt = tmp.resolve("nan_weights.pth");
         try (NDManager m = NDManager.newBaseManager()) {
             Sam sam = Sam.load(SamConfig.load(Path.of(cfg())), Path.of(ckpt()), m);
-            sam.stateDictParameters().get("mask_decoder.iou_token.weight").getArray().set(new NDIndex("0, 0"), Float.NaN);
+            // an in-place write into a parameter: allowed only outside autograd (grad mode is per thread)
+            org.medsa.core.nn.Ops.noGrad(() -> {
+                sam.stateDictParameters().get("mask_decoder.iou_token.weight").getArray().set(new NDIndex("0, 0"), Float.NaN);
+                return null;
+            });
             TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
             sam.stateDictParameters().forEach((k, p) -> sd.put(k, TensorData.of(p.getArray())));
             TorchCheckpointWriter.write(nanCkpt, sd);

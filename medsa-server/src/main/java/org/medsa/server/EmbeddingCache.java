@@ -6,17 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.io.Hashes;
 import org.medsa.core.predictor.ImageEmbedding;
 
 /**
@@ -63,7 +60,7 @@ public final class EmbeddingCache {
 
     /** The key of one slice's embedding: a SHA-256 over the parts, in hex. */
     public static String key(String modelIdentity, String contentHash, String preprocessing, int axis, int slice) {
-        return sha256(modelIdentity + "|" + contentHash + "|" + preprocessing + "|" + axis + "|" + slice);
+        return Hashes.sha256(modelIdentity + "|" + contentHash + "|" + preprocessing + "|" + axis + "|" + slice);
     }
 
     /** The embedding for {@code key}, from memory or disk, or null. */
@@ -196,20 +193,6 @@ public final class EmbeddingCache {
         } catch (RuntimeException ex) {
             // a full disk must not fail the request: the embedding stays in memory
             System.err.println("warning: could not write the embedding cache in " + dir + " (" + ex.getMessage() + ")");
-        }
-    }
-
-    /** SHA-256 of a string, hex. */
-    static String sha256(String s) {
-        return sha256(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** SHA-256 of bytes, hex. */
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,15 +1,9 @@
 package org.medsa.server;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.medsa.core.MedsaException;
+import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.Sam;
 
 /**
@@ -29,7 +23,7 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
      *
      * @param name a human-readable name (e.g. the checkpoint's file name)
      * @param weightFiles the files the weights came from
-     * @throws MedsaException if a file cannot be read
+     * @throws org.medsa.core.MedsaException if a file cannot be read
      */
     public static ServedModel of(Sam sam, String name, Path... weightFiles) {
         StringBuilder id = new StringBuilder(sam.config().toJson().toString()).append('|').append(sam.geometry());
@@ -54,24 +48,13 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
             id.append('|').append(sha);
             d.put(i++ == 0 ? "checkpoint_sha256" : "adapters_sha256", sha);
         }
-        String identity = EmbeddingCache.sha256(id.toString());
+        String identity = Hashes.sha256(id.toString());
         d.put("identity", identity.substring(0, 16));
         return new ServedModel(sam, identity, d);
     }
 
-    /** SHA-256 of a file, hex. */
+    /** SHA-256 of a file, hex (see {@link Hashes#sha256(Path)}). */
     public static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256(file);
     }
 }

@@ -30,6 +30,8 @@ public final class SamPredictor implements AutoCloseable {
     private NDArray inputImage;
     private byte[] resized;
     private ImageFrame frame;
+    private List<NDArray> batchEmbeddings = List.of();
+    private List<ImageFrame> batchFrames = List.of();
 
     /** A predictor for {@code sam}; its arrays live in a sub-manager of {@code parent} on the model's device. */
     public SamPredictor(Sam sam, NDManager parent) {
@@ -46,6 +48,8 @@ public final class SamPredictor implements AutoCloseable {
             imageScope.close();
         }
         imageScope = manager.newSubManager();
+        this.batchEmbeddings = List.of();
+        this.batchFrames = List.of();
         this.frame = in.frame();
         this.resized = in.resized();
         int s = geometry.size();
@@ -60,6 +64,59 @@ public final class SamPredictor implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * Encodes several images in one forward pass of the encoder (a batch of {@code images.size()})
+     * and keeps all their embeddings on the device; {@link #selectImage} then makes one of them the
+     * current image without copying. The batch path of volume segmentation: on a GPU a batch keeps
+     * the device busy; on a CPU it gives about what one image at a time gives.
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public void setImages(List<RgbImage> images) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to encode");
+        }
+        if (imageScope != null) {
+            imageScope.close();
+        }
+        imageScope = manager.newSubManager();
+        List<ImageFrame> frames = new java.util.ArrayList<>();
+        for (RgbImage img : images) {
+            frames.add(geometry.frame(img.height(), img.width()));
+        }
+        List<NDArray> embs = new java.util.ArrayList<>();
+        Ops.noGrad(() -> {
+            try (NDManager step = imageScope.newSubManager()) {
+                NDArray input = geometry.modelInputs(step, images).toDevice(manager.getDevice(), false);
+                NDArray emb = sam.encodeImage(null, input, false);
+                for (int i = 0; i < images.size(); i++) {
+                    NDArray one = emb.get(i + ":" + (i + 1));
+                    one.attach(imageScope);
+                    embs.add(one);
+                }
+            }
+            return null;
+        });
+        this.batchEmbeddings = embs;
+        this.batchFrames = frames;
+        selectImage(0);
+    }
+
+    /**
+     * Makes image {@code i} of the last {@link #setImages} batch the current image.
+     *
+     * @throws IndexOutOfBoundsException if there is no such image in the batch
+     */
+    public void selectImage(int i) {
+        if (i < 0 || i >= batchEmbeddings.size()) {
+            throw new IndexOutOfBoundsException("image " + i + " of a batch of " + batchEmbeddings.size());
+        }
+        this.embedding = batchEmbeddings.get(i);
+        this.frame = batchFrames.get(i);
+        this.resized = null;
+        this.inputImage = null;
     }
 
     /**
@@ -95,6 +152,8 @@ public final class SamPredictor implements AutoCloseable {
             imageScope.close();
         }
         imageScope = manager.newSubManager();
+        this.batchEmbeddings = List.of();
+        this.batchFrames = List.of();
         this.frame = e.frame();
         this.resized = null;
         this.inputImage = null;
@@ -115,7 +174,7 @@ public final class SamPredictor implements AutoCloseable {
     public byte[] resizedImage() {
         requireImage();
         if (resized == null) {
-            throw new IllegalStateException("the current image came from setEmbedding; its pixels are not kept");
+            throw new IllegalStateException("the current image came from setEmbedding or setImages; its pixels are not kept");
         }
         return resized.clone();
     }
@@ -124,7 +183,7 @@ public final class SamPredictor implements AutoCloseable {
     public NDArray inputImage() {
         requireImage();
         if (inputImage == null) {
-            throw new IllegalStateException("the current image came from setEmbedding; its model input is not kept");
+            throw new IllegalStateException("the current image came from setEmbedding or setImages; its model input is not kept");
         }
         return inputImage;
     }

@@ -48,6 +48,7 @@ public final class VolumeSegmenter implements AutoCloseable {
         private Propagation.Direction propagation;
         private int maxSlices = Integer.MAX_VALUE;
         private double minIou;
+        private int encoderBatch = 1;
 
         /** Axis 2 (k), automatic intensity. */
         public static Options defaults() {
@@ -110,6 +111,24 @@ public final class VolumeSegmenter implements AutoCloseable {
             return maxSlices;
         }
 
+        /**
+         * Encodes this many prompted slices in one forward pass of the encoder (default 1). Larger
+         * batches keep a GPU busy; the masks are the same up to float rounding of the batched
+         * arithmetic.
+         */
+        public Options encoderBatch(int n) {
+            if (n < 1) {
+                throw new MedsaException("the encoder batch must be at least 1, got " + n);
+            }
+            this.encoderBatch = n;
+            return this;
+        }
+
+        /** Slices per encoder pass (default 1). */
+        public int encoderBatch() {
+            return encoderBatch;
+        }
+
         /** The slicing axis (default 2). */
         public int axis() {
             return axis;
@@ -161,10 +180,22 @@ public final class VolumeSegmenter implements AutoCloseable {
         List<Segmentation.SliceResult> results = new ArrayList<>();
         // label -> slice -> the prompted slice's prediction (the seeds of propagation)
         TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds = new TreeMap<>();
-        for (Map.Entry<Integer, TreeMap<Integer, Prompt>> e : plan.entrySet()) {
-            int s = e.getKey();
-            RgbImage image = input.sliceImage(normalised, axis, s);
-            predictor.setImage(image);
+        List<Integer> planned = new ArrayList<>(plan.keySet());
+        int batch = options.encoderBatch();
+        for (int n = 0; n < planned.size(); n++) {
+            int s = planned.get(n);
+            Map.Entry<Integer, TreeMap<Integer, Prompt>> e = Map.entry(s, plan.get(s));
+            if (batch == 1) {
+                predictor.setImage(input.sliceImage(normalised, axis, s));
+            } else if (n % batch == 0) {
+                List<RgbImage> images = new ArrayList<>();
+                for (int q = n; q < Math.min(n + batch, planned.size()); q++) {
+                    images.add(input.sliceImage(normalised, axis, planned.get(q)));
+                }
+                predictor.setImages(images);
+            } else {
+                predictor.selectImage(n % batch);
+            }
             int[] sliceLabels = input.getSlice(labels, axis, s);
             for (Map.Entry<Integer, Prompt> lp : e.getValue().entrySet()) {
                 Prompt prompt = lp.getValue();

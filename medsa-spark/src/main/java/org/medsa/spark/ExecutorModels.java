@@ -1,0 +1,69 @@
+package org.medsa.spark;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.geometry.InputProfile;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.io.Hashes;
+
+/**
+ * One model per executor JVM: loaded lazily by the first task that needs it, shared by every task
+ * of the JVM after that (inference only, so the weights are read concurrently), keyed by the
+ * model's identity (config, input profile, adapter settings and the SHA-256 of the weight files),
+ * never loaded per row or per partition. Its arrays live as long as the JVM.
+ */
+final class ExecutorModels {
+
+    private static final Map<String, Sam> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, NDManager> MANAGERS = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
+
+    private ExecutorModels() {}
+
+    /** The model for {@code o}, loading it on first use in this JVM. */
+    static Sam get(BatchOptions o) {
+        String key = key(o);
+        Sam sam = MODELS.get(key);
+        if (sam != null) {
+            return sam;
+        }
+        synchronized (ExecutorModels.class) {
+            sam = MODELS.get(key);
+            if (sam == null) {
+                NDManager manager = NDManager.newBaseManager(Device.cpu());
+                ModelLoader loader = ModelLoader.of(SamConfig.resolve(o.model()), Path.of(o.checkpoint()));
+                if (o.adapterWeights() != null) {
+                    loader.adapterWeights(Path.of(o.adapterWeights()));
+                }
+                if (o.adapters() != null) {
+                    loader.adapters(o.adapters());
+                }
+                if (o.inputProfile() != null) {
+                    loader.inputProfile(InputProfile.parse(o.inputProfile()));
+                }
+                sam = loader.load(manager);
+                MANAGERS.put(key, manager);
+                MODELS.put(key, sam);
+                LOADS.incrementAndGet();
+            }
+            return sam;
+        }
+    }
+
+    /** How many models this JVM has loaded (a test and the benchmark count them). */
+    static int loads() {
+        return LOADS.get();
+    }
+
+    private static String key(BatchOptions o) {
+        return o.model() + "|" + Hashes.sha256(Path.of(o.checkpoint())) + "|"
+                + (o.adapterWeights() == null ? "-" : Hashes.sha256(Path.of(o.adapterWeights()))) + "|" + o.adapters() + "|"
+                + o.inputProfile();
+    }
+}

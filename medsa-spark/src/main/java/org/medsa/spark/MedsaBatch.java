@@ -1,0 +1,244 @@
+package org.medsa.spark;
+
+import com.google.gson.Gson;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.modeling.Sam;
+
+/**
+ * Cohort-scale segmentation on Apache Spark: every manifest row is one {@code VolumeSegmenter}
+ * call on an executor (so a row's mask equals {@code medsa segment} on the same image and prompt),
+ * with the model loaded once per executor JVM. Masks and per-row records are written atomically
+ * into the output folder; a bad row becomes an error row and never fails the job; re-running skips
+ * finished rows.
+ *
+ * <pre>{@code
+ * SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate();
+ * BatchOptions o = new BatchOptions().model("vit_b", "/models/sam_vit_b.pth").out("/data/out");
+ * MedsaBatch.Summary s = MedsaBatch.run(spark, Path.of("cohort.csv"), o);
+ * }</pre>
+ */
+public final class MedsaBatch {
+
+    /** The columns of {@link #segment}'s result. */
+    public static final StructType RESULT_SCHEMA = new StructType(new StructField[] {
+        DataTypes.createStructField("id", DataTypes.StringType, true),
+        DataTypes.createStructField("status", DataTypes.StringType, false),
+        DataTypes.createStructField("mask", DataTypes.StringType, true),
+        DataTypes.createStructField("seconds", DataTypes.DoubleType, false),
+        DataTypes.createStructField("metrics", DataTypes.StringType, false)});
+
+    private static final Gson GSON = new Gson();
+
+    /** What a run did: rows, ok rows, error rows, and where the tables are. */
+    public record Summary(long rows, long ok, long errors, Path parquet, Path csv) {}
+
+    private MedsaBatch() {}
+
+    /**
+     * Segments every row of {@code manifest} (columns {@code id}, {@code image} and the prompt
+     * columns of {@link BatchRow}), writing masks into {@code options.out()/masks}. The result has
+     * one row per manifest row: {@code id}, {@code status} ("ok" or the error), {@code mask}
+     * (relative path), {@code seconds}, {@code metrics} (JSON: label → dice, iou, hd95). Lazy, as
+     * Spark datasets are; rows are computed when the result is used.
+     */
+    public static Dataset<Row> segment(Dataset<Row> manifest, BatchOptions options) {
+        options.validate();
+        Set<String> columns = new HashSet<>(List.of(manifest.columns()));
+        if (!columns.contains("id") || !columns.contains("image")) {
+            throw new MedsaException("the manifest needs the columns id and image (it has " + columns + ")");
+        }
+        MapPartitionsFunction<Row, Row> f = rows -> segmentPartition(rows, options);
+        return manifest.mapPartitions(f, Encoders.row(RESULT_SCHEMA));
+    }
+
+    private static Iterator<Row> segmentPartition(Iterator<Row> rows, BatchOptions options) {
+        if (!rows.hasNext()) {
+            return List.<Row>of().iterator();
+        }
+        TaskContext task = TaskContext.get();
+        int threads = options.threadsPerTask() > 0 ? options.threadsPerTask() : task != null ? Math.max(1, task.cpus()) : 0;
+        Sam sam = ExecutorModels.get(options);
+        if (threads > 0) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
+        List<Row> out = new ArrayList<>();
+        try (RowSegmenter segmenter = new RowSegmenter(sam, options)) {
+            while (rows.hasNext()) {
+                BatchRow row = BatchRow.of(rows.next());
+                BatchResult r = segmenter.process(row);
+                System.err.printf(Locale.ROOT, "batch: %s %s (%.2f s)%n", r.id(), r.ok() ? "ok" : "error: " + r.status(), r.seconds());
+                out.add(RowFactory.create(r.id(), r.status(), r.mask(), r.seconds(), GSON.toJson(r.metrics())));
+            }
+        }
+        return out.iterator();
+    }
+
+    /**
+     * Reads a manifest (.csv with a header, or .parquet), segments it, and writes {@code
+     * results.parquet} and {@code results.csv} into the output folder: {@code id}, {@code status},
+     * {@code mask}, {@code seconds}, and {@code dice_L}, {@code iou_L}, {@code hd95_L} for every
+     * truth label L of the cohort, sorted by id. Rows with a duplicate id are error rows.
+     *
+     * @throws MedsaException for a missing or unreadable manifest, or missing settings
+     */
+    public static Summary run(SparkSession spark, Path manifestFile, BatchOptions options) {
+        options.validate();
+        Dataset<Row> manifest = readManifest(spark, manifestFile);
+        Path out = Path.of(options.out());
+        try {
+            Files.createDirectories(out.resolve("masks"));
+            Files.createDirectories(out.resolve("rows"));
+        } catch (IOException e) {
+            throw new MedsaException(out + ": cannot create the output folder (" + e.getMessage() + ")", e);
+        }
+        // duplicate ids would write the same files: the first keeps the id, the others become error rows
+        Map<String, Long> seen = new HashMap<>();
+        List<String> ids = manifest.select("id").as(Encoders.STRING()).collectAsList();
+        Set<String> duplicates = new TreeSet<>();
+        for (String id : ids) {
+            if (id != null && seen.merge(id, 1L, Long::sum) > 1) {
+                duplicates.add(id);
+            }
+        }
+        // a small manifest file is one partition: spread the rows so every core gets some (rows differ in cost,
+        // so a few partitions per core balance better than one)
+        int partitions = (int) Math.max(1, Math.min(seen.size(), 4L * spark.sparkContext().defaultParallelism()));
+        Dataset<Row> unique = manifest.dropDuplicates("id").repartition(partitions);
+        List<Row> results = new ArrayList<>(segment(unique, options).collectAsList());
+        for (String d : duplicates) {
+            for (long n = 1; n < seen.get(d); n++) {
+                results.add(RowFactory.create(d, "duplicate id '" + d + "' in the manifest: only its first row is segmented", null, 0.0,
+                        "{}"));
+            }
+        }
+        results.sort(Comparator.comparing((Row r) -> r.getString(0) == null ? "" : r.getString(0)).thenComparing(r -> r.getString(1)));
+        return writeTables(spark, results, out);
+    }
+
+    /** A manifest file as a dataset (CSV with a header line, all columns strings; or Parquet). */
+    public static Dataset<Row> readManifest(SparkSession spark, Path file) {
+        if (!Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            throw new MedsaException(file + ": no such manifest");
+        }
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".parquet")) {
+            return spark.read().parquet(file.toString());
+        }
+        if (n.endsWith(".csv")) {
+            return spark.read().option("header", "true").option("mode", "FAILFAST").csv(file.toString());
+        }
+        throw new MedsaException(file + ": a manifest is a .csv (with a header) or a .parquet file");
+    }
+
+    private static Summary writeTables(SparkSession spark, List<Row> results, Path out) {
+        TreeSet<Integer> labels = new TreeSet<>();
+        List<Map<Integer, Double[]>> metrics = new ArrayList<>();
+        for (Row r : results) {
+            Map<Integer, Double[]> m = GSON.fromJson(r.getString(4), new TypeToken<TreeMap<Integer, Double[]>>() {}.getType());
+            metrics.add(m);
+            labels.addAll(m.keySet());
+        }
+        List<StructField> fields = new ArrayList<>(List.of(RESULT_SCHEMA.fields()).subList(0, 4));
+        for (int l : labels) {
+            for (String k : new String[] {"dice", "iou", "hd95"}) {
+                fields.add(DataTypes.createStructField(k + "_" + l, DataTypes.DoubleType, true));
+            }
+        }
+        StructType schema = new StructType(fields.toArray(new StructField[0]));
+        List<Row> wide = new ArrayList<>();
+        StringBuilder csv = new StringBuilder(String.join(",", schema.fieldNames())).append('\n');
+        long ok = 0;
+        for (int i = 0; i < results.size(); i++) {
+            Row r = results.get(i);
+            ok += "ok".equals(r.getString(1)) ? 1 : 0;
+            List<Object> values = new ArrayList<>(List.of(r.get(0) == null ? "" : r.get(0), r.get(1)));
+            values.add(r.get(2));
+            values.add(r.get(3));
+            for (int l : labels) {
+                Double[] m = metrics.get(i).get(l);
+                for (int k = 0; k < 3; k++) {
+                    values.add(m == null ? null : m[k]);
+                }
+            }
+            wide.add(RowFactory.create(values.toArray()));
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < values.size(); c++) {
+                line.append(c == 0 ? "" : ",").append(csvCell(values.get(c)));
+            }
+            csv.append(line).append('\n');
+        }
+        Path csvFile = out.resolve("results.csv");
+        AtomicFiles.writeString(csvFile, csv.toString());
+        Path parquet = out.resolve("results.parquet");
+        Path tmp = out.resolve(".results.parquet." + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
+        spark.createDataFrame(wide, schema).coalesce(1).write().parquet(tmp.toString());
+        replaceFolder(tmp, parquet);
+        return new Summary(results.size(), ok, results.size() - ok, parquet, csvFile);
+    }
+
+    /** Puts a finished folder in place of an old one, so readers never see a half-written table. */
+    private static void replaceFolder(Path fresh, Path target) {
+        try {
+            Path old = target.resolveSibling("." + target.getFileName() + ".old");
+            deleteTree(old);
+            if (Files.exists(target)) {
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new MedsaException(target + ": cannot replace the results table (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    private static String csvCell(Object v) {
+        if (v == null) {
+            return "";
+        }
+        String s = v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : v.toString();
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** How many models this JVM has loaded for batches (the model is loaded once per executor JVM). */
+    public static int modelLoadsInThisJvm() {
+        return ExecutorModels.loads();
+    }
+}

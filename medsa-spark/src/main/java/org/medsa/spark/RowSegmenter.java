@@ -1,0 +1,314 @@
+package org.medsa.spark;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.io.Hashes;
+import org.medsa.core.modeling.Sam;
+import org.medsa.data.transforms.Intensity;
+import org.medsa.data.volume.Grid;
+import org.medsa.train.metrics.LabelMapMetrics;
+import org.medsa.train.metrics.LabelMetrics;
+import org.medsa.train.metrics.MaskFile;
+import org.medsa.train.segment.Segmentation;
+import org.medsa.train.segment.SegmentationInput;
+import org.medsa.train.segment.VolumePrompts;
+import org.medsa.train.segment.VolumeSegmenter;
+
+/**
+ * Segments manifest rows one after another with one {@link VolumeSegmenter} (so each row equals
+ * {@code medsa segment} on the same image and prompt), writes each mask and its record atomically,
+ * and turns every failure into an error row. A row whose record exists with the same fingerprint
+ * (image, prompt, truth, model) is not computed again unless overwriting.
+ */
+final class RowSegmenter implements AutoCloseable {
+
+    private final BatchOptions options;
+    private final Path out;
+    private final NDManager manager;
+    private final VolumeSegmenter segmenter;
+    private final String modelKey;
+
+    RowSegmenter(Sam sam, BatchOptions options) {
+        this.options = options;
+        this.out = Path.of(options.out());
+        this.manager = NDManager.newBaseManager(sam.stateDictParameters().values().iterator().next().getArray().getDevice());
+        this.segmenter = new VolumeSegmenter(sam, manager);
+        this.modelKey = options.model() + "|" + Hashes.sha256(Path.of(options.checkpoint())) + "|"
+                + (options.adapterWeights() == null ? "-" : Hashes.sha256(Path.of(options.adapterWeights())))
+                + "|" + options.adapters() + "|" + options.inputProfile() + "|" + options.intensity();
+    }
+
+    /** The row's result: computed, or read back from its record. Never throws for a bad row. */
+    BatchResult process(BatchRow row) {
+        long t0 = System.nanoTime();
+        String id = row.safeId();
+        if (id == null) {
+            return BatchResult.error(row.id(), "id '" + row.id() + "' cannot name a file (use letters, digits, '.', '_', '-')", 0);
+        }
+        Path record = out.resolve("rows").resolve(id + ".json");
+        Path[] localCopies = new Path[2];
+        String[] stamps = new String[2];
+        String fingerprint = null;
+        try {
+            Path image = local(row.image(), "image", localCopies, stamps, 0);
+            Path truth = row.truth() == null ? null : local(row.truth(), "truth", localCopies, stamps, 1);
+            fingerprint = fingerprint(row, stamps);
+            if (!options.overwrite() && Files.isRegularFile(record)) {
+                BatchResult done = BatchResult.fromJson(Files.readString(record), fingerprint);
+                if (done != null && (!done.ok() || (done.mask() != null && Files.isRegularFile(out.resolve(done.mask()))))) {
+                    return done;
+                }
+            }
+            BatchResult r = compute(row, id, image, truth, t0);
+            AtomicFiles.writeString(record, r.toJson(fingerprint));
+            return r;
+        } catch (MedsaException | IllegalArgumentException | IOException e) {
+            // a property of the row's inputs: recorded, so a re-run gives the same table (changed inputs change the fingerprint)
+            BatchResult r = BatchResult.error(id, e.getMessage(), (System.nanoTime() - t0) / 1e9);
+            if (fingerprint != null) {
+                AtomicFiles.writeString(record, r.toJson(fingerprint));
+            }
+            return r;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return BatchResult.error(id, "failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+                    (System.nanoTime() - t0) / 1e9);
+        } finally {
+            for (Path p : localCopies) {
+                if (p != null) {
+                    try {
+                        Files.deleteIfExists(p);
+                        Files.deleteIfExists(p.getParent());
+                    } catch (IOException ignored) {
+                        // a temporary copy; the system's temp cleaner removes it
+                    }
+                }
+            }
+        }
+    }
+
+    private BatchResult compute(BatchRow row, String id, Path image, Path truth, long t0) throws IOException {
+        if (row.image() == null) {
+            throw new MedsaException("no image given");
+        }
+        SegmentationInput input = SegmentationInput.read(image);
+        VolumePrompts prompts = prompts(row, input, truth);
+        VolumeSegmenter.Options o = VolumeSegmenter.Options.defaults().encoderBatch(options.encoderBatch());
+        if (input.isVolume()) {
+            o.intensity(Intensity.parse(options.intensity()));
+        }
+        Segmentation s = segmenter.segment(input, prompts, o);
+        String maskName = "masks/" + id + (input.isVolume() ? ".nii.gz" : ".png");
+        Path mask = out.resolve(maskName);
+        for (Path in : new Path[] {image, truth}) {
+            if (in != null && Files.exists(mask) && Files.isSameFile(in, mask)) {
+                throw new MedsaException(mask + ": is an input of this row; write the batch into another folder");
+            }
+        }
+        s.write(mask);
+        Map<Integer, Double[]> metrics = new TreeMap<>();
+        if (truth != null) {
+            LabelMapMetrics m = MaskFile.score(MaskFile.read(mask), MaskFile.read(truth));
+            for (LabelMetrics l : m.truthLabels()) {
+                metrics.put(l.label(), new Double[] {l.dice(), l.iou(), Double.isNaN(l.hd95()) ? null : l.hd95()});
+            }
+        }
+        return new BatchResult(id, "ok", maskName, (System.nanoTime() - t0) / 1e9, metrics);
+    }
+
+    /** The row's prompt: its box or points, or one box per slice of each chosen label of the truth. */
+    static VolumePrompts prompts(BatchRow row, SegmentationInput input, Path truth) {
+        VolumePrompts p = new VolumePrompts();
+        boolean volume = input.isVolume();
+        if (row.box() != null) {
+            double[] b = numbers(row.box(), "box");
+            if (b.length == 6) {
+                p.box(b[0], b[1], b[2], b[3], b[4], b[5]);
+            } else if (b.length == 4 && !volume) {
+                p.box(b[0], b[1], 0, b[2], b[3], 0);
+            } else {
+                throw new MedsaException("box '" + row.box() + "' must be i0,j0,k0,i1,j1,k1" + (volume ? "" : " or x0,y0,x1,y1"));
+            }
+        }
+        if (row.points() != null) {
+            for (String one : row.points().split(";")) {
+                if (one.isBlank()) {
+                    continue;
+                }
+                double[] q = numbers(one, "points");
+                if (q.length == 4) {
+                    p.point(q[0], q[1], q[2], label(q[3], row.points()));
+                } else if (q.length == 3 && !volume) {
+                    p.point(q[0], q[1], 0, label(q[2], row.points()));
+                } else {
+                    throw new MedsaException("points '" + row.points() + "' must be i,j,k,label;..." + (volume ? "" : " or x,y,label;..."));
+                }
+            }
+        }
+        if (row.promptFromTruth()) {
+            if (truth == null) {
+                throw new MedsaException("no prompt: give a box, points, or a truth mask (with labels) to derive boxes from");
+            }
+            boxesFromTruth(p, input, truth, row.labels());
+        }
+        return p;
+    }
+
+    private static boolean label(double v, String text) {
+        if (v != 0 && v != 1) {
+            throw new MedsaException("points '" + text + "': a point's label is 1 (foreground) or 0 (background)");
+        }
+        return v == 1;
+    }
+
+    /** One tight box per slice (axis 2) of each chosen truth label, as eval's bbox-1 setting. */
+    private static void boxesFromTruth(VolumePrompts p, SegmentationInput input, Path truthFile, String labels) {
+        MaskFile truth = MaskFile.read(truthFile);
+        Grid g = input.grid();
+        int[] shape = input.shape();
+        long voxels = (long) shape[0] * shape[1] * shape[2];
+        if (truth.labels().length != voxels) {
+            throw new MedsaException(truthFile.getFileName() + ": " + truth.fileShape() + " does not match the image's "
+                    + shape[0] + "x" + shape[1] + "x" + shape[2]);
+        }
+        if (truth.grid() != null && input.isVolume()) {
+            double apart = truth.grid().affine().cornerDistance(g.affine(), g.nx(), g.ny(), g.nz());
+            double half = 0.5 * java.util.Arrays.stream(g.spacing()).min().orElse(1);
+            if (apart > half) {
+                throw new MedsaException(truthFile.getFileName() + ": lies up to " + String.format(java.util.Locale.ROOT, "%.3g", apart)
+                        + " mm away from the image's grid; the truth must be on the image's grid");
+            }
+        }
+        TreeSet<Integer> wanted = new TreeSet<>();
+        if (labels != null && !labels.equalsIgnoreCase("all")) {
+            for (String s : labels.split("[,;\\s]+")) {
+                try {
+                    wanted.add(Integer.parseInt(s.trim()));
+                } catch (NumberFormatException e) {
+                    throw new MedsaException("labels '" + labels + "' must be whole numbers like 1,2");
+                }
+            }
+        }
+        int[] t = truth.labels(); // C order (k, j, i) = grid order i + nx (j + ny k)
+        int nx = shape[0];
+        int ny = shape[1];
+        int nz = shape[2];
+        int found = 0;
+        for (int label : present(t, wanted)) {
+            for (int k = 0; k < nz; k++) {
+                int i0 = Integer.MAX_VALUE, j0 = Integer.MAX_VALUE, i1 = -1, j1 = -1;
+                for (int j = 0; j < ny; j++) {
+                    for (int i = 0; i < nx; i++) {
+                        if (t[i + nx * (j + ny * k)] == label) {
+                            i0 = Math.min(i0, i);
+                            i1 = Math.max(i1, i);
+                            j0 = Math.min(j0, j);
+                            j1 = Math.max(j1, j);
+                        }
+                    }
+                }
+                if (i1 >= 0) {
+                    p.box(label, i0, j0, k, i1, j1, k);
+                    found++;
+                }
+            }
+        }
+        if (found == 0) {
+            throw new MedsaException(truthFile.getFileName() + ": holds none of the labels " + (wanted.isEmpty() ? "(any non-zero)" : wanted));
+        }
+    }
+
+    private static TreeSet<Integer> present(int[] t, TreeSet<Integer> wanted) {
+        TreeSet<Integer> out = new TreeSet<>();
+        for (int v : t) {
+            if (v != 0 && (wanted.isEmpty() || wanted.contains(v))) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    private static double[] numbers(String s, String what) {
+        String[] parts = s.split(",");
+        double[] d = new double[parts.length];
+        for (int i = 0; i < d.length; i++) {
+            try {
+                d[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new MedsaException(what + " '" + s + "': '" + parts[i].trim() + "' is not a number");
+            }
+            if (!Double.isFinite(d[i])) {
+                throw new MedsaException(what + " '" + s + "' has a non-finite number");
+            }
+        }
+        return d;
+    }
+
+    /** A local path for a path or URI: file: URIs and plain paths as they are; other schemes copied through Hadoop's file systems. */
+    private static Path local(String location, String what, Path[] copies, String[] stamps, int slot) throws IOException {
+        if (location == null) {
+            throw new MedsaException("no " + what + " given");
+        }
+        Path p = localPath(location, what, copies, stamps, slot);
+        if (stamps[slot] == null) {
+            stamps[slot] = stamp(p);
+        }
+        return p;
+    }
+
+    private static Path localPath(String location, String what, Path[] copies, String[] stamps, int slot) throws IOException {
+        URI uri = null;
+        if (location.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !location.matches("^[A-Za-z]:[\\\\/].*")) {
+            uri = URI.create(location);
+        }
+        if (uri == null) {
+            return Path.of(location);
+        }
+        if ("file".equalsIgnoreCase(uri.getScheme())) {
+            return Path.of(uri);
+        }
+        org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(uri);
+        String name = hp.getName();
+        Path dir = Files.createTempDirectory("medsa-batch");
+        Path copy = dir.resolve(name.isEmpty() ? what : name);
+        copies[slot] = copy;
+        org.apache.hadoop.fs.FileSystem fs = hp.getFileSystem(new org.apache.hadoop.conf.Configuration());
+        try (InputStream in = fs.open(hp)) {
+            org.apache.hadoop.fs.FileStatus st = fs.getFileStatus(hp);
+            stamps[slot] = st.getLen() + "@" + st.getModificationTime();
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new MedsaException(location + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        return copy;
+    }
+
+    /** What the row's output depends on: its inputs (paths, sizes, times), its prompt and the model. */
+    private String fingerprint(BatchRow row, String[] stamps) {
+        return Hashes.sha256(modelKey + "|" + row.image() + "|" + stamps[0] + "|" + row.box() + "|" + row.points() + "|" + row.truth()
+                + "|" + stamps[1] + "|" + row.labels() + "|" + options.encoderBatch());
+    }
+
+    private static String stamp(Path p) {
+        try {
+            return Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return "missing";
+        }
+    }
+
+    @Override
+    public void close() {
+        segmenter.close();
+        manager.close();
+    }
+}
