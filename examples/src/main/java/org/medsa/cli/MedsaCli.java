@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         version = "medsa 0.1.0",
         description = "Segment Anything with Medical SAM Adapters, on DJL.",
         subcommands = {DemoCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, MetricsCommand.class,
-            SegmentCommand.class, ServeCommand.class, BatchCommand.class, ParamsCommand.class, InspectCommand.class, PretrainCommand.class, PhantomCommand.class})
+            SegmentCommand.class, ServeCommand.class, BatchCommand.class, BenchCommand.class, ParamsCommand.class, InspectCommand.class, PretrainCommand.class, PhantomCommand.class})
 public final class MedsaCli implements Runnable {
 
     /** Shared by every subcommand: show stack traces of errors. */

@@ -51,6 +51,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code).") Double lr;
     @Option(names = "--batch", paramLabel = "N", description = "Samples per step (default 4).") Integer batch;
     @Option(names = "--accumulate", paramLabel = "N", description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
+    @Option(names = "--checkpointing", description = "Recompute the encoder blocks' activations in the backward instead of keeping them"
+            + " (far less memory for ViT-L/H, one more encoder forward per step).") boolean checkpointing;
     @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",
             description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code).")
     String loss;
@@ -87,6 +89,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (batch != null) {
             cfg.batch = atLeast(batch, 1, "--batch");
+        }
+        if (checkpointing) {
+            cfg.checkpointing = true;
         }
         if (accumulate != null) {
             cfg.accumulate = atLeast(accumulate, 1, "--accumulate");

@@ -155,6 +155,8 @@ public final class StateDictLoader {
             } else {
                 NDArray a = ckpt.readNDArray(t, manager, DataType.FLOAT32);
                 p.setArray(a);
+            WEIGHT_WRITES.incrementAndGet();
+                WEIGHT_WRITES.incrementAndGet();
                 if (p.requiresGradient()) {
                     a.setRequiresGradient(true);
                 }
@@ -189,6 +191,7 @@ public final class StateDictLoader {
         if (!p.isInitialized()) {
             NDArray a = data.toNDArray(manager, target);
             p.setArray(a);
+            WEIGHT_WRITES.incrementAndGet();
             if (p.requiresGradient()) {
                 a.setRequiresGradient(true);
             }
@@ -204,8 +207,20 @@ public final class StateDictLoader {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong WEIGHT_WRITES = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * How many times weights were written by a loader in this JVM: values computed from frozen
+     * weights and cached (the prompt encoder's dense positional encoding) are recomputed when it
+     * changes.
+     */
+    public static long weightWrites() {
+        return WEIGHT_WRITES.get();
+    }
+
     /** In-place copy into a parameter array (autograd forbids it on leaves that need gradients). */
     public static void copyInto(NDArray target, NDArray values) {
+        WEIGHT_WRITES.incrementAndGet();
         if (!target.getShape().equals(values.getShape())) {
             throw new IllegalArgumentException("shape " + values.getShape() + " does not fit " + target.getShape());
         }

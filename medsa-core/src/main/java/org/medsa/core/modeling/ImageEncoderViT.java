@@ -102,7 +102,8 @@ public class ImageEncoderViT extends TorchBlock {
     /**
      * (B, 3, S, S) normalised, padded images → (B, out_chans, S/p, S/p) embeddings.
      *
-     * @param params passed to every block (the 3D path reads the slice count from it)
+     * @param params passed to every block (the 3D path reads the slice count from it; an {@link
+     *     org.medsa.core.nn.ActivationCheckpoints} under its key checkpoints the blocks in training)
      * @param intermediates if not null, receives the patch-embedding output (before the position
      *     embedding) and each block's output, all channel-last
      */
@@ -115,11 +116,15 @@ public class ImageEncoderViT extends TorchBlock {
         if (posEmbed != null) {
             x = x.add(positionEmbedding(ps, x, training));
         }
+        org.medsa.core.nn.ActivationCheckpoints checkpoints = training ? org.medsa.core.nn.ActivationCheckpoints.of(params) : null;
         for (EncoderBlock b : blocks.items()) {
-            x = b.forward(ps, x, training, params);
+            x = checkpoints != null ? checkpoints.forward(b, ps, x, params) : b.forward(ps, x, training, params);
             if (intermediates != null) {
                 intermediates.add(x);
             }
+        }
+        if (checkpoints != null) {
+            x = checkpoints.resume(x);
         }
         return neck.forward(ps, new NDList(x.transpose(0, 3, 1, 2)), training, params).singletonOrThrow();
     }

@@ -35,6 +35,11 @@ public class PositionEmbeddingRandom extends TorchBlock {
     }
 
     /** The (C, h, w) encoding of the centres of an h×w grid. */
+    /** The (2, C/2) Gaussian matrix's current array (its identity changes when weights are loaded). */
+    NDArray gaussianArray() {
+        return gaussian.getArray();
+    }
+
     public NDArray dense(ParameterStore ps, NDManager manager, int h, int w, boolean training) {
         float[] xy = new float[h * w * 2];
         for (int i = 0; i < h; i++) {

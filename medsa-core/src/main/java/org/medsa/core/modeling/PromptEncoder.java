@@ -1,5 +1,7 @@
 package org.medsa.core.modeling;
 
+import org.medsa.core.nn.Ops;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -71,10 +73,45 @@ public class PromptEncoder extends TorchBlock {
         return new int[] {4 * cfg.imageEmbeddingSize[0], 4 * cfg.imageEmbeddingSize[1]};
     }
 
-    /** {@code get_dense_pe()}: (1, C, h, w) encoding of the embedding grid. */
+    /**
+     * {@code get_dense_pe()}: (1, C, h, w) encoding of the embedding grid. In inference it depends
+     * only on the frozen Gaussian matrix, so it is computed once per matrix and handed out as a view
+     * in {@code manager}'s scope (every interactive click used to recompute it: 3–10 ms for ViT-B).
+     */
     public NDArray densePositionalEncoding(ParameterStore ps, NDManager manager, boolean training) {
-        return peLayer.dense(ps, manager, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], training).expandDims(0);
+        if (training || ps != null) {
+            return peLayer.dense(ps, manager, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], training).expandDims(0);
+        }
+        NDArray source = peLayer.gaussianArray();
+        long writes = org.medsa.core.io.StateDictLoader.weightWrites();
+        NDArray cached;
+        synchronized (this) {
+            if (densePeSource != source || densePeWrites != writes || densePe == null) {
+                NDManager owner = source.getManager();
+                NDArray fresh = Ops.noGrad(() -> {
+                    try (NDManager tmp = owner.newSubManager()) {
+                        NDArray d = peLayer.dense(null, tmp, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], false).expandDims(0);
+                        d.attach(owner);
+                        return d;
+                    }
+                });
+                if (densePe != null) {
+                    densePe.close();
+                }
+                densePe = fresh;
+                densePeSource = source;
+                densePeWrites = writes;
+            }
+            cached = densePe;
+        }
+        NDArray view = cached.reshape(cached.getShape());
+        view.attach(manager);
+        return view;
     }
+
+    private NDArray densePe;
+    private NDArray densePeSource;
+    private long densePeWrites = -1;
 
     /**
      * Embeds prompts. Coordinates are in the model-input frame (after resize, before padding).

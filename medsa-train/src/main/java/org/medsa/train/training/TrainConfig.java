@@ -50,6 +50,11 @@ public final class TrainConfig {
     public int checkpointEvery = 50;
     /** Print a progress line every so many steps when not on a terminal. */
     public int logEvery = 10;
+    /**
+     * Activation checkpointing of the encoder blocks: their activations are recomputed block by
+     * block in the backward instead of kept (less memory, one more encoder forward per step).
+     */
+    public boolean checkpointing = false;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 

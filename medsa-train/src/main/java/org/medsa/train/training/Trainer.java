@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import ai.djl.util.PairList;
+import org.medsa.adapters.AdaptedEncoderBlock;
+import org.medsa.core.nn.ActivationCheckpoints;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -332,8 +335,18 @@ public final class Trainer implements AutoCloseable {
      */
     private double[] forwardBackward(GradientCollector gc, ParameterStore ps, SamBatch b, int depth,
             boolean useBox, double weight, long[] seeds) {
-        NDArray emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null)
-                : model.encodeImage(ps, b.images(), true);
+        ActivationCheckpoints checkpoints = cfg.checkpointing ? new ActivationCheckpoints() : null;
+        NDArray emb;
+        if (checkpoints != null) {
+            PairList<String, Object> params = new PairList<>();
+            if (depth > 1) {
+                params.add(AdaptedEncoderBlock.DEPTH, depth);
+            }
+            params.add(ActivationCheckpoints.KEY, checkpoints);
+            emb = model.encodeImage(ps, b.images(), true, params, null);
+        } else {
+            emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null) : model.encodeImage(ps, b.images(), true);
+        }
         PromptBatch prompts = perSample(b.masks(), seeds, depth, 0, m -> useBox
                 ? new PromptBatch(null, null, PromptSampler.jitteredBoxes(m, 0.1, 20))
                 : PromptSampler.randomPositiveClicks(m, 1));
@@ -353,6 +366,9 @@ public final class Trainer implements AutoCloseable {
         NDArray scaled = Ops.div(total, cfg.correctiveRounds + 1);
         double value = scaled.getFloat();
         gc.backward(Ops.mul(scaled, weight));
+        if (checkpoints != null) {
+            checkpoints.backward();
+        }
         double dice = Losses.diceLoss(prev.stopGradient(), b.lowResTargets().gt(0.5).toType(prev.getDataType(), false))
                 .neg().add(1).mean().getFloat();
         return new double[] {value, dice};

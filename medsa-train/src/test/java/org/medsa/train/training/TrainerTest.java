@@ -305,6 +305,38 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void activationCheckpointingTrainsTheSameWeights() throws Exception {
+        Map<String, float[]> plain;
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainConfig c = cfg(3);
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("ck-off"),
+                    List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                plain = Trainer.snapshot(t.optimizedParameters());
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainConfig c = cfg(3);
+            c.checkpointing = true;
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("ck-on"),
+                    List.of(Device.cpu()), quiet())) {
+                t.run(false);
+                Map<String, float[]> checkpointed = Trainer.snapshot(t.optimizedParameters());
+                assertEquals(plain.keySet(), checkpointed.keySet());
+                for (String k : plain.keySet()) {
+                    org.medsa.core.testing.Tolerance.assertClose(k, plain.get(k), checkpointed.get(k), 1e-6, 1e-3);
+                }
+                List<Double> a = losses(tmp.resolve("ck-off"));
+                List<Double> b = losses(tmp.resolve("ck-on"));
+                assertEquals(3, b.size());
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(a.get(i), b.get(i), 1e-6, "loss of step " + (i + 1));
+                }
+            }
+        }
+    }
+
     private static List<Double> losses(Path run) throws Exception {
         List<Double> out = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {

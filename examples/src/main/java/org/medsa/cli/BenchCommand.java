@@ -1,0 +1,114 @@
+package org.medsa.cli;
+
+import com.google.gson.Gson;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.train.bench.Benchmarks;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code medsa bench encoder|train|decode}: speed and memory with random weights ({@link Benchmarks}). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the encoder, a training step or the interactive decode with random weights (docs/performance.md).",
+        subcommands = {BenchCommand.Encoder.class, BenchCommand.Train.class, BenchCommand.Decode.class})
+public final class BenchCommand implements Runnable {
+
+    @Override
+    public void run() {
+        throw new MedsaException("bench needs a subcommand: encoder, train or decode");
+    }
+
+    private static final Gson GSON = new Gson();
+
+    static int atLeast(int v, int min, String flag) {
+        if (v < min) {
+            throw new MedsaException(flag + " must be at least " + min + ", got " + v);
+        }
+        return v;
+    }
+
+    /** {@code bench encoder}. */
+    @Command(name = "encoder", mixinStandardHelpOptions = true, description = "One image of the model's input size through the image encoder.")
+    static final class Encoder implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        String model;
+        @Option(names = "--runs", defaultValue = "3", paramLabel = "N", description = "Forward passes; the first is the first call (default ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--json", description = "Print {first_s, steady_s, gflop, gflops, matmul_gflops, ratio}.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("first_s", r.firstS());
+            o.put("steady_s", r.steadyS());
+            o.put("gflop", r.gflop());
+            o.put("gflops", r.gflops());
+            o.put("matmul_gflops", r.matmulGflops());
+            o.put("ratio", r.ratio());
+            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
+                    + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(), r.gflops(),
+                    r.ratio(), r.matmulGflops()));
+            return 0;
+        }
+    }
+
+    /** {@code bench train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true, description = "Adapter training steps on random images and masks.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        String model;
+        @Option(names = "--adapters", defaultValue = "paper", paramLabel = "<paper|official-code>", description = "Adapter preset (default ${DEFAULT-VALUE}).")
+        String adapters;
+        @Option(names = "--steps", defaultValue = "3", paramLabel = "N", description = "Steps; the median after the first is reported (default ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--batch", defaultValue = "1", paramLabel = "N", description = "Images per step (default ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--checkpointing", description = "Activation checkpointing of the encoder blocks.")
+        boolean checkpointing;
+        @Option(names = "--json", description = "Print {step_s, peak_rss_gb, trainable}.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            org.medsa.adapters.MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
+            Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
+                    atLeast(batch, 1, "--batch"), checkpointing);
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("step_s", r.stepS());
+            o.put("peak_rss_gb", r.peakRssGb());
+            o.put("trainable", r.trainable());
+            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
+                    + " %.2f GB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch, r.stepS(),
+                    r.peakRssGb(), r.trainable()));
+            return 0;
+        }
+    }
+
+    /** {@code bench decode}. */
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = "One point prompt against an already computed embedding.")
+    static final class Decode implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        String model;
+        @Option(names = "--runs", defaultValue = "50", paramLabel = "N", description = "Decodes measured (default ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--json", description = "Print {p50_ms, p95_ms}.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("p50_ms", r.p50Ms());
+            o.put("p95_ms", r.p95Ms());
+            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
+                    r.p95Ms()));
+            return 0;
+        }
+    }
+}
