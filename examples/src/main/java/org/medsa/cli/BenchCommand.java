@@ -1,9 +1,7 @@
 package org.medsa.cli;
 
 import com.google.gson.Gson;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
@@ -44,14 +42,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("first_s", r.firstS());
-            o.put("steady_s", r.steadyS());
-            o.put("gflop", r.gflop());
-            o.put("gflops", r.gflops());
-            o.put("matmul_gflops", r.matmulGflops());
-            o.put("ratio", r.ratio());
-            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
+            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
                     + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(), r.gflops(),
                     r.ratio(), r.matmulGflops()));
             return 0;
@@ -79,12 +70,8 @@ public final class BenchCommand implements Runnable {
             org.medsa.adapters.MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
             Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
                     atLeast(batch, 1, "--batch"), checkpointing);
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("step_s", r.stepS());
-            o.put("peak_rss_gb", r.peakRssGb());
-            o.put("trainable", r.trainable());
-            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
-                    + " %.2f GB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch, r.stepS(),
+            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
+                    + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch, r.stepS(),
                     r.peakRssGb(), r.trainable()));
             return 0;
         }
@@ -103,10 +90,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("p50_ms", r.p50Ms());
-            o.put("p95_ms", r.p95Ms());
-            System.out.println(json ? GSON.toJson(o) : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
+            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
                     r.p95Ms()));
             return 0;
         }

@@ -17,8 +17,6 @@ import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
-import org.medsa.data.phantom.Phantom;
-import org.medsa.data.phantom.Rendering;
 import org.medsa.data.transforms.SamplePipeline;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.VolumePair;
@@ -77,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path data = out.resolve("data").resolve("phantom-mr");
         if (!Files.exists(data.resolve("dataset.json"))) {
             System.err.println("writing the MR-like phantom dataset to " + data + " ...");
-            Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4).rendering(Rendering.MR).build().writeMsd(data);
+            DemoModels.mrPhantoms().writeMsd(data);
         }
         SamConfig samConfig = SamConfig.load(config);
         MedsaConfig mc = DemoModels.paperAdapters();

@@ -3,7 +3,6 @@ package org.medsa.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import org.medsa.adapters.ModelLoader;
-import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -54,14 +53,7 @@ public class ModelOptions {
 
     /** Builds the model and loads its weights into {@code manager}; says on stderr what it loaded. */
     Sam load(NDManager manager) {
-        ModelLoader loader = ModelLoader.of(config(), checkpoint).adapterWeights(adapterWeights)
-                .allowBaseMismatch(allowBaseMismatch).notes(System.err::println);
-        if (adapters != null) {
-            loader.adapters(adapters);
-        }
-        if (inputProfile != null) {
-            loader.inputProfile(InputProfile.parse(inputProfile));
-        }
-        return loader.load(manager);
+        return ModelLoader.of(config(), checkpoint).adapterWeights(adapterWeights).adapters(adapters).inputProfile(inputProfile)
+                .allowBaseMismatch(allowBaseMismatch).notes(System.err::println).load(manager);
     }
 }

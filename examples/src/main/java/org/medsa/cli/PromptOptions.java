@@ -1,6 +1,8 @@
 package org.medsa.cli;
 
 import org.medsa.core.predictor.Prompt;
+import org.medsa.core.MedsaException;
+import org.medsa.train.segment.VolumePrompts;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -34,23 +36,11 @@ public class PromptOptions {
     }
 
     static double[] numbers(String value, int n, String what, String example) {
-        String[] parts = value.split(",");
-        if (parts.length != n) {
-            throw new TypeConversionException(what + " expects " + n + " comma-separated numbers (e.g. " + example
-                    + "), got '" + value + "'");
+        try {
+            return VolumePrompts.numbers(value, n, what, example);
+        } catch (MedsaException e) {
+            throw new TypeConversionException(e.getMessage()); // picocli shows a converter's message as it is
         }
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            try {
-                d[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException(what + ": '" + parts[i].trim() + "' in '" + value + "' is not a number");
-            }
-            if (!Double.isFinite(d[i])) {
-                throw new TypeConversionException(what + ": '" + value + "' has a non-finite number");
-            }
-        }
-        return d;
     }
 
     /** Parses x,y,label. */

@@ -127,45 +127,15 @@ public final class SegmentCommand implements Callable<Integer> {
     private VolumePrompts prompts(boolean volume) {
         VolumePrompts p = new VolumePrompts();
         for (String s : points) {
-            double[] d = volume ? numbers(s, 4, "--point", "30,40,12,1 (i,j,k,label)") : numbers(s, 3, "--point", "80,35,1 (x,y,label)");
-            double label = d[d.length - 1];
-            if (label != 0 && label != 1) {
-                throw new MedsaException("--point label must be 1 (foreground) or 0 (background), got '" + s + "'");
-            }
-            p.point(d[0], d[1], volume ? d[2] : 0, label == 1);
+            p.point(s, volume, "--point");
         }
         if (!volume && boxes.size() > 1) {
             throw new MedsaException("a 2D image takes one --box");
         }
         for (String s : boxes) {
-            double[] d = volume ? numbers(s, 6, "--box", "10,20,5,40,50,9 (i0,j0,k0,i1,j1,k1)")
-                    : numbers(s, 4, "--box", "20,15,100,70 (x0,y0,x1,y1)");
-            if (volume) {
-                p.box(d[0], d[1], d[2], d[3], d[4], d[5]);
-            } else {
-                p.box(d[0], d[1], 0, d[2], d[3], 0);
-            }
+            p.box(s, volume, "--box");
         }
         return p;
-    }
-
-    static double[] numbers(String value, int n, String flag, String example) {
-        String[] parts = value.split(",");
-        if (parts.length != n) {
-            throw new MedsaException(flag + " expects " + n + " comma-separated numbers here (e.g. " + example + "), got '" + value + "'");
-        }
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            try {
-                d[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new MedsaException(flag + ": '" + parts[i].trim() + "' in '" + value + "' is not a number");
-            }
-            if (!Double.isFinite(d[i])) {
-                throw new MedsaException(flag + ": '" + value + "' has a non-finite number");
-            }
-        }
-        return d;
     }
 
     private static String stem(Path p) {

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.MedsaException;
-import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.server.DemoSetup;
@@ -96,15 +95,8 @@ public final class ServeCommand implements Callable<Integer> {
                 cacheDir = cache.resolve("embeddings");
             }
         } else {
-            ModelLoader loader = ModelLoader.of(SamConfig.resolve(model), checkpoint).adapterWeights(adapterWeights)
-                    .notes(System.err::println);
-            if (adapters != null) {
-                loader.adapters(adapters);
-            }
-            if (inputProfile != null) {
-                loader.inputProfile(InputProfile.parse(inputProfile));
-            }
-            Sam sam = loader.load(manager);
+            Sam sam = ModelLoader.of(SamConfig.resolve(model), checkpoint).adapterWeights(adapterWeights).adapters(adapters)
+                    .inputProfile(inputProfile).notes(System.err::println).load(manager);
             served = ServedModel.of(sam, checkpoint.getFileName() + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),
                     checkpoint, adapterWeights);
         }

@@ -26,7 +26,6 @@ import org.medsa.data.dicom.DicomImage;
 import org.medsa.data.dicom.TestSeries;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
@@ -74,7 +73,7 @@ class DicomCommandsTest {
     }
 
     static void writeNifti(ImageVolume v, Path file) {
-        NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), file.toString()), file);
+        NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), file);
     }
 
     @Test

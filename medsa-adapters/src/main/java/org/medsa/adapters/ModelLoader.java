@@ -45,13 +45,13 @@ public final class ModelLoader {
         return new ModelLoader(config, checkpoint);
     }
 
-    /** Builds Med-SA with this adapter preset ({@code paper} or {@code official-code}); default plain SAM. */
+    /** Builds Med-SA with this adapter preset ({@code paper} or {@code official-code}); null or unset: plain SAM. */
     public ModelLoader adapters(String presetName) {
         this.preset = presetName;
         return this;
     }
 
-    /** Loads trained adapters; the preset and adapter settings come from the file when not given. */
+    /** Loads trained adapters (null: none); the preset and adapter settings come from the file when not given. */
     public ModelLoader adapterWeights(Path file) {
         this.adapterWeights = file;
         return this;
@@ -64,6 +64,16 @@ public final class ModelLoader {
     public ModelLoader inputProfile(InputProfile profile) {
         this.inputProfile = profile;
         return this;
+    }
+
+    /**
+     * The input profile by name ({@code sam}, {@code medsam}, {@code msa-compat}); null leaves it
+     * unset, as the command line's optional flag does.
+     *
+     * @throws MedsaException for an unknown name
+     */
+    public ModelLoader inputProfile(String name) {
+        return inputProfile(name == null ? null : InputProfile.parse(name));
     }
 
     /** Builds the SD-Trans depth branch (3D) even if the adapter file does not ask for it. */

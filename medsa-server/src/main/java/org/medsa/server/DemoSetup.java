@@ -7,11 +7,9 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
-import org.medsa.data.phantom.Rendering;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.train.demo.DemoModels;
 
@@ -22,11 +20,6 @@ import org.medsa.train.demo.DemoModels;
  * viewer works with nothing downloaded.
  */
 public final class DemoSetup {
-
-    /** The phantom cases served: the demo dataset's validation cases, never seen in training. */
-    public static final int FIRST_CASE = 12;
-    /** One past the last case served. */
-    public static final int END_CASE = 16;
 
     private DemoSetup() {}
 
@@ -46,21 +39,17 @@ public final class DemoSetup {
         return ServedModel.of(sam, "demo: phantom SAM + MR adapters", b.checkpoint(), adapters);
     }
 
-    /** The phantom generator of {@code medsa demo}'s MR dataset (64 x 48 x 32 voxels). */
-    public static Phantom phantom() {
-        return Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4).rendering(Rendering.MR).build();
-    }
-
     /** Writes the served phantom volumes into {@code dir} (files already there are kept); returns {@code dir}. */
     public static Path data(Path dir) {
-        Phantom p = phantom();
-        for (int i = FIRST_CASE; i < END_CASE; i++) {
+        Phantom p = DemoModels.mrPhantoms();
+        // the demo dataset's validation cases: never seen in training
+        for (int i = p.caseCount() - p.validationCaseCount(); i < p.caseCount(); i++) {
             Path f = dir.resolve(Phantom.caseId(i) + ".nii.gz");
             if (Files.isRegularFile(f)) {
                 continue;
             }
             ImageVolume v = p.generate(i).volumes().image();
-            NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), f.toString()), f);
+            NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), f);
         }
         return dir;
     }

@@ -1,10 +1,6 @@
 package org.medsa.server;
 
 import ai.djl.ndarray.NDManager;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -23,13 +19,13 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.imageio.ImageIO;
 import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.ImageEmbedding;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
+import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.ImageVolume;
@@ -201,12 +197,7 @@ public final class InteractiveSession implements AutoCloseable {
     }
 
     private void checkSlice(int axis, int index) {
-        if (!input.isVolume() && axis != 2) {
-            throw ApiException.badRequest("a 2D image has one slice, along axis 2; got axis " + axis);
-        }
-        if (axis < 0 || axis > 2) {
-            throw ApiException.badRequest("axis must be 0, 1 or 2, got " + axis);
-        }
+        input.checkAxis(axis);
         int n = input.shape()[axis];
         if (index < 0 || index >= n) {
             throw ApiException.badRequest("slice " + index + " is outside 0.." + (n - 1) + " along axis " + axis);
@@ -222,7 +213,7 @@ public final class InteractiveSession implements AutoCloseable {
         checkSlice(axis, index);
         focus(axis, index, true);
         if (!input.isVolume()) {
-            return png(input.image().toBufferedImage());
+            return Overlay.png(input.image().toBufferedImage());
         }
         int[] hw = input.sliceShape(axis);
         byte[] gray = new byte[hw[0] * hw[1]];
@@ -242,7 +233,7 @@ public final class InteractiveSession implements AutoCloseable {
                 gray[p] = (byte) Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
             }
         }
-        return png(grayImage(gray, hw[0], hw[1]));
+        return Overlay.png(Overlay.grayImage(gray, hw[0], hw[1]));
     }
 
     /** The labels of a slice as an 8-bit gray PNG of the label values. */
@@ -250,12 +241,7 @@ public final class InteractiveSession implements AutoCloseable {
         touch();
         checkSlice(axis, index);
         int[] hw = input.sliceShape(axis);
-        int[] l = input.getSlice(labels, axis, index);
-        byte[] gray = new byte[l.length];
-        for (int p = 0; p < l.length; p++) {
-            gray[p] = (byte) l[p];
-        }
-        return png(grayImage(gray, hw[0], hw[1]));
+        return Overlay.png(Overlay.labelImage(input.getSlice(labels, axis, index), hw[0], hw[1], false));
     }
 
     /**
@@ -529,25 +515,6 @@ public final class InteractiveSession implements AutoCloseable {
             sb.append(i == 0 ? "" : ", ").append(fmt(v[i]));
         }
         return sb.append(']').toString();
-    }
-
-    static BufferedImage grayImage(byte[] gray, int rows, int cols) {
-        BufferedImage img = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
-        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        System.arraycopy(gray, 0, data, 0, gray.length);
-        return img;
-    }
-
-    static byte[] png(BufferedImage img) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new IOException("no PNG writer");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     /** Frees the session's arrays; later calls answer 404. */

@@ -30,7 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.viz.Overlay;
 import org.medsa.train.segment.Propagation;
 import org.medsa.train.segment.SegmentationInput;
 
@@ -459,12 +461,10 @@ public final class SegmentationServer implements AutoCloseable {
     }
 
     private static void deleteTree(Path dir) {
-        try (var s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException ignored) {
-            // a leftover temporary file is removed with the folder at exit
+            // a leftover temporary file goes with the system's temporary folder
         }
     }
 
@@ -501,8 +501,7 @@ public final class SegmentationServer implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("iou", r.iou());
         m.put("area", r.area());
-        m.put("mask_png", Base64.getEncoder().encodeToString(InteractiveSession.png(
-                org.medsa.core.viz.Overlay.maskImage(r.mask(), r.rows(), r.cols()))));
+        m.put("mask_png", Base64.getEncoder().encodeToString(Overlay.png(Overlay.maskImage(r.mask(), r.rows(), r.cols()))));
         json(ctx, 200, m);
     }
 

@@ -37,7 +37,7 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
         long[] e = sam.embeddingShape();
         d.put("embedding", new long[] {e[1], e[2], e[3]});
         d.put("adapters", sam instanceof org.medsa.adapters.MedsaModel m ? m.medsaConfig().preset.id() : "none");
-        ai.djl.Device dev = sam.stateDictParameters().values().iterator().next().getArray().getDevice();
+        ai.djl.Device dev = sam.device();
         d.put("device", dev.getDeviceType() + (dev.isGpu() ? ":" + dev.getDeviceId() : ""));
         int i = 0;
         for (Path f : weightFiles) {

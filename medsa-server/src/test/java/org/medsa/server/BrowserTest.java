@@ -24,7 +24,6 @@ import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
@@ -70,7 +69,7 @@ class BrowserTest {
         VolumePair vp = ph.generate(0).volumes();
         ImageVolume v = vp.image();
         Path file = data.resolve("phantom.nii.gz");
-        NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), file.toString()), file);
+        NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), file);
         Path downloads = Files.createDirectories(tmp.resolve("downloads"));
 
         // the click: the centre of organ 1 on the middle slice (axis 2, slice 6): rows = i, columns = j

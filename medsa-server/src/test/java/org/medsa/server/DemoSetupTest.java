@@ -33,7 +33,7 @@ class DemoSetupTest {
         Path data = DemoSetup.data(tmp.resolve("data"));
         assertEquals(List.of("phantom_012.nii.gz", "phantom_013.nii.gz", "phantom_014.nii.gz", "phantom_015.nii.gz"),
                 new DataFolder(data).list());
-        LabelVolume truth = DemoSetup.phantom().generate(12).volumes().label();
+        LabelVolume truth = DemoModels.mrPhantoms().generate(12).volumes().label();
         int k = 16;
         try (NDManager manager = NDManager.newBaseManager()) {
             ServedModel demo = DemoSetup.model(manager, tmp.resolve("model"), null);

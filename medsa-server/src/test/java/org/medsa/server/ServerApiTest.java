@@ -39,7 +39,6 @@ import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
@@ -77,7 +76,7 @@ class ServerApiTest {
         for (int i = 0; i < 4; i++) {
             ImageVolume v = p.generate(i).volumes().image();
             Path f = data.resolve(i == 3 ? "nested/deeper/p3.nii.gz" : "p" + i + ".nii.gz");
-            NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), f.toString()), f);
+            NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), f);
         }
         // a non-square 2D image: 50 wide, 34 high
         BufferedImage img = new BufferedImage(50, 34, BufferedImage.TYPE_INT_RGB);

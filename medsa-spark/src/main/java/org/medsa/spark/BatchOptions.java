@@ -1,7 +1,9 @@
 package org.medsa.spark;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.Hashes;
 
 /**
  * What a batch run uses: the model files (paths every executor can read), the output folder (a
@@ -135,6 +137,16 @@ public final class BatchOptions implements Serializable {
     /** PyTorch threads per task (0: spark.task.cpus). */
     public int threadsPerTask() {
         return threadsPerTask;
+    }
+
+    /**
+     * What identifies the model these options load: the model spec, the SHA-256 of the checkpoint
+     * and of the adapter file, the adapter preset and the input profile (executors key their loaded
+     * model on it; row records fingerprint their results with it).
+     */
+    public String modelIdentity() {
+        return model + "|" + Hashes.sha256(Path.of(checkpoint)) + "|" + (adapterWeights == null ? "-" : Hashes.sha256(Path.of(adapterWeights)))
+                + "|" + adapters + "|" + inputProfile;
     }
 
     /**

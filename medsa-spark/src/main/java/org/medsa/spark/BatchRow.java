@@ -20,9 +20,6 @@ import org.apache.spark.sql.Row;
  */
 public record BatchRow(String id, String image, String box, String points, String truth, String labels) implements Serializable {
 
-    /** The manifest's columns. */
-    public static final String[] COLUMNS = {"id", "image", "box", "points", "truth", "labels"};
-
     /** A row of a manifest Dataset (columns by name; missing optional columns are null). */
     public static BatchRow of(Row r) {
         return new BatchRow(text(r, "id"), text(r, "image"), text(r, "box"), text(r, "points"), text(r, "truth"), text(r, "labels"));

@@ -7,10 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.medsa.adapters.ModelLoader;
-import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
-import org.medsa.core.io.Hashes;
 
 /**
  * One model per executor JVM: loaded lazily by the first task that needs it, shared by every task
@@ -28,7 +26,7 @@ final class ExecutorModels {
 
     /** The model for {@code o}, loading it on first use in this JVM. */
     static Sam get(BatchOptions o) {
-        String key = key(o);
+        String key = o.modelIdentity();
         Sam sam = MODELS.get(key);
         if (sam != null) {
             return sam;
@@ -37,17 +35,9 @@ final class ExecutorModels {
             sam = MODELS.get(key);
             if (sam == null) {
                 NDManager manager = NDManager.newBaseManager(Device.cpu());
-                ModelLoader loader = ModelLoader.of(SamConfig.resolve(o.model()), Path.of(o.checkpoint()));
-                if (o.adapterWeights() != null) {
-                    loader.adapterWeights(Path.of(o.adapterWeights()));
-                }
-                if (o.adapters() != null) {
-                    loader.adapters(o.adapters());
-                }
-                if (o.inputProfile() != null) {
-                    loader.inputProfile(InputProfile.parse(o.inputProfile()));
-                }
-                sam = loader.load(manager);
+                sam = ModelLoader.of(SamConfig.resolve(o.model()), Path.of(o.checkpoint()))
+                        .adapterWeights(o.adapterWeights() == null ? null : Path.of(o.adapterWeights())).adapters(o.adapters())
+                        .inputProfile(o.inputProfile()).load(manager);
                 MANAGERS.put(key, manager);
                 MODELS.put(key, sam);
                 LOADS.incrementAndGet();
@@ -59,11 +49,5 @@ final class ExecutorModels {
     /** How many models this JVM has loaded (a test and the benchmark count them). */
     static int loads() {
         return LOADS.get();
-    }
-
-    private static String key(BatchOptions o) {
-        return o.model() + "|" + Hashes.sha256(Path.of(o.checkpoint())) + "|"
-                + (o.adapterWeights() == null ? "-" : Hashes.sha256(Path.of(o.adapterWeights()))) + "|" + o.adapters() + "|"
-                + o.inputProfile();
     }
 }

@@ -207,25 +207,14 @@ public final class MedsaBatch {
     private static void replaceFolder(Path fresh, Path target) {
         try {
             Path old = target.resolveSibling("." + target.getFileName() + ".old");
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
             if (Files.exists(target)) {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
         } catch (IOException e) {
             throw new MedsaException(target + ": cannot replace the results table (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(q);
-            }
         }
     }
 

@@ -41,11 +41,9 @@ final class RowSegmenter implements AutoCloseable {
     RowSegmenter(Sam sam, BatchOptions options) {
         this.options = options;
         this.out = Path.of(options.out());
-        this.manager = NDManager.newBaseManager(sam.stateDictParameters().values().iterator().next().getArray().getDevice());
+        this.manager = NDManager.newBaseManager(sam.device());
         this.segmenter = new VolumeSegmenter(sam, manager);
-        this.modelKey = options.model() + "|" + Hashes.sha256(Path.of(options.checkpoint())) + "|"
-                + (options.adapterWeights() == null ? "-" : Hashes.sha256(Path.of(options.adapterWeights())))
-                + "|" + options.adapters() + "|" + options.inputProfile() + "|" + options.intensity();
+        this.modelKey = options.modelIdentity() + "|" + options.intensity();
     }
 
     /** The row's result: computed, or read back from its record. Never throws for a bad row. */
@@ -130,27 +128,12 @@ final class RowSegmenter implements AutoCloseable {
         VolumePrompts p = new VolumePrompts();
         boolean volume = input.isVolume();
         if (row.box() != null) {
-            double[] b = numbers(row.box(), "box");
-            if (b.length == 6) {
-                p.box(b[0], b[1], b[2], b[3], b[4], b[5]);
-            } else if (b.length == 4 && !volume) {
-                p.box(b[0], b[1], 0, b[2], b[3], 0);
-            } else {
-                throw new MedsaException("box '" + row.box() + "' must be i0,j0,k0,i1,j1,k1" + (volume ? "" : " or x0,y0,x1,y1"));
-            }
+            p.box(row.box(), volume, "box");
         }
         if (row.points() != null) {
             for (String one : row.points().split(";")) {
-                if (one.isBlank()) {
-                    continue;
-                }
-                double[] q = numbers(one, "points");
-                if (q.length == 4) {
-                    p.point(q[0], q[1], q[2], label(q[3], row.points()));
-                } else if (q.length == 3 && !volume) {
-                    p.point(q[0], q[1], 0, label(q[2], row.points()));
-                } else {
-                    throw new MedsaException("points '" + row.points() + "' must be i,j,k,label;..." + (volume ? "" : " or x,y,label;..."));
+                if (!one.isBlank()) {
+                    p.point(one, volume, "points");
                 }
             }
         }
@@ -161,13 +144,6 @@ final class RowSegmenter implements AutoCloseable {
             boxesFromTruth(p, input, truth, row.labels());
         }
         return p;
-    }
-
-    private static boolean label(double v, String text) {
-        if (v != 0 && v != 1) {
-            throw new MedsaException("points '" + text + "': a point's label is 1 (foreground) or 0 (background)");
-        }
-        return v == 1;
     }
 
     /** One tight box per slice (axis 2) of each chosen truth label, as eval's bbox-1 setting. */
@@ -181,9 +157,8 @@ final class RowSegmenter implements AutoCloseable {
                     + shape[0] + "x" + shape[1] + "x" + shape[2]);
         }
         if (truth.grid() != null && input.isVolume()) {
-            double apart = truth.grid().affine().cornerDistance(g.affine(), g.nx(), g.ny(), g.nz());
-            double half = 0.5 * java.util.Arrays.stream(g.spacing()).min().orElse(1);
-            if (apart > half) {
+            double apart = truth.grid().cornerDistance(g);
+            if (apart > g.halfVoxel()) {
                 throw new MedsaException(truthFile.getFileName() + ": lies up to " + String.format(java.util.Locale.ROOT, "%.3g", apart)
                         + " mm away from the image's grid; the truth must be on the image's grid");
             }
@@ -199,29 +174,7 @@ final class RowSegmenter implements AutoCloseable {
             }
         }
         int[] t = truth.labels(); // C order (k, j, i) = grid order i + nx (j + ny k)
-        int nx = shape[0];
-        int ny = shape[1];
-        int nz = shape[2];
-        int found = 0;
-        for (int label : present(t, wanted)) {
-            for (int k = 0; k < nz; k++) {
-                int i0 = Integer.MAX_VALUE, j0 = Integer.MAX_VALUE, i1 = -1, j1 = -1;
-                for (int j = 0; j < ny; j++) {
-                    for (int i = 0; i < nx; i++) {
-                        if (t[i + nx * (j + ny * k)] == label) {
-                            i0 = Math.min(i0, i);
-                            i1 = Math.max(i1, i);
-                            j0 = Math.min(j0, j);
-                            j1 = Math.max(j1, j);
-                        }
-                    }
-                }
-                if (i1 >= 0) {
-                    p.box(label, i0, j0, k, i1, j1, k);
-                    found++;
-                }
-            }
-        }
+        int found = p.boxesPerSlice(t, shape, present(t, wanted));
         if (found == 0) {
             throw new MedsaException(truthFile.getFileName() + ": holds none of the labels " + (wanted.isEmpty() ? "(any non-zero)" : wanted));
         }
@@ -235,22 +188,6 @@ final class RowSegmenter implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    private static double[] numbers(String s, String what) {
-        String[] parts = s.split(",");
-        double[] d = new double[parts.length];
-        for (int i = 0; i < d.length; i++) {
-            try {
-                d[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new MedsaException(what + " '" + s + "': '" + parts[i].trim() + "' is not a number");
-            }
-            if (!Double.isFinite(d[i])) {
-                throw new MedsaException(what + " '" + s + "' has a non-finite number");
-            }
-        }
-        return d;
     }
 
     /** A local path for a path or URI: file: URIs and plain paths as they are; other schemes copied through Hadoop's file systems. */

@@ -27,7 +27,6 @@ import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
@@ -69,12 +68,12 @@ class MedsaBatchTest {
     }
 
     static Path writeVolume(Path f, ImageVolume v) {
-        NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), f.toString()), f);
+        NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), f);
         return f;
     }
 
     static Path writeLabels(Path f, LabelVolume l) {
-        NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(l.grid(), NiftiDatatype.UINT8).build(), l.data(), f.toString()), f);
+        NiftiWriter.write(NiftiImage.of(l, NiftiDatatype.UINT8), f);
         return f;
     }
 

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
@@ -17,6 +16,7 @@ import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.spark.BatchOptions;
 import org.medsa.spark.MedsaBatch;
+import org.medsa.train.bench.Benchmarks;
 import org.medsa.train.demo.DemoModels;
 
 /**
@@ -44,8 +44,8 @@ public final class BatchBenchmark {
             Path lab = work.resolve("data/v" + i + "_truth.nii.gz");
             ImageVolume im = v.image();
             LabelVolume l = v.label();
-            NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(im.grid(), NiftiDatatype.FLOAT32).build(), im.data(), img.toString()), img);
-            NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(l.grid(), NiftiDatatype.UINT8).build(), l.data(), lab.toString()), lab);
+            NiftiWriter.write(NiftiImage.of(im, NiftiDatatype.FLOAT32), img);
+            NiftiWriter.write(NiftiImage.of(l, NiftiDatatype.UINT8), lab);
             m.append("v").append(i).append(',').append(img).append(",,,").append(lab).append(",\n");
         }
         Path manifest = work.resolve("manifest.csv");
@@ -68,10 +68,10 @@ public final class BatchBenchmark {
             Path out = work.resolve("out" + cores);
             BatchOptions o = new BatchOptions().model(base.config().toString(), base.checkpoint().toString())
                     .adapterWeights(adapters.toString()).out(out.toString());
-            List<long[]> rss = new ArrayList<>();
+            List<double[]> rss = new ArrayList<>();
             Thread sampler = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
-                    rss.add(new long[] {count(out.resolve("rows")), kb("VmRSS")});
+                    rss.add(new double[] {count(out.resolve("rows")), Benchmarks.rssGb()});
                     try {
                         Thread.sleep(100);
                     } catch (InterruptedException e) {
@@ -89,16 +89,16 @@ public final class BatchBenchmark {
             rate[cores] = s.ok() / sec;
             System.out.printf(Locale.ROOT, "local[%d]: %d rows ok in %.1f s = %.2f rows/s; model loads in this JVM so far: %d%n", cores,
                     s.ok(), sec, rate[cores], MedsaBatch.modelLoadsInThisJvm());
-            StringBuilder line = new StringBuilder("  RSS (GB) after rows done:");
+            StringBuilder line = new StringBuilder("  RSS (GiB) after rows done:");
             for (int want : new int[] {n / 10, n / 4, n / 2, 3 * n / 4, n - 1}) {
-                for (long[] r : rss) {
+                for (double[] r : rss) {
                     if (r[0] >= want) {
-                        line.append(String.format(Locale.ROOT, " %d: %.2f", r[0], r[1] / 1048576.0));
+                        line.append(String.format(Locale.ROOT, " %d: %.2f", (long) r[0], r[1]));
                         break;
                     }
                 }
             }
-            System.out.println(line + String.format(Locale.ROOT, "; peak %.2f", kb("VmHWM") / 1048576.0));
+            System.out.println(line + String.format(Locale.ROOT, "; peak %.2f", Benchmarks.peakRssGb()));
         }
         System.out.printf(Locale.ROOT, "scaling local[2] / local[1]: %.2f%n", rate[2] / rate[1]);
     }
@@ -112,18 +112,5 @@ public final class BatchBenchmark {
         } catch (Exception e) {
             return 0;
         }
-    }
-
-    static long kb(String key) {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith(key + ":")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (Exception e) {
-            return -1;
-        }
-        return -1;
     }
 }

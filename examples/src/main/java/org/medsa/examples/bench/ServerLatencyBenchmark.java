@@ -17,7 +17,6 @@ import java.util.SplittableRandom;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
@@ -67,7 +66,7 @@ public final class ServerLatencyBenchmark {
             ImageVolume v = Phantom.builder().seed(3).size(size, size * 3 / 4, depth).cases(2).validationCases(1)
                     .rendering(Rendering.MR).build().generate(0).volumes().image();
             Path f = data.resolve("p.nii.gz");
-            NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(v.grid(), NiftiDatatype.FLOAT32).build(), v.data(), f.toString()), f);
+            NiftiWriter.write(NiftiImage.of(v, NiftiDatatype.FLOAT32), f);
             try (SegmentationServer server = SegmentationServer.builder(model, manager).dataFolder(data).port(0).lookAhead(false)
                     .build().start()) {
                 URI u = server.url();

@@ -112,4 +112,21 @@ public final class AtomicFiles {
         String m = e.getMessage();
         return m == null ? "input/output error" : m;
     }
+
+    /**
+     * Deletes a file or a folder with everything in it (children first); nothing happens when it
+     * does not exist.
+     *
+     * @throws IOException if something cannot be deleted
+     */
+    public static void deleteTree(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
 }

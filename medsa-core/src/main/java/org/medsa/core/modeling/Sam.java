@@ -79,6 +79,11 @@ public class Sam extends TorchBlock {
         return maskDecoder;
     }
 
+    /** The device the weights live on (what every computation with this model runs on). */
+    public ai.djl.Device device() {
+        return stateDictParameters().values().iterator().next().getArray().getDevice();
+    }
+
     /** The shape of one image's embedding, (1, C, h, w): what {@link #encodeImage} returns per image. */
     public long[] embeddingShape() {
         SamConfig.PromptEncoder p = config.promptEncoder;

@@ -36,7 +36,7 @@ public final class SamPredictor implements AutoCloseable {
     /** A predictor for {@code sam}; its arrays live in a sub-manager of {@code parent} on the model's device. */
     public SamPredictor(Sam sam, NDManager parent) {
         this.sam = sam;
-        Device device = sam.stateDictParameters().values().iterator().next().getArray().getDevice();
+        Device device = sam.device();
         this.manager = parent.newSubManager(device);
         this.geometry = sam.geometry();
     }

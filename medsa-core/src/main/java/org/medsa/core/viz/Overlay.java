@@ -119,6 +119,39 @@ public final class Overlay {
         return img;
     }
 
+    /**
+     * A label map as an 8-bit gray image (h × w): the label values, or 0/255 when {@code binary}
+     * (for masks that hold label 1 only, so that they are visible).
+     */
+    public static BufferedImage labelImage(int[] labels, int h, int w, boolean binary) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < labels.length; i++) {
+            data[i] = (byte) (binary && labels[i] != 0 ? 255 : labels[i]);
+        }
+        return img;
+    }
+
+    /** Gray levels (h × w, row-major) as an 8-bit gray image. */
+    public static BufferedImage grayImage(byte[] gray, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        System.arraycopy(gray, 0, ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData(), 0, gray.length);
+        return img;
+    }
+
+    /** An image encoded as PNG bytes. */
+    public static byte[] png(BufferedImage img) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
     /** Writes a PNG atomically, creating parent folders. */
     public static void writePng(BufferedImage img, Path file) {
         org.medsa.core.io.AtomicFiles.write(file, out -> {

@@ -89,6 +89,19 @@ public final class Grid {
         return Arrays.equals(shape, other.shape) && affine.approximatelyEquals(other.affine, tolerance);
     }
 
+    /**
+     * How far apart (mm) this grid and {@code other} place the corners of this grid's voxel box;
+     * two grids whose voxels lie within {@link #halfVoxel} of each other are the same grid.
+     */
+    public double cornerDistance(Grid other) {
+        return affine.cornerDistance(other.affine, shape[0], shape[1], shape[2]);
+    }
+
+    /** Half of the smallest voxel spacing (mm). */
+    public double halfVoxel() {
+        return 0.5 * Arrays.stream(spacing()).min().orElse(1);
+    }
+
     /** The same shape with another affine. */
     public Grid withAffine(Affine newAffine) {
         return new Grid(shape, newAffine);

@@ -25,11 +25,6 @@ public final class VolumeFiles {
         return (Files.isRegularFile(path) && NiftiReader.isNiftiName(path)) || DicomSeries.isDicom(path);
     }
 
-    /** True for a DICOM file or a folder of DICOM files. */
-    public static boolean isDicom(Path path) {
-        return DicomSeries.isDicom(path);
-    }
-
     /** Reads a volume (see the class comment); errors name {@code path}. */
     public static NiftiImage read(Path path) {
         return read(path, path.toString(), null);

@@ -15,7 +15,6 @@ import org.medsa.core.MedsaException;
 import org.medsa.data.dicom.TestSeries;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
-import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
@@ -43,7 +42,7 @@ class DicomMsdDatasetTest {
             }
         }
         Files.createDirectories(file.getParent());
-        NiftiWriter.write(NiftiImage.create(NiftiHeaders.forGrid(g, NiftiDatatype.UINT8).build(), labels, file.toString()), file);
+        NiftiWriter.write(NiftiImage.of(new org.medsa.data.volume.LabelVolume(g, labels), NiftiDatatype.UINT8), file);
     }
 
     Path writeDataset(Affine labelAffine) throws Exception {

@@ -44,13 +44,37 @@ public final class Benchmarks {
     private Benchmarks() {}
 
     /** Encoder timings: seconds of the first and of a steady-state forward, GFLOP per image, GFLOP/s, matmul GFLOP/s, ratio. */
-    public record Encoder(double firstS, double steadyS, double gflop, double gflops, double matmulGflops, double ratio) {}
+    public record Encoder(double firstS, double steadyS, double gflop, double gflops, double matmulGflops, double ratio) {
+        /** {@code medsa bench encoder --json}'s object: first_s, steady_s, gflop, gflops, matmul_gflops, ratio. */
+        public Map<String, Object> json() {
+            return ordered("first_s", firstS, "steady_s", steadyS, "gflop", gflop, "gflops", gflops, "matmul_gflops", matmulGflops,
+                    "ratio", ratio);
+        }
+    }
 
-    /** Training: median step seconds after the first, the process's peak resident memory, trainable parameters. */
-    public record Train(double stepS, double peakRssGb, long trainable) {}
+    /** Training: median step seconds after the first, the process's peak resident memory (GiB), trainable parameters. */
+    public record Train(double stepS, double peakRssGb, long trainable) {
+        /** {@code medsa bench train --json}'s object: step_s, peak_rss_gb, trainable. */
+        public Map<String, Object> json() {
+            return ordered("step_s", stepS, "peak_rss_gb", peakRssGb, "trainable", trainable);
+        }
+    }
 
     /** Decoding one point prompt against a computed embedding: p50 and p95 milliseconds. */
-    public record Decode(double p50Ms, double p95Ms) {}
+    public record Decode(double p50Ms, double p95Ms) {
+        /** {@code medsa bench decode --json}'s object: p50_ms, p95_ms. */
+        public Map<String, Object> json() {
+            return ordered("p50_ms", p50Ms, "p95_ms", p95Ms);
+        }
+    }
+
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
 
     /** One image of the model's input size through the encoder, {@code runs} times (the first is the first call). */
     public static Encoder encoder(SamConfig cfg, int runs) {
@@ -133,11 +157,7 @@ public final class Benchmarks {
             double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
             return new Train(step, peakRssGb(), trainable);
         } finally {
-            try (var s = Files.walk(run)) {
-                for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            org.medsa.core.io.AtomicFiles.deleteTree(run);
         }
     }
 
@@ -255,15 +275,24 @@ public final class Benchmarks {
         }
     }
 
-    /** Peak resident memory of this process (VmHWM), in GB; -1 where /proc is missing. */
+    /** Peak resident memory of this process (VmHWM) in GiB (2^30 bytes); -1 where /proc is missing. */
     public static double peakRssGb() {
+        return statusGiB("VmHWM");
+    }
+
+    /** Resident memory of this process now (VmRSS) in GiB; -1 where /proc is missing. */
+    public static double rssGb() {
+        return statusGiB("VmRSS");
+    }
+
+    private static double statusGiB(String key) {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmHWM:")) {
+                if (l.startsWith(key + ":")) {
                     return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0;
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
         return -1;

@@ -25,6 +25,15 @@ public final class DemoModels {
 
     private DemoModels() {}
 
+    /**
+     * The MR-like phantoms the demo adapts to (16 cases of 64 × 48 × 32, the last 4 held out): what
+     * {@code medsa demo} trains and evaluates on and what {@code medsa serve} shows by default.
+     */
+    public static org.medsa.data.phantom.Phantom mrPhantoms() {
+        return org.medsa.data.phantom.Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4)
+                .rendering(org.medsa.data.phantom.Rendering.MR).build();
+    }
+
     /** The paper preset with adapter widths in proportion to this small model (32 in the encoder, 16 in the decoder; ViT-H takes 64). */
     public static org.medsa.adapters.MedsaConfig paperAdapters() {
         org.medsa.adapters.MedsaConfig mc = org.medsa.adapters.MedsaConfig.preset("paper");

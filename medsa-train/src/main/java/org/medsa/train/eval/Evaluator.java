@@ -49,7 +49,7 @@ public final class Evaluator {
         this.model = model;
         this.seed = seed;
         this.progress = progress;
-        this.device = model.stateDictParameters().values().iterator().next().getArray().getDevice();
+        this.device = model.device();
     }
 
     /** Per-organ 3D evaluation of an MSD-layout dataset. */

@@ -133,9 +133,8 @@ public record MaskFile(Path file, boolean nifti, int[] labels, int[] shape, doub
             }
         }
         if (pred.grid() != null && truth.grid() != null) {
-            double apart = pred.grid().affine().cornerDistance(truth.grid().affine(), pred.grid().nx(), pred.grid().ny(), pred.grid().nz());
-            double halfVoxel = 0.5 * Arrays.stream(truth.spacing()).min().orElse(1);
-            if (apart > halfVoxel) {
+            double apart = pred.grid().cornerDistance(truth.grid());
+            if (apart > truth.grid().halfVoxel()) {
                 throw new MedsaException(pred.file() + String.format(Locale.ROOT, ": its affine places the voxels up to %.3g mm"
                         + " away from the truth's (%s): origin or direction differ; the masks are not on the same grid", apart,
                         truth.file()));

@@ -46,11 +46,6 @@ public final class Propagation {
                 default: throw new MedsaException("propagation direction must be both, up or down, got '" + s + "'");
             }
         }
-
-        /** The lower-case name used on the command line and in the HTTP API. */
-        public String key() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     /**

@@ -113,7 +113,7 @@ public final class Segmentation {
             NiftiWriter.write(NiftiImage.create(h, labels, out.toString()), out);
         } else {
             int[] s = input.shape();
-            Overlay.writePng(labelImage(labels, s[1], s[0], max <= 1), out);
+            Overlay.writePng(Overlay.labelImage(labels, s[1], s[0], max <= 1), out);
         }
     }
 
@@ -141,15 +141,6 @@ public final class Segmentation {
         if (!input.isVolume() && !n.endsWith(".png")) {
             throw new MedsaException(out + ": a 2D image's mask is written as PNG; name it .png");
         }
-    }
-
-    private static BufferedImage labelImage(int[] labels, int h, int w, boolean binary) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        for (int i = 0; i < labels.length; i++) {
-            data[i] = (byte) (binary && labels[i] != 0 ? 255 : labels[i]);
-        }
-        return img;
     }
 
     /**
