@@ -15,6 +15,7 @@ import ai.djl.util.PairList;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.modeling.DecoderAttention;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Ops;
@@ -30,15 +31,24 @@ class ActivationCheckpointsTest {
 
     @Test
     void gradientsEqualTheNormalBackwardIn2d() {
-        compare(1);
+        compare(1, false);
     }
 
     @Test
     void gradientsEqualTheNormalBackwardIn3d() {
-        compare(2);
+        compare(2, false);
     }
 
-    private static void compare(int depth) {
+    /**
+     * The orders full-size inputs take: encoder attention scores one query row at a time, decoder
+     * projections on the prompt-token side; checkpointed.
+     */
+    @Test
+    void reorderedAttentionGradientsEqualTheNormalBackward() {
+        compare(2, true);
+    }
+
+    private static void compare(int depth, boolean banded) {
         Engine.getInstance().setRandomSeed(7);
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaConfig mc = MedsaConfig.preset("paper");
@@ -55,7 +65,12 @@ class ActivationCheckpointsTest {
                 }
                 return null;
             });
+            DecoderAttention.order(model.maskDecoder(), DecoderAttention.Order.PROJECT_ALL);
             Map<String, float[]> normal = gradients(model, m, depth, false);
+            if (banded) {
+                model.imageEncoder().blocks().forEach(b -> b.attention().scoreBandBytes(1));
+                DecoderAttention.order(model.maskDecoder(), DecoderAttention.Order.FEW_TOKEN_SIDE);
+            }
             Map<String, float[]> checkpointed = gradients(model, m, depth, true);
             assertEquals(normal.keySet(), checkpointed.keySet());
             int nonZero = 0;

@@ -80,6 +80,9 @@ public record ImageFrame(int height, int width, int inputHeight, int inputWidth,
         if (inputHeight != size || inputWidth != size) {
             x = x.get(":, :, :" + inputHeight + ", :" + inputWidth);
         }
+        if (inputHeight == height && inputWidth == width) {
+            return x; // bilinear resizing to the same size is the identity
+        }
         return Ops.interpolate(x, new long[] {height, width}, Ops.Mode.BILINEAR, false);
     }
 }

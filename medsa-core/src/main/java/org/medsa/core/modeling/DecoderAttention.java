@@ -15,7 +15,18 @@ import org.medsa.core.nn.TorchBlock;
  */
 public class DecoderAttention extends TorchBlock {
 
+    /** Where the projections are applied (results are equal up to float rounding). */
+    public enum Order {
+        /** The cheaper order for the token counts of each call (the default). */
+        AUTO,
+        /** SAM's order: project q, k, v and the output. */
+        PROJECT_ALL,
+        /** Always through the side with fewer tokens ({@link #fewQueries} or {@link #fewKeys}). */
+        FEW_TOKEN_SIDE
+    }
+
     private final int numHeads;
+    private Order order = Order.AUTO;
     private final Linear qProj;
     private final Linear kProj;
     private final Linear vProj;
@@ -34,8 +45,26 @@ public class DecoderAttention extends TorchBlock {
         this.outProj = child("out_proj", new Linear(internal, embeddingDim));
     }
 
-    /** q (B, Nq, C), k and v (B, Nk, C) → (B, Nq, C). Batch 1 broadcasts against batch B. */
+    /**
+     * q (B, Nq, C), k and v (B, Nk, C) → (B, Nq, C). Batch 1 broadcasts against batch B.
+     *
+     * <p>The decoder's cross-attentions join a handful of prompt tokens with thousands of image
+     * tokens. Projecting the thousands (k and v of token→image, q and the output of
+     * image→token) costs Nk·C·C/r multiply-adds each; moving the projection to the few-token side
+     * costs heads·Nfew·Nk·C. When that is less, {@link #fewQueries} or {@link #fewKeys} computes
+     * the same attention in that order (equal up to float rounding).
+     */
     public NDArray forward(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
+        long nq = q.getShape().get(1);
+        long nk = k.getShape().get(1);
+        long internal = qProj.outFeatures();
+        boolean fewSide = order == Order.FEW_TOKEN_SIDE;
+        if (fewSide ? nq <= nk : order == Order.AUTO && numHeads * nq < internal / 2 && nk > internal) {
+            return fewQueries(ps, q, k, v, training);
+        }
+        if (fewSide || order == Order.AUTO && numHeads * nk < internal / 2 && nq > internal) {
+            return fewKeys(ps, q, k, v, training);
+        }
         NDArray qh = separateHeads(qProj.forward(ps, q, training));
         NDArray kh = separateHeads(kProj.forward(ps, k, training));
         NDArray vh = separateHeads(vProj.forward(ps, v, training));
@@ -47,6 +76,77 @@ public class DecoderAttention extends TorchBlock {
         long n = out.getShape().get(2);
         out = out.transpose(0, 2, 1, 3).reshape(b, n, -1);
         return outProj.forward(ps, out, training);
+    }
+
+    /**
+     * Few queries, many keys (token→image): softmax((q_h·W_k,h)·kᵀ/√d)·v·W_v,hᵀ + b_v per head,
+     * so k and v are never projected. q_h·b_k is the same for every key of a query and cancels in
+     * the softmax; the rows of softmax sum to one, so b_v passes through unchanged.
+     */
+    private NDArray fewQueries(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
+        NDArray qh = separateHeads(qProj.forward(ps, q, training)); // (B, H, Nq, d)
+        long b = qh.getShape().get(0);
+        long nq = qh.getShape().get(2);
+        long d = qh.getShape().get(3);
+        long c = k.getShape().get(2);
+        NDArray wk = value(ps, kProj.weight(), q, training).reshape(numHeads, d, c);
+        NDArray qk = Ops.div(qh.matMul(wk), Math.sqrt(d)).reshape(b, numHeads * nq, c);
+        NDArray attn = qk.matMul(k.transpose(0, 2, 1)); // (B, H·Nq, Nk), B of q or of k
+        long bk = attn.getShape().get(0);
+        long nk = attn.getShape().get(2);
+        attn = attn.reshape(bk, numHeads, nq, nk).softmax(-1).reshape(bk, numHeads * nq, nk);
+        NDArray pv = attn.matMul(v);
+        pv = pv.reshape(pv.getShape().get(0), numHeads, nq, c);
+        NDArray wv = value(ps, vProj.weight(), q, training).reshape(numHeads, d, c).transpose(0, 2, 1);
+        NDArray out = pv.matMul(wv).add(value(ps, vProj.bias(), q, training).reshape(numHeads, 1, d)); // (B, H, Nq, d)
+        out = out.transpose(0, 2, 1, 3).reshape(out.getShape().get(0), nq, numHeads * d);
+        return outProj.forward(ps, out, training);
+    }
+
+    /**
+     * Many queries, few keys (image→token): q·(W_q,hᵀ·k_hᵀ)/√d + b_q,h·k_hᵀ/√d per head as one
+     * product with a (C, H·Nk) matrix, and the output projection folded into the values
+     * (v_h·W_o,hᵀ), so neither q nor the attention output of the many tokens is projected.
+     */
+    private NDArray fewKeys(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
+        NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
+        NDArray vh = separateHeads(vProj.forward(ps, v, training));
+        long nk = kh.getShape().get(2);
+        long d = kh.getShape().get(3);
+        long c = q.getShape().get(2);
+        double scale = 1 / Math.sqrt(d);
+        NDArray wq = value(ps, qProj.weight(), q, training).reshape(numHeads, d, c);
+        NDArray bq = value(ps, qProj.bias(), q, training).reshape(numHeads, 1, d);
+        NDArray ks = Ops.mul(kh, scale); // (B, H, Nk, d)
+        long bk = ks.getShape().get(0);
+        NDArray m = ks.matMul(wq).reshape(bk, numHeads * nk, c); // (B, H·Nk, C): k_h·W_q,h
+        NDArray offset = ks.matMul(bq.transpose(0, 2, 1)).reshape(bk, numHeads * nk, 1); // k_h·b_q,h
+        // scores key-major, (B, H·Nk, Nq): the softmax over Nk then runs along a strided axis
+        // with the Nq contiguous values vectorised, instead of over rows of Nk = 7 values
+        NDArray attnT = m.matMul(q.transpose(0, 2, 1)).add(offset);
+        long nq = attnT.getShape().get(2);
+        attnT = attnT.reshape(-1, numHeads, nk, nq).softmax(2).reshape(-1, numHeads * nk, nq);
+        NDArray wo = value(ps, outProj.weight(), q, training).reshape(c, numHeads, d).transpose(1, 2, 0); // (H, d, C)
+        // (B, H·Nk, C) with b_o / H added to every row: each head's softmax weights sum to one,
+        // so the H heads together add b_o once, and the many-token output needs no bias pass
+        NDArray bo = Ops.div(value(ps, outProj.bias(), q, training), numHeads);
+        NDArray vo = vh.matMul(wo).add(bo).reshape(vh.getShape().get(0), numHeads * nk, c);
+        return attnT.transpose(0, 2, 1).matMul(vo);
+    }
+
+    /** Chooses where the projections are applied (tests run every order on small models). */
+    public void order(Order order) {
+        this.order = order;
+    }
+
+    /** Sets {@code order} on every decoder attention inside {@code root} (a model or any part of one). */
+    public static void order(ai.djl.nn.Block root, Order order) {
+        if (root instanceof DecoderAttention a) {
+            a.order(order);
+        }
+        for (ai.djl.util.Pair<String, ai.djl.nn.Block> child : root.getChildren()) {
+            order(child.getValue(), order);
+        }
     }
 
     private NDArray separateHeads(NDArray x) {

@@ -1,6 +1,7 @@
 package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -26,6 +27,7 @@ public class EncoderAttention extends TorchBlock {
     private final Linear proj;
     private final Parameter relPosH;
     private final Parameter relPosW;
+    private long scoreBandBytes = SCORE_BAND_BYTES;
 
     /**
      * @param inputSize side of the token grid the tables are made for (window size or grid)
@@ -78,23 +80,69 @@ public class EncoderAttention extends TorchBlock {
         NDArray q = qkvOut.get(0);
         NDArray k = qkvOut.get(1);
         NDArray v = qkvOut.get(2);
-        NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
+        NDArray out;
         if (relPos && relPosH != null) {
-            attn = addDecomposedRelPos(attn, q, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
+            out = relPosAttention(q, k, v, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
+        } else {
+            out = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1)).softmax(-1).matMul(v);
         }
-        attn = attn.softmax(-1);
-        NDArray out = attn.matMul(v)
-                .reshape(n, numHeads, h, w, headDim)
+        out = out.reshape(n, numHeads, h, w, headDim)
                 .transpose(0, 2, 3, 1, 4)
                 .reshape(n, h, w, numHeads * headDim);
         return proj.forward(ps, out, training);
     }
 
     /**
-     * attn (B·heads, h·w, h·w) + ⟨q, R_h[y − y′ + S − 1]⟩ + ⟨q, R_w[x − x′ + S − 1]⟩, with the
-     * unscaled q (B·heads, h·w, hd).
+     * softmax(scale·q·kᵀ + rel-pos bias)·v for q, k, v of (B·heads, h·w, hd), computed for a band
+     * of query rows at a time so the (h·w)² score matrix never exists whole: a global ViT-B block
+     * would otherwise write and read 4 × 805 MB per forward (scores, two bias sums, softmax) far
+     * outside any cache. Each band's scores stay near {@link #SCORE_BAND_BYTES} (16 MB: ViT-B
+     * steady forward 7.1–7.3 s with 8–16 MB bands, 9.3–9.9 s with 64 MB, 15.4 s whole; see
+     * docs/performance.md).
      */
-    static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW, long h, long w) {
+    NDArray relPosAttention(NDArray q, NDArray k, NDArray v, NDArray tableH, NDArray tableW, long h, long w) {
+        long b = q.getShape().get(0);
+        long tokens = h * w;
+        long rows = Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
+        if (rows == h) {
+            NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
+            return addDecomposedRelPos(attn, q, tableH, tableW, h, w).softmax(-1).matMul(v);
+        }
+        NDArray[] rel = relPosTerms(q, tableH, tableW, h, w); // (B, h, w, h), (B, h, w, w)
+        NDArray qs = Ops.mul(q, scale);
+        NDArray kt = k.transpose(0, 2, 1);
+        NDList bands = new NDList();
+        for (long y0 = 0; y0 < h; y0 += rows) {
+            long r = Math.min(rows, h - y0);
+            String tokenRange = ":, " + y0 * w + ":" + (y0 + r) * w;
+            String rowRange = ":, " + y0 + ":" + (y0 + r);
+            bands.add(Ops.scoped(qs, qv -> qv.get(tokenRange).matMul(kt)
+                    .reshape(b, r, w, h, w)
+                    .add(rel[0].get(rowRange).reshape(b, r, w, h, 1))
+                    .add(rel[1].get(rowRange).reshape(b, r, w, 1, w))
+                    .reshape(b, r * w, tokens)
+                    .softmax(-1)
+                    .matMul(v)));
+        }
+        return NDArrays.concat(bands, 1);
+    }
+
+    /** Target size of one band of attention scores (see {@link #relPosAttention}). */
+    static final long SCORE_BAND_BYTES = 16L << 20;
+
+    /**
+     * Sets the target size of one band of attention scores (default {@link #SCORE_BAND_BYTES});
+     * results do not depend on it. Smaller bands use less memory and more calls.
+     */
+    public void scoreBandBytes(long bytes) {
+        this.scoreBandBytes = bytes;
+    }
+
+    /**
+     * The decomposed relative position terms for unscaled q (B, h·w, hd): ⟨q, R_h[y − y′ + S − 1]⟩
+     * as (B, h, w, h) and ⟨q, R_w[x − x′ + S − 1]⟩ as (B, h, w, w).
+     */
+    static NDArray[] relPosTerms(NDArray q, NDArray tableH, NDArray tableW, long h, long w) {
         NDArray rh = relPosTable(h, tableH); // (h, h, hd)
         NDArray rw = relPosTable(w, tableW); // (w, w, hd)
         long b = q.getShape().get(0);
@@ -110,6 +158,18 @@ public class EncoderAttention extends TorchBlock {
                 .matMul(rw.transpose(0, 2, 1))
                 .reshape(w, b, h, w)
                 .transpose(1, 2, 0, 3);
+        return new NDArray[] {relH, relW};
+    }
+
+    /**
+     * attn (B·heads, h·w, h·w) + ⟨q, R_h[y − y′ + S − 1]⟩ + ⟨q, R_w[x − x′ + S − 1]⟩, with the
+     * unscaled q (B·heads, h·w, hd).
+     */
+    static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW, long h, long w) {
+        NDArray[] rel = relPosTerms(q, tableH, tableW, h, w);
+        NDArray relH = rel[0];
+        NDArray relW = rel[1];
+        long b = q.getShape().get(0);
         NDArray a = attn.reshape(b, h, w, h, w)
                 .add(relH.reshape(b, h, w, h, 1))
                 .add(relW.reshape(b, h, w, 1, w));

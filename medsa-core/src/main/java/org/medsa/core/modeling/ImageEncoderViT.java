@@ -118,7 +118,9 @@ public class ImageEncoderViT extends TorchBlock {
         }
         org.medsa.core.nn.ActivationCheckpoints checkpoints = training ? org.medsa.core.nn.ActivationCheckpoints.of(params) : null;
         for (EncoderBlock b : blocks.items()) {
-            x = checkpoints != null ? checkpoints.forward(b, ps, x, params) : b.forward(ps, x, training, params);
+            x = checkpoints != null
+                    ? checkpoints.forward(b, ps, x, params)
+                    : Ops.scoped(x, in -> b.forward(ps, in, training, params));
             if (intermediates != null) {
                 intermediates.add(x);
             }

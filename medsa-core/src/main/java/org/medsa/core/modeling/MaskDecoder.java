@@ -17,6 +17,8 @@ import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.TorchBlock;
 import org.medsa.core.nn.TransposedConv2x2;
 
+import java.util.List;
+
 /**
  * SAM's mask decoder (spec §A.4): output tokens + prompt tokens through the two-way transformer,
  * upscaled image features, one hypernetwork MLP per mask token, and the IoU head. Children {@code
@@ -125,18 +127,31 @@ public class MaskDecoder extends TorchBlock {
         NDArray iouTokenOut = hs.get(":, 0, :");
         NDArray maskTokensOut = hs.get(":, 1:" + (1 + numMaskTokens) + ", :");
 
-        NDArray up = s.keys().transpose(0, 2, 1).reshape(batch, c, h, w);
-        up = outputUpscaling.forward(ps, new NDList(up), training, null).singletonOrThrow();
+        NDArray up = upscale(ps, s.keys().reshape(batch, h, w, c), training); // (B, 4h, 4w, C/8)
         NDList hyper = new NDList();
         for (int i = 0; i < numMaskTokens; i++) {
             hyper.add(hypernetworks.get(i).forward(ps, maskTokensOut.get(":, " + i + ", :"), training));
         }
         NDArray hyperIn = NDArrays.stack(hyper, 1);
         Shape us = up.getShape();
-        NDArray masks = hyperIn.matMul(up.reshape(us.get(0), us.get(1), us.get(2) * us.get(3)))
-                .reshape(us.get(0), -1, us.get(2), us.get(3));
+        NDArray masks = hyperIn.matMul(up.reshape(us.get(0), us.get(1) * us.get(2), us.get(3)).transpose(0, 2, 1))
+                .reshape(us.get(0), -1, us.get(1), us.get(2));
         NDArray iou = iouHead.forward(ps, iouTokenOut, training);
         return new Output(masks, iou, hs, s.keys());
+    }
+
+    /**
+     * SAM's output_upscaling (transposed conv, LayerNorm2d, GELU, transposed conv, GELU) on
+     * channel-last image tokens (B, h, w, C) → (B, 4h, 4w, C/8): the same layers and weights as
+     * the NCHW Sequential, without its transposes (decoding a click spent a fifth of its time there).
+     */
+    private NDArray upscale(ParameterStore ps, NDArray x, boolean training) {
+        List<Block> layers = outputUpscaling.items();
+        x = ((TransposedConv2x2) layers.get(0)).forwardChannelsLast(ps, x, training);
+        x = ((LayerNorm2d) layers.get(1)).forwardChannelsLast(ps, x, training);
+        x = Mlp.Activation.GELU.apply(x);
+        x = ((TransposedConv2x2) layers.get(3)).forwardChannelsLast(ps, x, training);
+        return Mlp.Activation.GELU.apply(x);
     }
 
     @Override

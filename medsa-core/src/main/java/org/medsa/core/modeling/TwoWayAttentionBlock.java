@@ -78,7 +78,7 @@ public class TwoWayAttentionBlock extends TorchBlock {
         queries = norm3.forward(ps, queries.add(tokenMlp(ps, queries, training)), training);
 
         q = queries.add(queryPe);
-        k = keys.add(keyPe);
+        // k is still keys + keyPe: the keys change only below
         keys = norm4.forward(ps, keys.add(crossAttnImageToToken.forward(ps, k, q, queries, training)), training);
         return new State(queries, adaptImageTokens(ps, keys, training));
     }

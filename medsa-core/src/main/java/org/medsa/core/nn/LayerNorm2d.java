@@ -40,6 +40,16 @@ public class LayerNorm2d extends TorchBlock {
         return n.mul(w).add(b);
     }
 
+    /**
+     * The same norm on channel-last pixels, x: (B, H, W, C), as one native layer norm over the
+     * contiguous last axis (the decoder's upscaling path).
+     */
+    public NDArray forwardChannelsLast(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = value(ps, weight, x, training);
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(w.getShape().get(0)), w, value(ps, bias, x, training),
+                (float) eps).singletonOrThrow();
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(forward(ps, inputs.singletonOrThrow(), training));

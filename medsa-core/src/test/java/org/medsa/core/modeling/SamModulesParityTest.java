@@ -30,12 +30,18 @@ class SamModulesParityTest extends ParityTest {
 
     @TestFactory
     Stream<DynamicTest> encoder() {
-        return Stream.of("sam_tiny", "sam_tiny_large").map(f -> DynamicTest.dynamicTest(f, () -> checkEncoder(f)));
+        return Stream.of("sam_tiny", "sam_tiny_large").flatMap(f -> Stream.of(
+                DynamicTest.dynamicTest(f, () -> checkEncoder(f, false)),
+                // one query row per band of attention scores: the path large inputs take
+                DynamicTest.dynamicTest(f + " banded attention", () -> checkEncoder(f, true))));
     }
 
-    private static void checkEncoder(String fixture) {
+    private static void checkEncoder(String fixture, boolean banded) {
         try (NDManager m = manager.newSubManager()) {
             Sam sam = FixtureModels.sam(fixture, m);
+            if (banded) {
+                sam.imageEncoder().blocks().forEach(b -> b.attention().scoreBandBytes(1));
+            }
             NDArray input = Fixtures.npy(fixture, "input_image.npy").toNDArray(m);
             List<NDArray> inter = new ArrayList<>();
             NDArray emb = sam.encodeImage(null, input, false, null, inter);
@@ -56,19 +62,25 @@ class SamModulesParityTest extends ParityTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (String fixture : List.of("sam_tiny", "sam_tiny_large")) {
             try (Stream<java.nio.file.Path> cases = Files.list(Fixtures.path(fixture, "cases"))) {
-                cases.sorted().forEach(c -> tests.add(DynamicTest.dynamicTest(fixture + "/" + c.getFileName(),
-                        () -> checkCase(fixture, c.getFileName().toString()))));
+                cases.sorted().forEach(c -> {
+                    tests.add(DynamicTest.dynamicTest(fixture + "/" + c.getFileName(),
+                            () -> checkCase(fixture, c.getFileName().toString(), DecoderAttention.Order.PROJECT_ALL)));
+                    // projections moved to the prompt-token side: the order full-size decoders use
+                    tests.add(DynamicTest.dynamicTest(fixture + "/" + c.getFileName() + " few-token side",
+                            () -> checkCase(fixture, c.getFileName().toString(), DecoderAttention.Order.FEW_TOKEN_SIDE)));
+                });
             }
         }
-        assertEquals(13, tests.size());
+        assertEquals(2 * 13, tests.size());
         return tests.stream();
     }
 
-    private static void checkCase(String fixture, String name) {
+    private static void checkCase(String fixture, String name, DecoderAttention.Order order) {
         JsonObject cj = Fixtures.json(fixture, "cases", name, "case.json").getAsJsonObject();
         boolean multimask = cj.get("multimask_output").getAsBoolean();
         try (NDManager m = manager.newSubManager()) {
             Sam sam = FixtureModels.sam(fixture, m);
+            DecoderAttention.order(sam, order);
             NDArray emb = Fixtures.npy(fixture, "image_embeddings.npy").toNDArray(m);
             NDArray points = null;
             NDArray labels = null;
