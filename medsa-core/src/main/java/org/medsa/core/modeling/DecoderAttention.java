@@ -79,6 +79,27 @@ public class DecoderAttention extends TorchBlock {
     }
 
     /**
+     * {@code residual + forward(q, k, v)}. In the many-query order with batch 1 the sum comes out of
+     * the last product (one multiply-add into the residual), saving a pass over the image tokens.
+     */
+    public NDArray forwardResidual(ParameterStore ps, NDArray residual, NDArray q, NDArray k, NDArray v, boolean training) {
+        long nq = q.getShape().get(1);
+        long nk = k.getShape().get(1);
+        long internal = qProj.outFeatures();
+        boolean fewKeys = order == Order.FEW_TOKEN_SIDE ? nq > nk
+                : order == Order.AUTO && numHeads * nk < internal / 2 && nq > internal;
+        if (fewKeys && residual.getShape().get(0) == 1 && q.getShape().get(0) == 1 && k.getShape().get(0) == 1
+                && v.getShape().get(0) == 1) {
+            NDArray[] pv = fewKeysFactors(ps, q, k, v, training); // (1, Nq, H·Nk), (1, H·Nk, C)
+            long c = residual.getShape().get(2);
+            NDArray sum = ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), residual.get(0))
+                    .singletonOrThrow(); // addmm: residual + P·V'
+            return sum.reshape(1, nq, c);
+        }
+        return residual.add(forward(ps, q, k, v, training));
+    }
+
+    /**
      * Few queries, many keys (token→image): softmax((q_h·W_k,h)·kᵀ/√d)·v·W_v,hᵀ + b_v per head,
      * so k and v are never projected. q_h·b_k is the same for every key of a query and cancels in
      * the softmax; the rows of softmax sum to one, so b_v passes through unchanged.
@@ -109,6 +130,12 @@ public class DecoderAttention extends TorchBlock {
      * (v_h·W_o,hᵀ), so neither q nor the attention output of the many tokens is projected.
      */
     private NDArray fewKeys(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
+        NDArray[] pv = fewKeysFactors(ps, q, k, v, training);
+        return pv[0].matMul(pv[1]);
+    }
+
+    /** The attention weights (B, Nq, H·Nk) and the projected values with bias (B, H·Nk, C) of {@link #fewKeys}. */
+    private NDArray[] fewKeysFactors(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
         NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
         NDArray vh = separateHeads(vProj.forward(ps, v, training));
         long nk = kh.getShape().get(2);
@@ -131,7 +158,7 @@ public class DecoderAttention extends TorchBlock {
         // so the H heads together add b_o once, and the many-token output needs no bias pass
         NDArray bo = Ops.div(value(ps, outProj.bias(), q, training), numHeads);
         NDArray vo = vh.matMul(wo).add(bo).reshape(vh.getShape().get(0), numHeads * nk, c);
-        return attnT.transpose(0, 2, 1).matMul(vo);
+        return new NDArray[] {attnT.transpose(0, 2, 1), vo};
     }
 
     /** Chooses where the projections are applied (tests run every order on small models). */

@@ -79,7 +79,7 @@ public class TwoWayAttentionBlock extends TorchBlock {
 
         q = queries.add(queryPe);
         // k is still keys + keyPe: the keys change only below
-        keys = norm4.forward(ps, keys.add(crossAttnImageToToken.forward(ps, k, q, queries, training)), training);
+        keys = norm4.forward(ps, crossAttnImageToToken.forwardResidual(ps, keys, k, q, queries, training), training);
         return new State(queries, adaptImageTokens(ps, keys, training));
     }
 
