@@ -38,10 +38,12 @@ public final class BenchCommand implements Runnable {
         int runs;
         @Option(names = "--json", description = "Print {first_s, steady_s, gflop, gflops, matmul_gflops, ratio}.")
         boolean json;
+        @Option(names = "--half", description = "The blocks in float16 (for GPUs; slower on a CPU).")
+        boolean half;
 
         @Override
         public Integer call() {
-            Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
+            Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), half);
             System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
                     + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(), r.gflops(),
                     r.ratio(), r.matmulGflops()));
@@ -62,6 +64,8 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--checkpointing", description = "Activation checkpointing of the encoder blocks.")
         boolean checkpointing;
+        @Option(names = "--half", description = "The frozen encoder in float16 (for GPUs; slower on a CPU).")
+        boolean half;
         @Option(names = "--json", description = "Print {step_s, peak_rss_gb, trainable}.")
         boolean json;
 
@@ -69,7 +73,7 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             org.medsa.adapters.MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
             Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
-                    atLeast(batch, 1, "--batch"), checkpointing);
+                    atLeast(batch, 1, "--batch"), checkpointing, half);
             System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
                     + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch, r.stepS(),
                     r.peakRssGb(), r.trainable()));

@@ -53,6 +53,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--accumulate", paramLabel = "N", description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
     @Option(names = "--checkpointing", description = "Recompute the encoder blocks' activations in the backward instead of keeping them"
             + " (far less memory for ViT-L/H, one more encoder forward per step).") boolean checkpointing;
+    @Option(names = "--half", description = "Run the frozen encoder in float16 (adapters, norms, softmax, decoder and loss stay"
+            + " float32; loss scaled by 1024). For GPUs: slower than float32 on a CPU.") boolean half;
     @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",
             description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code).")
     String loss;
@@ -92,6 +94,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (checkpointing) {
             cfg.checkpointing = true;
+        }
+        if (half) {
+            cfg.halfPrecision = true;
         }
         if (accumulate != null) {
             cfg.accumulate = atLeast(accumulate, 1, "--accumulate");

@@ -7,6 +7,7 @@ import ai.djl.util.PairList;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.Linear;
 import org.medsa.core.nn.Mlp;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -46,8 +47,11 @@ public class Adapter extends TorchBlock {
 
     /** x: (..., dim) → (..., dim): {@code x + y} with a skip, else {@code y}. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray y = fc2.forward(ps, activation.apply(fc1.forward(ps, x, training)), training);
-        return skip ? x.add(y) : y;
+        // trainable: computed in float32 when the frozen encoder runs in float16
+        return Precision.inFloat32(x, x32 -> {
+            NDArray y = fc2.forward(ps, activation.apply(fc1.forward(ps, x32, training)), training);
+            return skip ? x32.add(y) : y;
+        });
     }
 
     @Override

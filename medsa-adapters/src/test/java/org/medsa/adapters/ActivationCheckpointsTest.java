@@ -89,7 +89,7 @@ class ActivationCheckpointsTest {
         }
     }
 
-    private static Map<String, float[]> gradients(MedsaModel model, NDManager m, int depth, boolean checkpoint) {
+    static Map<String, float[]> gradients(MedsaModel model, NDManager m, int depth, boolean checkpoint) {
         Map<String, float[]> out = new TreeMap<>();
         try (NDManager step = m.newSubManager()) {
             NDArray one = Fixtures.npy("sam_tiny", "input_image.npy").toNDArray(step);

@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.Linear;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -84,7 +85,7 @@ public class EncoderAttention extends TorchBlock {
         if (relPos && relPosH != null) {
             out = relPosAttention(q, k, v, value(ps, relPosH, x, training), value(ps, relPosW, x, training), h, w);
         } else {
-            out = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1)).softmax(-1).matMul(v);
+            out = Precision.softmax(Ops.mul(q, scale).matMul(k.transpose(0, 2, 1)), -1).matMul(v);
         }
         out = out.reshape(n, numHeads, h, w, headDim)
                 .transpose(0, 2, 3, 1, 4)
@@ -106,7 +107,7 @@ public class EncoderAttention extends TorchBlock {
         long rows = Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
         if (rows == h) {
             NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
-            return addDecomposedRelPos(attn, q, tableH, tableW, h, w).softmax(-1).matMul(v);
+            return Precision.softmax(addDecomposedRelPos(attn, q, tableH, tableW, h, w), -1).matMul(v);
         }
         NDArray[] rel = relPosTerms(q, tableH, tableW, h, w); // (B, h, w, h), (B, h, w, w)
         NDArray qs = Ops.mul(q, scale);
@@ -116,12 +117,11 @@ public class EncoderAttention extends TorchBlock {
             long r = Math.min(rows, h - y0);
             String tokenRange = ":, " + y0 * w + ":" + (y0 + r) * w;
             String rowRange = ":, " + y0 + ":" + (y0 + r);
-            bands.add(Ops.scoped(qs, qv -> qv.get(tokenRange).matMul(kt)
+            bands.add(Ops.scoped(qs, qv -> Precision.softmax(qv.get(tokenRange).matMul(kt)
                     .reshape(b, r, w, h, w)
                     .add(rel[0].get(rowRange).reshape(b, r, w, h, 1))
                     .add(rel[1].get(rowRange).reshape(b, r, w, 1, w))
-                    .reshape(b, r * w, tokens)
-                    .softmax(-1)
+                    .reshape(b, r * w, tokens), -1)
                     .matMul(v)));
         }
         return NDArrays.concat(bands, 1);

@@ -2,6 +2,7 @@ package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -12,6 +13,7 @@ import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.LayerNorm2d;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 import java.util.List;
@@ -58,6 +60,7 @@ public class ImageEncoderViT extends TorchBlock {
     private final SamConfig.ImageEncoder cfg;
     private final Parameter posEmbed;
     private final PatchEmbed patchEmbed;
+    private boolean halfPrecision;
     private final ModuleList<EncoderBlock> blocks;
     private final ModuleList<Block> neck;
 
@@ -109,6 +112,9 @@ public class ImageEncoderViT extends TorchBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training, PairList<String, Object> params,
             List<NDArray> intermediates) {
+        if (halfPrecision) {
+            x = Precision.cast(x, DataType.FLOAT16);
+        }
         x = patchEmbed.forward(ps, x, training);
         if (intermediates != null) {
             intermediates.add(x);
@@ -128,7 +134,26 @@ public class ImageEncoderViT extends TorchBlock {
         if (checkpoints != null) {
             x = checkpoints.resume(x);
         }
+        if (halfPrecision) {
+            x = Precision.cast(x, DataType.FLOAT32); // the neck, the decoder and the loss stay float32
+        }
         return neck.forward(ps, new NDList(x.transpose(0, 3, 1, 2)), training, params).singletonOrThrow();
+    }
+
+    /**
+     * Runs the patch embedding and the blocks in float16 (off by default; meant for GPUs, where
+     * float16 matmuls run on tensor cores): float16 activations and float16 copies of the float32
+     * weights, with LayerNorm statistics, the attention softmax and the adapters in float32, and the
+     * neck, decoder and loss in float32. Weights keep their float32 master copies, so adapters
+     * train as usual. On a CPU it works but is slower than float32. See docs/performance.md.
+     */
+    public void halfPrecision(boolean on) {
+        this.halfPrecision = on;
+    }
+
+    /** True if the blocks run in float16 ({@link #halfPrecision(boolean)}). */
+    public boolean halfPrecision() {
+        return halfPrecision;
     }
 
     /**

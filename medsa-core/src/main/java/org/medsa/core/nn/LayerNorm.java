@@ -25,8 +25,9 @@ public class LayerNorm extends TorchBlock {
 
     /** Normalises {@code x} over its last axis, then scales and shifts it. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(dim),
-                value(ps, weight, x, training), value(ps, bias, x, training), eps).singletonOrThrow();
+        // float16 activations are normalised in float32 (statistics over 768-1280 values)
+        return Precision.inFloat32(x, x32 -> ai.djl.nn.norm.LayerNorm.layerNorm(x32, new Shape(dim),
+                value(ps, weight, x32, training), value(ps, bias, x32, training), eps).singletonOrThrow());
     }
 
     @Override

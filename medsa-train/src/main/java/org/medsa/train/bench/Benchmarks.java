@@ -78,11 +78,17 @@ public final class Benchmarks {
 
     /** One image of the model's input size through the encoder, {@code runs} times (the first is the first call). */
     public static Encoder encoder(SamConfig cfg, int runs) {
+        return encoder(cfg, runs, false);
+    }
+
+    /** As {@link #encoder(SamConfig, int)}, with the blocks in float16 if {@code half} (for GPUs). */
+    public static Encoder encoder(SamConfig cfg, int runs, boolean half) {
         int s = cfg.imageEncoder.imgSize;
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(0);
             Sam sam = new Sam(cfg);
             sam.initialize(m, DataType.FLOAT32);
+            sam.imageEncoder().halfPrecision(half);
             double[] t = new double[Math.max(1, runs)];
             for (int r = 0; r < t.length; r++) {
                 try (NDManager step = m.newSubManager()) {
@@ -104,6 +110,12 @@ public final class Benchmarks {
      * model's input size, random base weights.
      */
     public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing) throws IOException {
+        return train(cfg, preset, steps, batch, checkpointing, false);
+    }
+
+    /** As above, with the frozen encoder in float16 if {@code half} (for GPUs). */
+    public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing, boolean half)
+            throws IOException {
         Path run = Files.createTempDirectory("medsa-bench-train");
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(1);
@@ -142,6 +154,7 @@ public final class Benchmarks {
             tc.steps = steps;
             tc.batch = batch;
             tc.checkpointing = checkpointing;
+            tc.halfPrecision = half;
             tc.checkpointEvery = Integer.MAX_VALUE;
             tc.correctiveRounds = Math.min(tc.correctiveRounds, 1);
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream());

@@ -55,6 +55,17 @@ public final class TrainConfig {
      * block in the backward instead of kept (less memory, one more encoder forward per step).
      */
     public boolean checkpointing = false;
+    /**
+     * The frozen encoder in float16 ({@code ImageEncoderViT.halfPrecision}; adapters, LayerNorm,
+     * softmax, decoder and loss stay float32). Meant for GPUs; slower than float32 on a CPU.
+     */
+    public boolean halfPrecision = false;
+    /**
+     * With {@link #halfPrecision}: the loss is multiplied by this before the backward pass and the
+     * gradients divided by it before clipping, so small gradients inside the float16 blocks do not
+     * flush to zero.
+     */
+    public double lossScale = 1024;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -106,6 +117,9 @@ public final class TrainConfig {
         }
         if (batch < 1) {
             p.add("--batch must be >= 1");
+        }
+        if (!(lossScale > 0) || !Double.isFinite(lossScale)) {
+            p.add("lossScale must be a positive number");
         }
         if (accumulate < 1) {
             p.add("accumulate must be >= 1");

@@ -108,6 +108,7 @@ public final class Trainer implements AutoCloseable {
         if (optimized.isEmpty()) {
             throw new MedsaException("the model has no trainable parameters");
         }
+        model.imageEncoder().halfPrecision(cfg.halfPrecision);
         for (int i = 1; i < devices.size(); i++) {
             replicas.add(new ReplicaStore(model.stateDictParameters(), devices.get(i), manager));
         }
@@ -229,16 +230,17 @@ public final class Trainer implements AutoCloseable {
             for (ReplicaStore r : replicas) {
                 r.addGradientsTo(optimized);
             }
-            double scale = 1.0;
+            double unscale = cfg.halfPrecision ? 1 / cfg.lossScale : 1.0; // the loss was scaled up
+            double scale = unscale;
+            double norm = optimizer.gradientNorm() * unscale;
+            if (!Double.isFinite(norm)) {
+                List<String> bad = optimizer.nonFiniteGradients();
+                throw new MedsaException("training stopped at step " + (step + 1) + ": the gradient became " + norm
+                        + " in " + (bad.size() > 4 ? bad.subList(0, 4) + " and " + (bad.size() - 4) + " more" : bad)
+                        + (cfg.halfPrecision ? "; try a lower --lr or train without --half" : "; try a lower --lr"));
+            }
             if (cfg.maxGradNorm > 0) {
-                double norm = optimizer.gradientNorm();
-                if (!Double.isFinite(norm)) {
-                    List<String> bad = optimizer.nonFiniteGradients();
-                    throw new MedsaException("training stopped at step " + (step + 1) + ": the gradient became " + norm
-                            + " in " + (bad.size() > 4 ? bad.subList(0, 4) + " and " + (bad.size() - 4) + " more" : bad)
-                            + "; try a lower --lr");
-                }
-                scale = AdamW.clipScale(norm, cfg.maxGradNorm);
+                scale = AdamW.clipScale(norm, cfg.maxGradNorm) * unscale;
             }
             optimizer.step(lr, scale);
             optimizer.zeroGradients();
@@ -254,6 +256,7 @@ public final class Trainer implements AutoCloseable {
             log.addProperty("loss", stepLoss);
             log.addProperty("dice", stepDice);
             log.addProperty("lr", lr);
+            log.addProperty("grad_norm", norm);
             appendMetrics(log);
             progress.update(step, String.format(Locale.ROOT, "loss %.4f dice %.3f lr %.2e", stepLoss, runningDice, lr));
 
@@ -365,7 +368,7 @@ public final class Trainer implements AutoCloseable {
         }
         NDArray scaled = Ops.div(total, cfg.correctiveRounds + 1);
         double value = scaled.getFloat();
-        gc.backward(Ops.mul(scaled, weight));
+        gc.backward(Ops.mul(scaled, cfg.halfPrecision ? weight * cfg.lossScale : weight));
         if (checkpoints != null) {
             checkpoints.backward();
         }
