@@ -51,20 +51,7 @@ class ActivationCheckpointsTest {
     private static void compare(int depth, boolean banded) {
         Engine.getInstance().setRandomSeed(7);
         try (NDManager m = NDManager.newBaseManager()) {
-            MedsaConfig mc = MedsaConfig.preset("paper");
-            mc.volumetric = depth > 1;
-            MedsaModel model = new MedsaModel(org.medsa.core.modeling.SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
-            MedsaCheckpoints.loadBase(model, Fixtures.path("sam_tiny", "state_dict.pth"), m);
-            // random adapters, so that every adapter weight gets a non-zero gradient (the preset starts its up-projections at 0)
-            Ops.noGrad(() -> {
-                for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
-                    if (MedsaModel.isAdapter(e.getKey())) {
-                        NDArray a = e.getValue().getArray();
-                        a.set(m.randomNormal(0, 0.05f, a.getShape(), a.getDataType()).toFloatArray());
-                    }
-                }
-                return null;
-            });
+            MedsaModel model = tinyModelWithRandomAdapters(depth, m);
             DecoderAttention.order(model.maskDecoder(), DecoderAttention.Order.PROJECT_ALL);
             Map<String, float[]> normal = gradients(model, m, depth, false);
             if (banded) {
@@ -87,6 +74,27 @@ class ActivationCheckpointsTest {
             }
             assertTrue(nonZero > 40, nonZero + " parameters with gradients");
         }
+    }
+
+    /**
+     * sam_tiny with paper-preset adapters (volumetric when depth > 1) drawn at random, so that every
+     * adapter weight gets a non-zero gradient (the preset starts its up-projections at 0).
+     */
+    static MedsaModel tinyModelWithRandomAdapters(int depth, NDManager m) {
+        MedsaConfig mc = MedsaConfig.preset("paper");
+        mc.volumetric = depth > 1;
+        MedsaModel model = new MedsaModel(org.medsa.core.modeling.SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
+        MedsaCheckpoints.loadBase(model, Fixtures.path("sam_tiny", "state_dict.pth"), m);
+        Ops.noGrad(() -> {
+            for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
+                if (MedsaModel.isAdapter(e.getKey())) {
+                    NDArray a = e.getValue().getArray();
+                    a.set(m.randomNormal(0, 0.05f, a.getShape(), a.getDataType()).toFloatArray());
+                }
+            }
+            return null;
+        });
+        return model;
     }
 
     static Map<String, float[]> gradients(MedsaModel model, NDManager m, int depth, boolean checkpoint) {

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.medsa.core.nn.Ops;
-import org.medsa.core.testing.Fixtures;
 
 /**
  * Adapter training with the frozen encoder in float16 (ImageEncoderViT.halfPrecision): the
@@ -34,19 +31,7 @@ class HalfPrecisionTest {
     private static void compare(int depth, boolean checkpoint) {
         Engine.getInstance().setRandomSeed(11);
         try (NDManager m = NDManager.newBaseManager()) {
-            MedsaConfig mc = MedsaConfig.preset("paper");
-            mc.volumetric = depth > 1;
-            MedsaModel model = new MedsaModel(org.medsa.core.modeling.SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
-            MedsaCheckpoints.loadBase(model, Fixtures.path("sam_tiny", "state_dict.pth"), m);
-            Ops.noGrad(() -> {
-                for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
-                    if (MedsaModel.isAdapter(e.getKey())) {
-                        NDArray a = e.getValue().getArray();
-                        a.set(m.randomNormal(0, 0.05f, a.getShape(), a.getDataType()).toFloatArray());
-                    }
-                }
-                return null;
-            });
+            MedsaModel model = ActivationCheckpointsTest.tinyModelWithRandomAdapters(depth, m);
             Map<String, float[]> full = ActivationCheckpointsTest.gradients(model, m, depth, checkpoint);
             model.imageEncoder().halfPrecision(true);
             Map<String, float[]> half = ActivationCheckpointsTest.gradients(model, m, depth, checkpoint);

@@ -281,7 +281,7 @@ public final class SamPredictor implements AutoCloseable {
                 float[] iou = p.iouPredictions().get(0).toFloatArray();
                 float[] logits = full.toFloatArray();
                 float[] low = lowRes.toFloatArray();
-                requireFinite(iou, logits);
+                requireFinite(iou, low); // the full-size logits are convex combinations of these
                 return new SamPrediction((int) ls.get(0), frame.height(), frame.width(), logits, (int) ls.get(1),
                         (int) ls.get(2), low, iou, (float) sam.config().maskThreshold);
             }
