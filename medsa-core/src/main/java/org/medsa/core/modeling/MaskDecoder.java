@@ -127,30 +127,36 @@ public class MaskDecoder extends TorchBlock {
         NDArray iouTokenOut = hs.get(":, 0, :");
         NDArray maskTokensOut = hs.get(":, 1:" + (1 + numMaskTokens) + ", :");
 
-        NDArray up = upscale(ps, s.keys().reshape(batch, h, w, c), training); // (B, 4h, 4w, C/8)
+        NDArray up = upscale(ps, s.keys().reshape(batch, h, w, c), training); // (B, h, w, i1, j1, i2, j2, C/8)
         NDList hyper = new NDList();
         for (int i = 0; i < numMaskTokens; i++) {
             hyper.add(hypernetworks.get(i).forward(ps, maskTokensOut.get(":, " + i + ", :"), training));
         }
-        NDArray hyperIn = NDArrays.stack(hyper, 1);
-        Shape us = up.getShape();
-        NDArray masks = hyperIn.matMul(up.reshape(us.get(0), us.get(1) * us.get(2), us.get(3)).transpose(0, 2, 1))
-                .reshape(us.get(0), -1, us.get(1), us.get(2));
+        NDArray hyperIn = NDArrays.stack(hyper, 1); // (B, T, C/8)
+        long c8 = up.getShape().get(7);
+        // one product per output pixel, then the only pixel shuffle, on the T mask channels:
+        // row 4y + 2·i1 + i2, column 4x + 2·j1 + j2
+        NDArray masks = hyperIn.matMul(up.reshape(batch, h * w * 16, c8).transpose(0, 2, 1))
+                .reshape(batch, numMaskTokens, h, w, 2, 2, 2, 2)
+                .transpose(0, 1, 2, 4, 6, 3, 5, 7)
+                .reshape(batch, numMaskTokens, 4 * h, 4 * w);
         NDArray iou = iouHead.forward(ps, iouTokenOut, training);
         return new Output(masks, iou, hs, s.keys());
     }
 
     /**
      * SAM's output_upscaling (transposed conv, LayerNorm2d, GELU, transposed conv, GELU) on
-     * channel-last image tokens (B, h, w, C) → (B, 4h, 4w, C/8): the same layers and weights as
-     * the NCHW Sequential, without its transposes (decoding a click spent a fifth of its time there).
+     * channel-last image tokens (B, h, w, C) → (B, h, w, i1, j1, i2, j2, C/8), output pixel
+     * (4y + 2·i1 + i2, 4x + 2·j1 + j2): the same layers and weights as the NCHW Sequential. Every
+     * layer acts per pixel, so the pixels stay unshuffled and no transpose or copy of the upscaled
+     * features is made (decoding a click spent a fifth of its time in them).
      */
     private NDArray upscale(ParameterStore ps, NDArray x, boolean training) {
         List<Block> layers = outputUpscaling.items();
-        x = ((TransposedConv2x2) layers.get(0)).forwardChannelsLast(ps, x, training);
+        x = ((TransposedConv2x2) layers.get(0)).forwardPixels(ps, x, training);
         x = ((LayerNorm2d) layers.get(1)).forwardChannelsLast(ps, x, training);
         x = Mlp.Activation.GELU.apply(x);
-        x = ((TransposedConv2x2) layers.get(3)).forwardChannelsLast(ps, x, training);
+        x = ((TransposedConv2x2) layers.get(3)).forwardPixels(ps, x, training);
         return Mlp.Activation.GELU.apply(x);
     }
 

@@ -43,20 +43,22 @@ public class TransposedConv2x2 extends TorchBlock {
     }
 
     /**
-     * The same layer on channel-last pixels, x: (B, H, W, in) → (B, 2H, 2W, out). One fused
-     * matmul-plus-bias with the kernel's columns ordered (i, j, out), then a shuffle that moves
-     * runs of {@code out} contiguous values: the decoder's upscaling stays channel-last, with no
-     * transposes and no separate bias pass over the upsampled image.
+     * The layer without the pixel shuffle, x: (..., in) → (..., 2, 2, out), element [..., i, j, o]
+     * being output pixel (2h + i, 2w + j): one fused matmul-plus-bias with the kernel's columns
+     * ordered (i, j, out). Per-pixel layers that follow (norms, activations, another such layer) can
+     * keep this layout and leave the shuffle to the end.
      */
-    public NDArray forwardChannelsLast(ParameterStore ps, NDArray x, boolean training) {
-        long b = x.getShape().get(0);
-        long h = x.getShape().get(1);
-        long w = x.getShape().get(2);
+    public NDArray forwardPixels(ParameterStore ps, NDArray x, boolean training) {
         // weight (in, out, i, j) -> linear weight (i·j·out, in)
         NDArray kernel = value(ps, weight, x, training).transpose(2, 3, 1, 0).reshape(4 * out, in);
         NDArray bias4 = value(ps, bias, x, training).reshape(1, out).repeat(0, 4).reshape(4 * out);
-        NDArray y = ai.djl.nn.core.Linear.linear(x, kernel, bias4).singletonOrThrow(); // (B, H, W, 2·2·out)
-        return y.reshape(b, h, w, 2, 2, out).transpose(0, 1, 3, 2, 4, 5).reshape(b, 2 * h, 2 * w, out);
+        NDArray y = ai.djl.nn.core.Linear.linear(x, kernel, bias4).singletonOrThrow(); // (..., 2·2·out)
+        long[] dims = y.getShape().getShape();
+        long[] split = java.util.Arrays.copyOf(dims, dims.length + 2);
+        split[dims.length - 1] = 2;
+        split[dims.length] = 2;
+        split[dims.length + 1] = out;
+        return y.reshape(split);
     }
 
     @Override
