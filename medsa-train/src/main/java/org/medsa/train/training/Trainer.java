@@ -485,6 +485,18 @@ public final class Trainer implements AutoCloseable {
         return o;
     }
 
+    /**
+     * A saved run description with the training settings that the saving version did not have yet
+     * at their defaults (a run started before, say, {@code halfPrecision} existed resumes as it was).
+     */
+    static JsonObject withDefaults(JsonObject run) {
+        JsonObject o = run.deepCopy();
+        if (o.has("train_config") && o.get("train_config").isJsonObject()) {
+            o.add("train_config", TrainConfig.fromJson(o.getAsJsonObject("train_config")).toJson());
+        }
+        return o;
+    }
+
     private void saveLatest(int step) throws IOException {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("optimizer", optimizer.state());
@@ -511,7 +523,7 @@ public final class Trainer implements AutoCloseable {
             if (trainer == null || opt == null) {
                 throw new MedsaException(latest + ": not a training checkpoint (no trainer/optimizer state)");
             }
-            JsonObject saved = JsonParser.parseString((String) trainer.get("run")).getAsJsonObject();
+            JsonObject saved = withDefaults(JsonParser.parseString((String) trainer.get("run")).getAsJsonObject());
             JsonObject now = runDescription();
             if (!saved.equals(now)) {
                 throw new MedsaException(latest + ": the run was started with other settings; resume with the same"

@@ -367,6 +367,23 @@ class TrainerTest {
         assertEquals(na.get(0), nb.get(0), 2e-2 * na.get(0), "gradient norm of step 1");
     }
 
+    /** A run saved before a training setting existed resumes: the missing setting reads as its default. */
+    @Test
+    void runsSavedBeforeANewSettingExistedStillMatch() {
+        TrainConfig c = cfg(3);
+        com.google.gson.JsonObject now = new com.google.gson.JsonObject();
+        now.add("train_config", c.toJson());
+        now.addProperty("steps", 3);
+        com.google.gson.JsonObject older = now.deepCopy();
+        older.getAsJsonObject("train_config").remove("halfPrecision");
+        older.getAsJsonObject("train_config").remove("lossScale");
+        assertEquals(now, Trainer.withDefaults(older));
+        c.lossScale = 512; // a setting that differs still differs
+        com.google.gson.JsonObject other = now.deepCopy();
+        other.add("train_config", c.toJson());
+        org.junit.jupiter.api.Assertions.assertNotEquals(now, Trainer.withDefaults(other));
+    }
+
     private static List<Double> losses(Path run) throws Exception {
         return metric(run, "loss");
     }
