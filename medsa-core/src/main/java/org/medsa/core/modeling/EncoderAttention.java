@@ -104,7 +104,7 @@ public class EncoderAttention extends TorchBlock {
     NDArray relPosAttention(NDArray q, NDArray k, NDArray v, NDArray tableH, NDArray tableW, long h, long w) {
         long b = q.getShape().get(0);
         long tokens = h * w;
-        long rows = Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
+        long rows = b == 0 ? h : Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
         if (rows == h) {
             NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
             return Precision.softmax(addDecomposedRelPos(attn, q, tableH, tableW, h, w), -1).matMul(v);
@@ -117,14 +117,22 @@ public class EncoderAttention extends TorchBlock {
             long r = Math.min(rows, h - y0);
             String tokenRange = ":, " + y0 * w + ":" + (y0 + r) * w;
             String rowRange = ":, " + y0 + ":" + (y0 + r);
-            bands.add(Ops.scoped(qs, qv -> Precision.softmax(qv.get(tokenRange).matMul(kt)
-                    .reshape(b, r, w, h, w)
-                    .add(rel[0].get(rowRange).reshape(b, r, w, h, 1))
-                    .add(rel[1].get(rowRange).reshape(b, r, w, 1, w))
-                    .reshape(b, r * w, tokens), -1)
-                    .matMul(v)));
+            bands.add(Ops.scoped(qs, qv -> {
+                NDArray relH = rel[0].get(rowRange);
+                NDArray relW = rel[1].get(rowRange);
+                relH.attach(qv.getManager()); // the band's slices die with the band
+                relW.attach(qv.getManager());
+                return Precision.softmax(qv.get(tokenRange).matMul(kt)
+                        .reshape(b, r, w, h, w)
+                        .add(relH.reshape(b, r, w, h, 1))
+                        .add(relW.reshape(b, r, w, 1, w))
+                        .reshape(b, r * w, tokens), -1)
+                        .matMul(v);
+            }));
         }
-        return NDArrays.concat(bands, 1);
+        NDArray out = NDArrays.concat(bands, 1);
+        bands.close(); // autograd keeps its own references to what the backward needs
+        return out;
     }
 
     /** Target size of one band of attention scores (see {@link #relPosAttention}). */

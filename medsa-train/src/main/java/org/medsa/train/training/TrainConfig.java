@@ -63,7 +63,8 @@ public final class TrainConfig {
     /**
      * With {@link #halfPrecision}: the loss is multiplied by this before the backward pass and the
      * gradients divided by it before clipping, so small gradients inside the float16 blocks do not
-     * flush to zero.
+     * flush to zero. A step whose gradients overflow is skipped and the scale halved; after 1000
+     * good steps it is doubled again (the running scale is not saved: a resumed run starts here).
      */
     public double lossScale = 1024;
 

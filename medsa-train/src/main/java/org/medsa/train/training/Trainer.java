@@ -108,7 +108,9 @@ public final class Trainer implements AutoCloseable {
         if (optimized.isEmpty()) {
             throw new MedsaException("the model has no trainable parameters");
         }
-        model.imageEncoder().halfPrecision(cfg.halfPrecision);
+        this.halfBefore = model.imageEncoder().halfPrecision();
+        model.imageEncoder().halfPrecision(cfg.halfPrecision); // restored by close(); validation runs it too
+        this.lossScale = cfg.lossScale;
         for (int i = 1; i < devices.size(); i++) {
             replicas.add(new ReplicaStore(model.stateDictParameters(), devices.get(i), manager));
         }
@@ -151,6 +153,12 @@ public final class Trainer implements AutoCloseable {
     private boolean started;
     private int step;
     private double lastLoss = Double.NaN;
+    /** With half precision: the current loss scale (halved on an overflow, doubled after {@link #SCALE_GROWTH_STEPS} good steps). */
+    private double lossScale;
+    private int stepsSinceOverflow;
+    private final boolean halfBefore;
+    /** Good steps after which a half-precision loss scale is doubled again. */
+    static final int SCALE_GROWTH_STEPS = 1000;
     private double runningDice = Double.NaN;
     private ProgressLine progress;
 
@@ -230,19 +238,31 @@ public final class Trainer implements AutoCloseable {
             for (ReplicaStore r : replicas) {
                 r.addGradientsTo(optimized);
             }
-            double unscale = cfg.halfPrecision ? 1 / cfg.lossScale : 1.0; // the loss was scaled up
+            double unscale = cfg.halfPrecision ? 1 / lossScale : 1.0; // the loss was scaled up
             double scale = unscale;
             double norm = optimizer.gradientNorm() * unscale;
-            if (!Double.isFinite(norm)) {
+            boolean skipped = false;
+            if (!Double.isFinite(norm) && cfg.halfPrecision && lossScale > 1) {
+                // a float16 overflow under the loss scale: no update this step, a smaller scale from now on
+                skipped = true;
+                lossScale /= 2;
+                stepsSinceOverflow = 0;
+            } else if (!Double.isFinite(norm)) {
                 List<String> bad = optimizer.nonFiniteGradients();
                 throw new MedsaException("training stopped at step " + (step + 1) + ": the gradient became " + norm
                         + " in " + (bad.size() > 4 ? bad.subList(0, 4) + " and " + (bad.size() - 4) + " more" : bad)
                         + (cfg.halfPrecision ? "; try a lower --lr or train without --half" : "; try a lower --lr"));
             }
-            if (cfg.maxGradNorm > 0) {
+            if (cfg.maxGradNorm > 0 && !skipped) {
                 scale = AdamW.clipScale(norm, cfg.maxGradNorm) * unscale;
             }
-            optimizer.step(lr, scale);
+            if (!skipped) {
+                optimizer.step(lr, scale);
+                if (cfg.halfPrecision && ++stepsSinceOverflow >= SCALE_GROWTH_STEPS) {
+                    lossScale *= 2;
+                    stepsSinceOverflow = 0;
+                }
+            }
             optimizer.zeroGradients();
             for (ReplicaStore r : replicas) {
                 r.refresh(optimized);
@@ -256,7 +276,11 @@ public final class Trainer implements AutoCloseable {
             log.addProperty("loss", stepLoss);
             log.addProperty("dice", stepDice);
             log.addProperty("lr", lr);
-            log.addProperty("grad_norm", norm);
+            if (skipped) {
+                log.addProperty("skipped", "float16 overflow; loss scale now " + lossScale);
+            } else {
+                log.addProperty("grad_norm", norm);
+            }
             appendMetrics(log);
             progress.update(step, String.format(Locale.ROOT, "loss %.4f dice %.3f lr %.2e", stepLoss, runningDice, lr));
 
@@ -368,7 +392,7 @@ public final class Trainer implements AutoCloseable {
         }
         NDArray scaled = Ops.div(total, cfg.correctiveRounds + 1);
         double value = scaled.getFloat();
-        gc.backward(Ops.mul(scaled, cfg.halfPrecision ? weight * cfg.lossScale : weight));
+        gc.backward(Ops.mul(scaled, cfg.halfPrecision ? weight * lossScale : weight));
         if (checkpoints != null) {
             checkpoints.backward();
         }
@@ -492,7 +516,15 @@ public final class Trainer implements AutoCloseable {
     static JsonObject withDefaults(JsonObject run) {
         JsonObject o = run.deepCopy();
         if (o.has("train_config") && o.get("train_config").isJsonObject()) {
-            o.add("train_config", TrainConfig.fromJson(o.getAsJsonObject("train_config")).toJson());
+            JsonObject saved = o.getAsJsonObject("train_config");
+            JsonObject filled = TrainConfig.fromJson(saved).toJson();
+            // a setting this version no longer has stays in, so the run does not match
+            saved.entrySet().forEach(e -> {
+                if (!filled.has(e.getKey())) {
+                    filled.add(e.getKey(), e.getValue());
+                }
+            });
+            o.add("train_config", filled);
         }
         return o;
     }
@@ -584,6 +616,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        model.imageEncoder().halfPrecision(halfBefore);
         for (ReplicaStore r : replicas) {
             r.close();
         }

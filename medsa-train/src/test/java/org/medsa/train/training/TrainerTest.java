@@ -348,10 +348,12 @@ class TrainerTest {
             try (NDManager m = NDManager.newBaseManager()) {
                 TrainConfig c = cfg(3);
                 c.halfPrecision = half;
-                try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("half-" + half),
+                MedsaModel model = model(m);
+                try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("half-" + half),
                         List.of(Device.cpu()), quiet())) {
                     t.run(false);
                 }
+                assertFalse(model.imageEncoder().halfPrecision(), "the trainer leaves the model as it found it");
             }
         }
         List<Double> a = losses(tmp.resolve("half-false"));
@@ -365,6 +367,38 @@ class TrainerTest {
         // the first step only: from the same weights. Adam then moves every weight by about lr
         // whatever its gradient's size, so float16 noise in tiny gradients makes the models differ
         assertEquals(na.get(0), nb.get(0), 2e-2 * na.get(0), "gradient norm of step 1");
+    }
+
+    /**
+     * A float16 overflow skips the step and halves the loss scale instead of ending the run: with a
+     * scale of 1e38 every step overflows, so three steps leave the adapters as they were and log
+     * the halving scale.
+     */
+    @Test
+    void halfPrecisionOverflowSkipsTheStep() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TrainConfig c = cfg(3);
+            c.halfPrecision = true;
+            c.lossScale = 1e38;
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("overflow"),
+                    List.of(Device.cpu()), quiet())) {
+                Map<String, float[]> before = Trainer.snapshot(t.optimizedParameters());
+                t.run(false);
+                Map<String, float[]> after = Trainer.snapshot(t.optimizedParameters());
+                for (String k : before.keySet()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(before.get(k), after.get(k), k);
+                }
+            }
+            List<String> skipped = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(tmp.resolve("overflow").resolve(Trainer.METRICS))) {
+                var o = JsonParser.parseString(line).getAsJsonObject();
+                if (o.has("skipped")) {
+                    skipped.add(o.get("skipped").getAsString());
+                }
+            }
+            assertEquals(List.of("float16 overflow; loss scale now 5.0E37", "float16 overflow; loss scale now 2.5E37",
+                    "float16 overflow; loss scale now 1.25E37"), skipped);
+        }
     }
 
     /** A run saved before a training setting existed resumes: the missing setting reads as its default. */
@@ -382,6 +416,9 @@ class TrainerTest {
         com.google.gson.JsonObject other = now.deepCopy();
         other.add("train_config", c.toJson());
         org.junit.jupiter.api.Assertions.assertNotEquals(now, Trainer.withDefaults(other));
+        com.google.gson.JsonObject removed = now.deepCopy(); // a setting this version no longer has
+        removed.getAsJsonObject("train_config").addProperty("someOldSetting", 3);
+        org.junit.jupiter.api.Assertions.assertNotEquals(now, Trainer.withDefaults(removed));
     }
 
     private static List<Double> losses(Path run) throws Exception {
