@@ -439,9 +439,19 @@ public final class SegmentationServer implements AutoCloseable {
         json(ctx, 200, s.describe());
     }
 
+    /**
+     * How much of a refused upload is read and discarded before answering 413: a client (a browser's
+     * fetch) sends the whole body before it reads the answer, and a connection closed under it
+     * shows as a broken pipe instead of the error. Larger bodies are cut off.
+     */
+    static final long DRAIN_LIMIT = 64L << 20;
+
     private void receive(Context ctx, Path file) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > cfg.maxUploadBytes) {
+            if (declared <= DRAIN_LIMIT) {
+                drain(ctx.bodyInputStream(), DRAIN_LIMIT);
+            }
             throw new ApiException(413, "upload of " + declared + " bytes exceeds the limit of " + cfg.maxUploadBytes + " bytes");
         }
         long total = 0;
@@ -450,6 +460,7 @@ public final class SegmentationServer implements AutoCloseable {
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
                 if (total > cfg.maxUploadBytes) {
+                    drain(in, DRAIN_LIMIT - total);
                     throw new ApiException(413, "upload exceeds the limit of " + cfg.maxUploadBytes + " bytes");
                 }
                 out.write(buf, 0, n);
@@ -457,6 +468,18 @@ public final class SegmentationServer implements AutoCloseable {
         }
         if (total == 0) {
             throw ApiException.badRequest("the upload is empty");
+        }
+    }
+
+    /** Reads and discards up to {@code limit} bytes of {@code in}. */
+    private static void drain(InputStream in, long limit) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        for (long left = limit; left > 0; ) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n <= 0) {
+                return;
+            }
+            left -= n;
         }
     }
 
