@@ -55,14 +55,11 @@ public class DecoderAttention extends TorchBlock {
      * the same attention in that order (equal up to float rounding).
      */
     public NDArray forward(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
-        long nq = q.getShape().get(1);
-        long nk = k.getShape().get(1);
-        long internal = qProj.outFeatures();
-        boolean fewSide = order == Order.FEW_TOKEN_SIDE;
-        if (fewSide ? nq <= nk : order == Order.AUTO && numHeads * nq < internal / 2 && nk > internal) {
+        Path path = path(q, k);
+        if (path == Path.FEW_QUERIES) {
             return fewQueries(ps, q, k, v, training);
         }
-        if (fewSide || order == Order.AUTO && numHeads * nk < internal / 2 && nq > internal) {
+        if (path == Path.FEW_KEYS) {
             return fewKeys(ps, q, k, v, training);
         }
         NDArray qh = separateHeads(qProj.forward(ps, q, training));
@@ -84,11 +81,7 @@ public class DecoderAttention extends TorchBlock {
      */
     public NDArray forwardResidual(ParameterStore ps, NDArray residual, NDArray q, NDArray k, NDArray v, boolean training) {
         long nq = q.getShape().get(1);
-        long nk = k.getShape().get(1);
-        long internal = qProj.outFeatures();
-        boolean fewKeys = order == Order.FEW_TOKEN_SIDE ? nq > nk
-                : order == Order.AUTO && numHeads * nk < internal / 2 && nq > internal;
-        if (fewKeys && residual.getShape().get(0) == 1 && q.getShape().get(0) == 1 && k.getShape().get(0) == 1
+        if (path(q, k) == Path.FEW_KEYS && residual.getShape().get(0) == 1 && q.getShape().get(0) == 1 && k.getShape().get(0) == 1
                 && v.getShape().get(0) == 1) {
             NDArray[] pv = fewKeysFactors(ps, q, k, v, training); // (1, Nq, H·Nk), (1, H·Nk, C)
             long c = residual.getShape().get(2);
@@ -159,6 +152,21 @@ public class DecoderAttention extends TorchBlock {
         NDArray bo = Ops.div(value(ps, outProj.bias(), q, training), numHeads);
         NDArray vo = vh.matMul(wo).add(bo).reshape(vh.getShape().get(0), numHeads * nk, c);
         return new NDArray[] {attnT.transpose(0, 2, 1), vo};
+    }
+
+    private enum Path { PROJECT_ALL, FEW_QUERIES, FEW_KEYS }
+
+    /** The computation {@link #order} picks for these token counts. */
+    private Path path(NDArray q, NDArray k) {
+        long nq = q.getShape().get(1);
+        long nk = k.getShape().get(1);
+        long internal = qProj.outFeatures();
+        return switch (order) {
+            case PROJECT_ALL -> Path.PROJECT_ALL;
+            case FEW_TOKEN_SIDE -> nq <= nk ? Path.FEW_QUERIES : Path.FEW_KEYS;
+            case AUTO -> numHeads * nq < internal / 2 && nk > internal ? Path.FEW_QUERIES
+                    : numHeads * nk < internal / 2 && nq > internal ? Path.FEW_KEYS : Path.PROJECT_ALL;
+        };
     }
 
     /** Chooses where the projections are applied (tests run every order on small models). */

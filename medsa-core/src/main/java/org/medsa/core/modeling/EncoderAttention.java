@@ -105,10 +105,6 @@ public class EncoderAttention extends TorchBlock {
         long b = q.getShape().get(0);
         long tokens = h * w;
         long rows = b == 0 ? h : Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
-        if (rows == h) {
-            NDArray attn = Ops.mul(q, scale).matMul(k.transpose(0, 2, 1));
-            return Precision.softmax(addDecomposedRelPos(attn, q, tableH, tableW, h, w), -1).matMul(v);
-        }
         NDArray[] rel = relPosTerms(q, tableH, tableW, h, w); // (B, h, w, h), (B, h, w, w)
         NDArray qs = Ops.mul(q, scale);
         NDArray kt = k.transpose(0, 2, 1);
@@ -129,6 +125,9 @@ public class EncoderAttention extends TorchBlock {
                         .reshape(b, r * w, tokens), -1)
                         .matMul(v);
             }));
+        }
+        if (bands.size() == 1) {
+            return bands.get(0); // the scores fitted in one band (window blocks, small grids)
         }
         NDArray out = NDArrays.concat(bands, 1);
         bands.close(); // autograd keeps its own references to what the backward needs
@@ -167,21 +166,6 @@ public class EncoderAttention extends TorchBlock {
                 .reshape(w, b, h, w)
                 .transpose(1, 2, 0, 3);
         return new NDArray[] {relH, relW};
-    }
-
-    /**
-     * attn (B·heads, h·w, h·w) + ⟨q, R_h[y − y′ + S − 1]⟩ + ⟨q, R_w[x − x′ + S − 1]⟩, with the
-     * unscaled q (B·heads, h·w, hd).
-     */
-    static NDArray addDecomposedRelPos(NDArray attn, NDArray q, NDArray tableH, NDArray tableW, long h, long w) {
-        NDArray[] rel = relPosTerms(q, tableH, tableW, h, w);
-        NDArray relH = rel[0];
-        NDArray relW = rel[1];
-        long b = q.getShape().get(0);
-        NDArray a = attn.reshape(b, h, w, h, w)
-                .add(relH.reshape(b, h, w, h, 1))
-                .add(relW.reshape(b, h, w, 1, w));
-        return a.reshape(b, h * w, h * w);
     }
 
     /**

@@ -25,9 +25,19 @@ public class LayerNorm extends TorchBlock {
 
     /** Normalises {@code x} over its last axis, then scales and shifts it. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        // float16 activations are normalised in float32 (statistics over 768-1280 values)
-        return Precision.inFloat32(x, x32 -> ai.djl.nn.norm.LayerNorm.layerNorm(x32, new Shape(dim),
-                value(ps, weight, x32, training), value(ps, bias, x32, training), eps).singletonOrThrow());
+        return lastAxis(ps, x, weight, bias, eps, training);
+    }
+
+    /**
+     * PyTorch's native layer norm of x over its last axis with the given weight and bias
+     * parameters; float16 activations are normalised in float32 (statistics over 768–1280 values).
+     */
+    static NDArray lastAxis(ParameterStore ps, NDArray x, Parameter weight, Parameter bias, float eps, boolean training) {
+        return Precision.inFloat32(x, x32 -> {
+            NDArray w = value(ps, weight, x32, training);
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x32, new Shape(w.getShape().get(0)), w, value(ps, bias, x32, training), eps)
+                    .singletonOrThrow();
+        });
     }
 
     @Override

@@ -45,9 +45,7 @@ public class LayerNorm2d extends TorchBlock {
      * contiguous last axis (the decoder's upscaling path).
      */
     public NDArray forwardChannelsLast(ParameterStore ps, NDArray x, boolean training) {
-        NDArray w = value(ps, weight, x, training);
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(w.getShape().get(0)), w, value(ps, bias, x, training),
-                (float) eps).singletonOrThrow();
+        return LayerNorm.lastAxis(ps, x, weight, bias, (float) eps, training);
     }
 
     @Override

@@ -162,7 +162,7 @@ public abstract class TorchBlock extends AbstractBlock {
                 ? a.reshape(a.getShape())
                 : a.toDevice(like.getDevice(), true);
         view.attach(like.getManager());
-        if (like.getDataType() == DataType.FLOAT16 && view.getDataType() == DataType.FLOAT32) {
+        if (Precision.isHalf(like) && view.getDataType() == DataType.FLOAT32) {
             // half-precision path (ImageEncoderViT.halfPrecision): a float16 copy of the float32
             // weight, cast inside the graph so a gradient would still reach the parameter
             view = Precision.cast(view, DataType.FLOAT16);

@@ -31,15 +31,14 @@ public class TransposedConv2x2 extends TorchBlock {
         this.bias = param("bias", new Shape(out), Inits.uniformFanIn(fanIn));
     }
 
-    /** x: (B, in, H, W) → (B, out, 2H, 2W). */
+    /** x: (B, in, H, W) → (B, out, 2H, 2W): {@link #forwardPixels} on channel-last pixels, then the shuffle. */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         long b = x.getShape().get(0);
         long h = x.getShape().get(2);
         long w = x.getShape().get(3);
-        NDArray kernel = value(ps, weight, x, training).reshape(in, out * 4);
-        NDArray y = x.transpose(0, 2, 3, 1).matMul(kernel); // (B, H, W, out*4)
-        y = y.reshape(b, h, w, out, 2, 2).transpose(0, 3, 1, 4, 2, 5).reshape(b, out, 2 * h, 2 * w);
-        return y.add(value(ps, bias, x, training).reshape(-1, 1, 1));
+        return forwardPixels(ps, x.transpose(0, 2, 3, 1), training) // (B, H, W, i, j, out)
+                .transpose(0, 5, 1, 3, 2, 4)
+                .reshape(b, out, 2 * h, 2 * w);
     }
 
     /**

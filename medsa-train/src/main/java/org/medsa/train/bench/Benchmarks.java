@@ -76,12 +76,10 @@ public final class Benchmarks {
         return m;
     }
 
-    /** One image of the model's input size through the encoder, {@code runs} times (the first is the first call). */
-    public static Encoder encoder(SamConfig cfg, int runs) {
-        return encoder(cfg, runs, false);
-    }
-
-    /** As {@link #encoder(SamConfig, int)}, with the blocks in float16 if {@code half} (for GPUs). */
+    /**
+     * One image of the model's input size through the encoder, {@code runs} times (the first is the
+     * first call); with the blocks in float16 if {@code half} (for GPUs).
+     */
     public static Encoder encoder(SamConfig cfg, int runs, boolean half) {
         int s = cfg.imageEncoder.imgSize;
         try (NDManager m = NDManager.newBaseManager()) {
@@ -107,13 +105,8 @@ public final class Benchmarks {
 
     /**
      * {@code steps} adapter training steps of batch {@code batch} on random images and masks at the
-     * model's input size, random base weights.
+     * model's input size, random base weights; the frozen encoder in float16 if {@code half}.
      */
-    public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing) throws IOException {
-        return train(cfg, preset, steps, batch, checkpointing, false);
-    }
-
-    /** As above, with the frozen encoder in float16 if {@code half} (for GPUs). */
     public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing, boolean half)
             throws IOException {
         Path run = Files.createTempDirectory("medsa-bench-train");
