@@ -20,8 +20,7 @@ public class OfficialMaskDecoder extends MaskDecoder {
     }
 
     @Override
-    protected Output selectOutputs(Output all, boolean multimask) {
-        String slice = "0:" + outputs;
-        return new Output(all.masks().get(":, " + slice), all.iouPredictions().get(":, " + slice), all.queries(), all.keys());
+    protected int[] selectedTokens(boolean multimask) {
+        return new int[] {0, outputs};
     }
 }

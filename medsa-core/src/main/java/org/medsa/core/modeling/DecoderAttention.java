@@ -76,20 +76,90 @@ public class DecoderAttention extends TorchBlock {
     }
 
     /**
-     * {@code residual + forward(q, k, v)}. In the many-query order with batch 1 the sum comes out of
-     * the last product (one multiply-add into the residual), saving a pass over the image tokens.
+     * {@code residual + forward(q, k, v)}. In the many-query order the sum comes out of the last
+     * product (one multiply-add into the residual with batch 1), saving a pass over the image tokens.
      */
     public NDArray forwardResidual(ParameterStore ps, NDArray residual, NDArray q, NDArray k, NDArray v, boolean training) {
-        long nq = q.getShape().get(1);
-        if (path(q, k) == Path.FEW_KEYS && residual.getShape().get(0) == 1 && q.getShape().get(0) == 1 && k.getShape().get(0) == 1
-                && v.getShape().get(0) == 1) {
-            NDArray[] pv = fewKeysFactors(ps, q, k, v, training); // (1, Nq, H·Nk), (1, H·Nk, C)
-            long c = residual.getShape().get(2);
-            NDArray sum = ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), residual.get(0))
-                    .singletonOrThrow(); // addmm: residual + P·V'
-            return sum.reshape(1, nq, c);
+        if (path(q, k) == Path.FEW_KEYS) {
+            return plusProduct(residual, fewKeysFactors(ps, q, k, v, training));
         }
         return residual.add(forward(ps, q, k, v, training));
+    }
+
+    /**
+     * Keys and values projected once, to be attended by any number of query sets later: the
+     * decoder's first token→image attention, whose keys and values are the image alone, the same
+     * for every prompt. {@code keysT} (B, H, d, Nk) already divided by √d, {@code values}
+     * (B, H, Nk, d) with b_v; both row-major.
+     */
+    public record ProjectedKeys(NDArray keysT, NDArray values) {
+        /** The same arrays as views owned by {@code manager} (see {@link Ops#viewIn}). */
+        public ProjectedKeys viewIn(ai.djl.ndarray.NDManager manager) {
+            return new ProjectedKeys(Ops.viewIn(keysT, manager), Ops.viewIn(values, manager));
+        }
+    }
+
+    /** Projects keys {@code k} and values {@code v} (B, Nk, C) for {@link #forward(ParameterStore, NDArray, ProjectedKeys, boolean)}. */
+    public ProjectedKeys projectKeys(ParameterStore ps, NDArray k, NDArray v, boolean training) {
+        NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
+        double scale = 1 / Math.sqrt(kh.getShape().get(3));
+        return new ProjectedKeys(Ops.contiguous(Ops.mul(kh, scale).transpose(0, 1, 3, 2)),
+                Ops.contiguous(separateHeads(vProj.forward(ps, v, training))));
+    }
+
+    /**
+     * The attention of q (B, Nq, C) over keys and values projected by {@link #projectKeys}, in
+     * SAM's order: equal to {@code forward(q, k, v)} up to float rounding, and the products over
+     * the keys are only Nq·Nk·C/r long each.
+     */
+    public NDArray forward(ParameterStore ps, NDArray q, ProjectedKeys kv, boolean training) {
+        NDArray qh = separateHeads(qProj.forward(ps, q, training)); // (B, H, Nq, d)
+        NDArray out = qh.matMul(kv.keysT()).softmax(-1).matMul(kv.values()); // (B, H, Nq, d)
+        long b = out.getShape().get(0);
+        long n = out.getShape().get(2);
+        return outProj.forward(ps, out.transpose(0, 2, 1, 3).reshape(b, n, -1), training);
+    }
+
+    /**
+     * Queries projected once (with b_q), to attend to any number of key sets later: the decoder's
+     * first image→token attention, whose queries are the image alone. {@code queriesT}
+     * (B, H, d, Nq), row-major.
+     */
+    public record ProjectedQueries(NDArray queriesT) {
+        /** The same array as a view owned by {@code manager} (see {@link Ops#viewIn}). */
+        public ProjectedQueries viewIn(ai.djl.ndarray.NDManager manager) {
+            return new ProjectedQueries(Ops.viewIn(queriesT, manager));
+        }
+    }
+
+    /** Projects queries {@code q} (B, Nq, C) for {@link #forwardResidual(ParameterStore, NDArray, ProjectedQueries, NDArray, NDArray, boolean)}. */
+    public ProjectedQueries projectQueries(ParameterStore ps, NDArray q, boolean training) {
+        return new ProjectedQueries(Ops.contiguous(separateHeads(qProj.forward(ps, q, training)).transpose(0, 1, 3, 2)));
+    }
+
+    /**
+     * {@code residual + forward(q, k, v)} for queries projected by {@link #projectQueries}: the
+     * scores come key-major from the few keys' projections and the output projection is folded
+     * into the values as in {@link #fewKeys}, so the many queries meet one product of length
+     * H·Nk·d and one of H·Nk·C.
+     */
+    public NDArray forwardResidual(ParameterStore ps, NDArray residual, ProjectedQueries q, NDArray k, NDArray v,
+            boolean training) {
+        NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
+        NDArray scoresT = Ops.div(kh, Math.sqrt(kh.getShape().get(3))).matMul(q.queriesT()); // (B, H, Nk, Nq)
+        return plusProduct(residual, keyMajorFactors(ps, scoresT, v, training));
+    }
+
+    /** {@code residual + p·v} for the factors (B, Nq, H·Nk), (B, H·Nk, C); one addmm when all have batch 1. */
+    private static NDArray plusProduct(NDArray residual, NDArray[] pv) {
+        if (residual.getShape().get(0) == 1 && pv[0].getShape().get(0) == 1 && pv[1].getShape().get(0) == 1) {
+            long nq = pv[0].getShape().get(1);
+            long c = residual.getShape().get(2);
+            return ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), residual.get(0))
+                    .singletonOrThrow().reshape(1, nq, c); // addmm: residual + P·V'
+        }
+        // the product first, so that the result belongs to the product's (per-call) scope
+        return pv[0].matMul(pv[1]).add(residual);
     }
 
     /**
@@ -130,7 +200,6 @@ public class DecoderAttention extends TorchBlock {
     /** The attention weights (B, Nq, H·Nk) and the projected values with bias (B, H·Nk, C) of {@link #fewKeys}. */
     private NDArray[] fewKeysFactors(ParameterStore ps, NDArray q, NDArray k, NDArray v, boolean training) {
         NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
-        NDArray vh = separateHeads(vProj.forward(ps, v, training));
         long nk = kh.getShape().get(2);
         long d = kh.getShape().get(3);
         long c = q.getShape().get(2);
@@ -141,15 +210,27 @@ public class DecoderAttention extends TorchBlock {
         long bk = ks.getShape().get(0);
         NDArray m = ks.matMul(wq).reshape(bk, numHeads * nk, c); // (B, H·Nk, C): k_h·W_q,h
         NDArray offset = ks.matMul(bq.transpose(0, 2, 1)).reshape(bk, numHeads * nk, 1); // k_h·b_q,h
-        // scores key-major, (B, H·Nk, Nq): the softmax over Nk then runs along a strided axis
-        // with the Nq contiguous values vectorised, instead of over rows of Nk = 7 values
-        NDArray attnT = m.matMul(q.transpose(0, 2, 1)).add(offset);
-        long nq = attnT.getShape().get(2);
-        attnT = attnT.reshape(-1, numHeads, nk, nq).softmax(2).reshape(-1, numHeads * nk, nq);
-        NDArray wo = value(ps, outProj.weight(), q, training).reshape(c, numHeads, d).transpose(1, 2, 0); // (H, d, C)
+        NDArray scoresT = m.matMul(q.transpose(0, 2, 1)).add(offset); // (B, H·Nk, Nq)
+        return keyMajorFactors(ps, scoresT.reshape(-1, numHeads, nk, scoresT.getShape().get(2)), v, training);
+    }
+
+    /**
+     * From scores (B, H, Nk, Nq) stored key-major: the attention weights (B, Nq, H·Nk) and the
+     * values through the output projection, with bias, (B, H·Nk, C).
+     */
+    private NDArray[] keyMajorFactors(ParameterStore ps, NDArray scoresT, NDArray v, boolean training) {
+        long nk = scoresT.getShape().get(2);
+        long nq = scoresT.getShape().get(3);
+        // key-major, the softmax over Nk runs along a strided axis with the Nq contiguous values
+        // vectorised, instead of over rows of Nk = 7 values
+        NDArray attnT = scoresT.softmax(2).reshape(-1, numHeads * nk, nq);
+        NDArray vh = separateHeads(vProj.forward(ps, v, training)); // (B, H, Nk, d)
+        long c = outProj.outFeatures();
+        long d = vh.getShape().get(3);
+        NDArray wo = value(ps, outProj.weight(), v, training).reshape(c, numHeads, d).transpose(1, 2, 0); // (H, d, C)
         // (B, H·Nk, C) with b_o / H added to every row: each head's softmax weights sum to one,
         // so the H heads together add b_o once, and the many-token output needs no bias pass
-        NDArray bo = Ops.div(value(ps, outProj.bias(), q, training), numHeads);
+        NDArray bo = Ops.div(value(ps, outProj.bias(), v, training), numHeads);
         NDArray vo = vh.matMul(wo).add(bo).reshape(vh.getShape().get(0), numHeads * nk, c);
         return new NDArray[] {attnT.transpose(0, 2, 1), vo};
     }

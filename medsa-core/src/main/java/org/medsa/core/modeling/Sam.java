@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.medsa.core.MedsaException;
 import org.medsa.core.nn.TorchBlock;
 
 import java.util.List;
@@ -147,6 +148,39 @@ public class Sam extends TorchBlock {
         }
         PromptContext ctx = new PromptContext(pe.sparse(), validTokens);
         MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe, pe.sparse(), pe.dense(), multimask, ctx, training);
+        return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
+    }
+
+    /**
+     * The decoder's work that depends on the image alone, for decoding any number of prompts
+     * without a mask input against {@code embedding} (1, C, h, w): see {@link
+     * MaskDecoder.PreparedImage}. The result reflects the weights of now, like the embedding does.
+     */
+    public MaskDecoder.PreparedImage prepareDecoding(ParameterStore ps, NDArray embedding, boolean training) {
+        NDManager manager = embedding.getManager();
+        NDArray densePe = promptEncoder.densePositionalEncoding(ps, manager, training);
+        if (!densePe.getDevice().equals(embedding.getDevice())) {
+            densePe = densePe.toDevice(embedding.getDevice(), false);
+        }
+        // no prompt at all: the embeddings of batch 1 with SAM's no-mask dense embedding
+        NDArray noMask = encodePrompts(ps, manager, null, null, null, null, training).dense();
+        return maskDecoder.prepareImage(ps, embedding, densePe, noMask.toDevice(embedding.getDevice(), false), training);
+    }
+
+    /**
+     * {@link #decode(ParameterStore, NDArray, NDArray, NDArray, NDArray, NDArray, boolean, boolean)
+     * decode} of points and/or boxes (no mask input) against a {@link #prepareDecoding prepared}
+     * image: equal up to float rounding, without the decoder's image-only work.
+     */
+    public Prediction decode(ParameterStore ps, MaskDecoder.PreparedImage image, NDArray points, NDArray labels, NDArray boxes,
+            boolean multimask, boolean training) {
+        NDArray anchor = points != null ? points : boxes;
+        if (anchor == null) {
+            throw new MedsaException("empty prompt: give a point or a box (a mask input needs the unprepared decode)");
+        }
+        PromptEncoder.Embeddings pe = encodePrompts(ps, anchor.getManager(), points, labels, boxes, null, training);
+        PromptContext ctx = new PromptContext(pe.sparse(), validTokens(pe.sparse(), labels, boxes != null));
+        MaskDecoder.Output o = maskDecoder.forward(ps, image, pe.sparse(), multimask, ctx, training);
         return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
     }
 

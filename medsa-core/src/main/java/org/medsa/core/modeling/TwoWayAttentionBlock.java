@@ -2,10 +2,12 @@ package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.LayerNorm;
 import org.medsa.core.nn.Mlp;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -62,24 +64,66 @@ public class TwoWayAttentionBlock extends TorchBlock {
     }
 
     /**
+     * The image side of a block's two cross-attentions: the image tokens {@code keys} (B, HW, C),
+     * {@code keysWithPe} = keys + their positional encoding, and, when {@link #prepareImage} made
+     * it for the first block (whose keys are the image alone), both attentions' projections of the
+     * image tokens, computed once for every prompt decoded against the image (null otherwise).
+     */
+    public record ImageSide(NDArray keys, NDArray keysWithPe, DecoderAttention.ProjectedKeys tokenToImage,
+            DecoderAttention.ProjectedQueries imageToToken) {
+
+        /** Image tokens and their encoding, nothing projected. */
+        public static ImageSide of(NDArray keys, NDArray keyPe) {
+            return new ImageSide(keys, keys.add(keyPe), null, null);
+        }
+
+        /** The same arrays as views owned by {@code manager} (see {@link Ops#viewIn}). */
+        public ImageSide viewIn(NDManager manager) {
+            return new ImageSide(Ops.viewIn(keys, manager), Ops.viewIn(keysWithPe, manager),
+                    tokenToImage == null ? null : tokenToImage.viewIn(manager),
+                    imageToToken == null ? null : imageToToken.viewIn(manager));
+        }
+    }
+
+    /**
+     * The image side with both cross-attentions' projections of the image tokens computed now:
+     * valid for this block when {@code keys} are its input for every prompt, i.e. in the first
+     * block. Nothing of it depends on the adapters' hooks, which act on the tokens and on the
+     * block's output.
+     */
+    public ImageSide prepareImage(ParameterStore ps, NDArray keys, NDArray keyPe, boolean training) {
+        NDArray k = keys.add(keyPe);
+        return new ImageSide(keys, k, crossAttnTokenToImage.projectKeys(ps, k, keys, training),
+                crossAttnImageToToken.projectQueries(ps, k, training));
+    }
+
+    /**
      * @param queries tokens (B, T, C); {@code queryPe} the original tokens
      * @param keys flattened image (B, HW, C); {@code keyPe} its positional encoding
      * @param promptContext what decoder adapters may condition on (null in plain SAM)
      */
     public State forward(ParameterStore ps, NDArray queries, NDArray keys, NDArray queryPe, NDArray keyPe,
             PromptContext promptContext, boolean training) {
+        return forward(ps, queries, ImageSide.of(keys, keyPe), queryPe, promptContext, training);
+    }
+
+    /** As above, with the image side given (and maybe prepared, see {@link #prepareImage}). */
+    public State forward(ParameterStore ps, NDArray queries, ImageSide image, NDArray queryPe, PromptContext promptContext,
+            boolean training) {
         queries = norm1.forward(ps, selfAttention(ps, queries, queryPe, training), training);
 
         NDArray q = queries.add(queryPe);
-        NDArray k = keys.add(keyPe);
-        NDArray attn = adaptTokenToImage(ps, crossAttnTokenToImage.forward(ps, q, k, keys, training), promptContext, training);
-        queries = norm2.forward(ps, queries.add(attn), training);
+        NDArray t2i = image.tokenToImage() != null ? crossAttnTokenToImage.forward(ps, q, image.tokenToImage(), training)
+                : crossAttnTokenToImage.forward(ps, q, image.keysWithPe(), image.keys(), training);
+        queries = norm2.forward(ps, queries.add(adaptTokenToImage(ps, t2i, promptContext, training)), training);
 
         queries = norm3.forward(ps, queries.add(tokenMlp(ps, queries, training)), training);
 
         q = queries.add(queryPe);
-        // k is still keys + keyPe: the keys change only below
-        keys = norm4.forward(ps, crossAttnImageToToken.forwardResidual(ps, keys, k, q, queries, training), training);
+        NDArray sum = image.imageToToken() != null
+                ? crossAttnImageToToken.forwardResidual(ps, image.keys(), image.imageToToken(), q, queries, training)
+                : crossAttnImageToToken.forwardResidual(ps, image.keys(), image.keysWithPe(), q, queries, training);
+        NDArray keys = norm4.forward(ps, sum, training);
         return new State(queries, adaptImageTokens(ps, keys, training));
     }
 

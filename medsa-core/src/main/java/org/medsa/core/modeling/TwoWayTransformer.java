@@ -2,10 +2,12 @@ package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.LayerNorm;
 import org.medsa.core.nn.ModuleList;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 import java.util.List;
@@ -57,20 +59,58 @@ public class TwoWayTransformer extends TorchBlock {
      */
     public TwoWayAttentionBlock.State forward(ParameterStore ps, NDArray image, NDArray imagePe, NDArray tokens,
             PromptContext promptContext, boolean training) {
-        long b = image.getShape().get(0);
-        long c = image.getShape().get(1);
-        NDArray keys = image.reshape(b, c, -1).transpose(0, 2, 1);
-        NDArray keyPe = imagePe.reshape(imagePe.getShape().get(0), c, -1).transpose(0, 2, 1);
+        NDArray keys = tokensOf(image);
+        NDArray keyPe = tokensOf(imagePe);
+        return forward(ps, TwoWayAttentionBlock.ImageSide.of(keys, keyPe), keyPe, tokens, promptContext, training);
+    }
+
+    /**
+     * The image side of the transformer computed once for any number of token sets: the first
+     * block's {@link TwoWayAttentionBlock#prepareImage prepared image side} and the positional
+     * encoding as tokens (1 or B, hw, C), both row-major.
+     */
+    public record PreparedImage(TwoWayAttentionBlock.ImageSide first, NDArray keyPe) {
+        /** The same arrays as views owned by {@code manager} (see {@link Ops#viewIn}). */
+        public PreparedImage viewIn(NDManager manager) {
+            return new PreparedImage(first.viewIn(manager), Ops.viewIn(keyPe, manager));
+        }
+    }
+
+    /** Prepares {@code image} (B, C, h, w) with {@code imagePe} for {@link #forward(ParameterStore, PreparedImage, NDArray, PromptContext, boolean)}. */
+    public PreparedImage prepare(ParameterStore ps, NDArray image, NDArray imagePe, boolean training) {
+        NDArray keys = Ops.contiguous(tokensOf(image));
+        NDArray keyPe = Ops.contiguous(tokensOf(imagePe));
+        return new PreparedImage(layers.get(0).prepareImage(ps, keys, keyPe, training), keyPe);
+    }
+
+    /** The transformer on a prepared image: equal to the forward on the image up to float rounding. */
+    public TwoWayAttentionBlock.State forward(ParameterStore ps, PreparedImage image, NDArray tokens, PromptContext promptContext,
+            boolean training) {
+        return forward(ps, image.first(), image.keyPe(), tokens, promptContext, training);
+    }
+
+    private TwoWayAttentionBlock.State forward(ParameterStore ps, TwoWayAttentionBlock.ImageSide first, NDArray keyPe,
+            NDArray tokens, PromptContext promptContext, boolean training) {
         NDArray queries = tokens;
+        NDArray keys = first.keys();
+        TwoWayAttentionBlock.ImageSide side = first;
         for (TwoWayAttentionBlock layer : layers.items()) {
-            TwoWayAttentionBlock.State s = layer.forward(ps, queries, keys, tokens, keyPe, promptContext, training);
+            TwoWayAttentionBlock.State s = layer.forward(ps, queries, side, tokens, promptContext, training);
             queries = s.queries();
             keys = s.keys();
+            side = TwoWayAttentionBlock.ImageSide.of(keys, keyPe);
         }
         NDArray q = queries.add(tokens);
-        NDArray k = keys.add(keyPe);
-        queries = normFinalAttn.forward(ps, queries.add(finalAttnTokenToImage.forward(ps, q, k, keys, training)), training);
+        queries = normFinalAttn.forward(ps, queries.add(finalAttnTokenToImage.forward(ps, q, side.keysWithPe(), keys, training)),
+                training);
         return new TwoWayAttentionBlock.State(queries, keys);
+    }
+
+    /** (B, C, h, w) → (B, hw, C), a view. */
+    private static NDArray tokensOf(NDArray image) {
+        long b = image.getShape().get(0);
+        long c = image.getShape().get(1);
+        return image.reshape(b, c, -1).transpose(0, 2, 1);
     }
 
     @Override

@@ -75,6 +75,26 @@ public final class Ops {
     }
 
     /**
+     * A view of {@code x} (the same storage) owned by {@code manager}: operations on the view put
+     * their results in {@code manager}, and the storage lives as long as the view or {@code x}
+     * does. Keeps long-lived arrays out of a short scope's bookkeeping and the other way round.
+     */
+    public static NDArray viewIn(NDArray x, ai.djl.ndarray.NDManager manager) {
+        NDArray view = x.reshape(x.getShape());
+        view.attach(manager);
+        return view;
+    }
+
+    /**
+     * {@code x} with its elements in row-major order in memory: a view when they already are,
+     * else a copy. Arrays read by many later products (the decoder's prepared image side) are
+     * stored this way once instead of paying for a transposed layout in every use.
+     */
+    public static NDArray contiguous(NDArray x) {
+        return x.reshape(-1).reshape(x.getShape());
+    }
+
+    /**
      * A 0-d tensor {@code value} with the dtype, device and manager of {@code like}, in memory
      * PyTorch owns.
      *

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.geometry.InputGeometry;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.modeling.MaskDecoder;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 
@@ -32,6 +34,9 @@ public final class SamPredictor implements AutoCloseable {
     private ImageFrame frame;
     private List<NDArray> batchEmbeddings = List.of();
     private List<ImageFrame> batchFrames = List.of();
+    private NDManager preparedScope;
+    private MaskDecoder.PreparedImage prepared;
+    private long preparedWrites;
 
     /** A predictor for {@code sam}; its arrays live in a sub-manager of {@code parent} on the model's device. */
     public SamPredictor(Sam sam, NDManager parent) {
@@ -60,7 +65,7 @@ public final class SamPredictor implements AutoCloseable {
                 input.attach(imageScope);
                 emb.attach(imageScope);
                 this.inputImage = input;
-                this.embedding = emb;
+                setEmbeddingArray(emb);
             }
             return null;
         });
@@ -113,7 +118,7 @@ public final class SamPredictor implements AutoCloseable {
         if (i < 0 || i >= batchEmbeddings.size()) {
             throw new IndexOutOfBoundsException("image " + i + " of a batch of " + batchEmbeddings.size());
         }
-        this.embedding = batchEmbeddings.get(i);
+        setEmbeddingArray(batchEmbeddings.get(i));
         this.frame = batchFrames.get(i);
         this.resized = null;
         this.inputImage = null;
@@ -160,8 +165,41 @@ public final class SamPredictor implements AutoCloseable {
         try (NDManager step = imageScope.newSubManager()) {
             NDArray emb = step.create(e.values(), new Shape(got)).toDevice(manager.getDevice(), false);
             emb.attach(imageScope);
-            this.embedding = emb;
+            setEmbeddingArray(emb);
         }
+    }
+
+    /** Makes {@code emb} the current embedding; the decoder's preparation of the previous one is dropped. */
+    private void setEmbeddingArray(NDArray emb) {
+        this.embedding = emb;
+        this.prepared = null;
+        if (preparedScope != null) {
+            preparedScope.close();
+            preparedScope = null;
+        }
+    }
+
+    /**
+     * The decoder's image-only work for the current embedding, done at its first prompt without
+     * a mask input and kept with the image (about 18 MB for ViT-B). Redone when weights were
+     * loaded since.
+     */
+    private MaskDecoder.PreparedImage prepared() {
+        long writes = StateDictLoader.weightWrites();
+        if (prepared == null || preparedWrites != writes) {
+            if (preparedScope != null) {
+                preparedScope.close();
+            }
+            preparedScope = imageScope.newSubManager();
+            prepared = Ops.noGrad(() -> {
+                try (NDManager work = preparedScope.newSubManager()) {
+                    // intermediates stay in work and go with it; the result lives on as views
+                    return sam.prepareDecoding(null, Ops.viewIn(embedding, work), false).viewIn(preparedScope);
+                }
+            });
+            preparedWrites = writes;
+        }
+        return prepared;
     }
 
     private void requireImage() {
@@ -316,11 +354,14 @@ public final class SamPredictor implements AutoCloseable {
         if (anchor == null) {
             throw new MedsaException("empty prompt: give a point, a box or a mask input");
         }
-        // A view in the caller's scope: everything derived from it is freed with the caller's arrays.
-        NDArray emb = embedding.reshape(embedding.getShape());
-        emb.attach(anchor.getManager());
-        return sam.decode(null, emb, points == null ? null : frame.toInput(points), labels,
-                boxes == null ? null : frame.toInput(boxes), maskInput, multimask, false);
+        NDArray inputPoints = points == null ? null : frame.toInput(points);
+        NDArray inputBoxes = boxes == null ? null : frame.toInput(boxes);
+        // Views in the caller's scope: everything derived from them is freed with the caller's arrays.
+        if (maskInput == null) {
+            return sam.decode(null, prepared().viewIn(anchor.getManager()), inputPoints, labels, inputBoxes, multimask, false);
+        }
+        return sam.decode(null, Ops.viewIn(embedding, anchor.getManager()), inputPoints, labels, inputBoxes, maskInput,
+                multimask, false);
     }
 
     /** Low-res logits (B, C, h, w) of the current image → logits at its original size (B, C, H, W). */
