@@ -15,7 +15,10 @@ import org.medsa.core.nn.TorchBlock;
  */
 public class DecoderAttention extends TorchBlock {
 
-    /** Where the projections are applied (results are equal up to float rounding). */
+    /**
+     * Where the projections are applied (results are equal up to float rounding). A prepared image
+     * side ({@link #projectKeys}, {@link #projectQueries}) always projects the image tokens, once.
+     */
     public enum Order {
         /** The cheaper order for the token counts of each call (the default). */
         AUTO,
@@ -155,7 +158,10 @@ public class DecoderAttention extends TorchBlock {
         if (residual.getShape().get(0) == 1 && pv[0].getShape().get(0) == 1 && pv[1].getShape().get(0) == 1) {
             long nq = pv[0].getShape().get(1);
             long c = residual.getShape().get(2);
-            return ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), residual.get(0))
+            // the residual may be a long-lived array (a prepared image's tokens): its 2-D view is
+            // taken in the product's scope so that nothing of this call stays with it
+            NDArray r = Ops.viewIn(residual, pv[0].getManager()).get(0);
+            return ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), r)
                     .singletonOrThrow().reshape(1, nq, c); // addmm: residual + P·V'
         }
         // the product first, so that the result belongs to the product's (per-call) scope

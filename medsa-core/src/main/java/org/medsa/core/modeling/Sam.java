@@ -154,7 +154,9 @@ public class Sam extends TorchBlock {
     /**
      * The decoder's work that depends on the image alone, for decoding any number of prompts
      * without a mask input against {@code embedding} (1, C, h, w): see {@link
-     * MaskDecoder.PreparedImage}. The result reflects the weights of now, like the embedding does.
+     * MaskDecoder.PreparedImage}. The result reflects the decoder's weights of now, like the
+     * embedding reflects the encoder's: after the weights change (a load, a training step),
+     * prepare again ({@link org.medsa.core.predictor.SamPredictor} does so by itself after a load).
      */
     public MaskDecoder.PreparedImage prepareDecoding(ParameterStore ps, NDArray embedding, boolean training) {
         NDManager manager = embedding.getManager();
@@ -170,7 +172,8 @@ public class Sam extends TorchBlock {
     /**
      * {@link #decode(ParameterStore, NDArray, NDArray, NDArray, NDArray, NDArray, boolean, boolean)
      * decode} of points and/or boxes (no mask input) against a {@link #prepareDecoding prepared}
-     * image: equal up to float rounding, without the decoder's image-only work.
+     * image: equal up to float rounding, without the decoder's image-only work. The results and
+     * intermediates belong to the prompts' manager; nothing is added to the prepared image's.
      */
     public Prediction decode(ParameterStore ps, MaskDecoder.PreparedImage image, NDArray points, NDArray labels, NDArray boxes,
             boolean multimask, boolean training) {

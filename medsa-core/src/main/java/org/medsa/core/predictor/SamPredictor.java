@@ -37,6 +37,7 @@ public final class SamPredictor implements AutoCloseable {
     private NDManager preparedScope;
     private MaskDecoder.PreparedImage prepared;
     private long preparedWrites;
+    private int preparations;
 
     /** A predictor for {@code sam}; its arrays live in a sub-manager of {@code parent} on the model's device. */
     public SamPredictor(Sam sam, NDManager parent) {
@@ -182,7 +183,8 @@ public final class SamPredictor implements AutoCloseable {
     /**
      * The decoder's image-only work for the current embedding, done at its first prompt without
      * a mask input and kept with the image (about 18 MB for ViT-B). Redone when weights were
-     * loaded since.
+     * loaded since; weights changed otherwise (an optimiser step) need a new {@link #setImage},
+     * as the embedding does.
      */
     private MaskDecoder.PreparedImage prepared() {
         long writes = StateDictLoader.weightWrites();
@@ -198,8 +200,14 @@ public final class SamPredictor implements AutoCloseable {
                 }
             });
             preparedWrites = writes;
+            preparations++;
         }
         return prepared;
+    }
+
+    /** How many times the decoder's image side was prepared (tests check that clicks reuse it). */
+    int preparations() {
+        return preparations;
     }
 
     private void requireImage() {

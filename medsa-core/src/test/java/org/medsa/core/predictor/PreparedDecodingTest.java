@@ -67,6 +67,29 @@ class PreparedDecodingTest {
     }
 
     @Test
+    void decodingAgainstAPreparedImageLeavesNothingWithIt() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sam sam = FixtureModels.sam("sam_tiny", m);
+            NDManager kept = m.newSubManager();
+            NDArray emb = kept.create(Fixtures.floats("sam_tiny", "image_embeddings.npy"), new Shape(sam.embeddingShape()));
+            Ops.noGrad(() -> {
+                MaskDecoder.PreparedImage prepared = sam.prepareDecoding(null, emb, false);
+                int arrays = kept.getManagedArrays().size();
+                for (int i = 0; i < 5; i++) {
+                    try (NDManager click = m.newSubManager()) {
+                        // batch 1: the path whose residual is added inside the last product
+                        NDArray points = click.create(new float[] {20 + i, 30}, new Shape(1, 1, 2));
+                        NDArray labels = click.create(new float[] {1}, new Shape(1, 1));
+                        sam.decode(null, prepared, points, labels, null, i % 2 == 0, false).lowResLogits().toFloatArray();
+                    }
+                }
+                assertEquals(arrays, kept.getManagedArrays().size(), "arrays of the prepared image's manager after 5 decodes");
+                return null;
+            });
+        }
+    }
+
+    @Test
     void thePredictorPreparesEachImageAndEachLoadOfWeightsAgain() {
         try (NDManager m = NDManager.newBaseManager()) {
             SamConfig cfg = SamConfig.load(Fixtures.path("sam_tiny", "config.json"));
@@ -106,10 +129,21 @@ class PreparedDecodingTest {
                         ParityTest.RTOL);
                 // many clicks leave nothing behind: the preparation is made once and per-click arrays go with the click
                 int arrays = m.getManagedArrays().size();
+                int preparations = p.preparations();
                 for (int i = 0; i < 20; i++) {
                     p.predict(prompt, multimask);
                 }
                 assertEquals(arrays, m.getManagedArrays().size(), "arrays kept after 20 more clicks");
+                assertEquals(preparations, p.preparations(), "clicks on the same image reuse its preparation");
+                // a new image through the encoder: prepared again, and the result is that image's
+                RgbImage flipped = flipped(image);
+                p.setImage(flipped);
+                SamPrediction onFlipped = p.predict(prompt, multimask);
+                assertEquals(preparations + 1, p.preparations());
+                try (SamPredictor fresh = new SamPredictor(sam, m)) {
+                    fresh.setImage(flipped);
+                    assertArrayEquals(fresh.predict(prompt, multimask).lowResLogits(), onFlipped.lowResLogits(), "after setImage");
+                }
             }
         }
     }
@@ -120,5 +154,19 @@ class PreparedDecodingTest {
             d = Math.max(d, Math.abs(a[i] - b[i]));
         }
         return d;
+    }
+
+    /** The image mirrored left to right. */
+    private static RgbImage flipped(RgbImage image) {
+        byte[] in = image.hwc();
+        byte[] out = new byte[in.length];
+        int h = image.height();
+        int w = image.width();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                System.arraycopy(in, (y * w + x) * 3, out, (y * w + (w - 1 - x)) * 3, 3);
+            }
+        }
+        return new RgbImage(h, w, out);
     }
 }
