@@ -65,17 +65,7 @@ public class DecoderAttention extends TorchBlock {
         if (path == Path.FEW_KEYS) {
             return fewKeys(ps, q, k, v, training);
         }
-        NDArray qh = separateHeads(qProj.forward(ps, q, training));
-        NDArray kh = separateHeads(kProj.forward(ps, k, training));
-        NDArray vh = separateHeads(vProj.forward(ps, v, training));
-        long cPerHead = qh.getShape().get(3);
-        NDArray attn = Ops.div(qh.matMul(kh.transpose(0, 1, 3, 2)), Math.sqrt(cPerHead));
-        attn = attn.softmax(-1);
-        NDArray out = attn.matMul(vh);
-        long b = out.getShape().get(0);
-        long n = out.getShape().get(2);
-        out = out.transpose(0, 2, 1, 3).reshape(b, n, -1);
-        return outProj.forward(ps, out, training);
+        return forward(ps, q, projectKeys(ps, k, v, training), training);
     }
 
     /**
@@ -90,9 +80,10 @@ public class DecoderAttention extends TorchBlock {
     }
 
     /**
-     * Keys and values projected once, to be attended by any number of query sets later: the
-     * decoder's first token→image attention, whose keys and values are the image alone, the same
-     * for every prompt. {@code keysT} (B, H, d, Nk) already divided by √d, {@code values}
+     * Keys and values projected for {@link #forward(ParameterStore, NDArray, ProjectedKeys,
+     * boolean)}: per call in SAM's order, or once for any number of query sets in the decoder's
+     * first token→image attention, whose keys and values are the image alone, the same for every
+     * prompt. {@code keysT} (B, H, d, Nk) already divided by √d, {@code values}
      * (B, H, Nk, d) with b_v; both row-major.
      */
     public record ProjectedKeys(NDArray keysT, NDArray values) {

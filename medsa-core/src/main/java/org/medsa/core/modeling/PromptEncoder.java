@@ -104,9 +104,7 @@ public class PromptEncoder extends TorchBlock {
             }
             cached = densePe;
         }
-        NDArray view = cached.reshape(cached.getShape());
-        view.attach(manager);
-        return view;
+        return Ops.viewIn(cached, manager);
     }
 
     private NDArray densePe;

@@ -142,12 +142,19 @@ public class Sam extends TorchBlock {
      */
     public Prediction decode(ParameterStore ps, NDArray embeddings, PromptEncoder.Embeddings pe, NDArray validTokens,
             boolean multimask, boolean training) {
-        NDArray densePe = promptEncoder.densePositionalEncoding(ps, embeddings.getManager(), training);
-        if (!densePe.getDevice().equals(embeddings.getDevice())) {
-            densePe = densePe.toDevice(embeddings.getDevice(), false);
-        }
         PromptContext ctx = new PromptContext(pe.sparse(), validTokens);
-        MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe, pe.sparse(), pe.dense(), multimask, ctx, training);
+        MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe(ps, embeddings, training), pe.sparse(), pe.dense(),
+                multimask, ctx, training);
+        return prediction(o, pe);
+    }
+
+    /** The dense positional encoding in {@code embeddings}' scope, on their device. */
+    private NDArray densePe(ParameterStore ps, NDArray embeddings, boolean training) {
+        NDArray densePe = promptEncoder.densePositionalEncoding(ps, embeddings.getManager(), training);
+        return densePe.getDevice().equals(embeddings.getDevice()) ? densePe : densePe.toDevice(embeddings.getDevice(), false);
+    }
+
+    private static Prediction prediction(MaskDecoder.Output o, PromptEncoder.Embeddings pe) {
         return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
     }
 
@@ -159,14 +166,10 @@ public class Sam extends TorchBlock {
      * prepare again ({@link org.medsa.core.predictor.SamPredictor} does so by itself after a load).
      */
     public MaskDecoder.PreparedImage prepareDecoding(ParameterStore ps, NDArray embedding, boolean training) {
-        NDManager manager = embedding.getManager();
-        NDArray densePe = promptEncoder.densePositionalEncoding(ps, manager, training);
-        if (!densePe.getDevice().equals(embedding.getDevice())) {
-            densePe = densePe.toDevice(embedding.getDevice(), false);
-        }
         // no prompt at all: the embeddings of batch 1 with SAM's no-mask dense embedding
-        NDArray noMask = encodePrompts(ps, manager, null, null, null, null, training).dense();
-        return maskDecoder.prepareImage(ps, embedding, densePe, noMask.toDevice(embedding.getDevice(), false), training);
+        NDArray noMask = encodePrompts(ps, embedding.getManager(), null, null, null, null, training).dense();
+        return maskDecoder.prepareImage(ps, embedding, densePe(ps, embedding, training),
+                noMask.toDevice(embedding.getDevice(), false), training);
     }
 
     /**
@@ -183,8 +186,7 @@ public class Sam extends TorchBlock {
         }
         PromptEncoder.Embeddings pe = encodePrompts(ps, anchor.getManager(), points, labels, boxes, null, training);
         PromptContext ctx = new PromptContext(pe.sparse(), validTokens(pe.sparse(), labels, boxes != null));
-        MaskDecoder.Output o = maskDecoder.forward(ps, image, pe.sparse(), multimask, ctx, training);
-        return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
+        return prediction(maskDecoder.forward(ps, image, pe.sparse(), multimask, ctx, training), pe);
     }
 
     /**

@@ -56,9 +56,8 @@ public final class ActivationCheckpoints {
         saved.add(new Saved(block, x));
         return Ops.noGrad(() -> {
             try (NDManager scope = parent.newSubManager()) {
-                NDArray in = x.reshape(x.getShape()); // a view whose results land in the block's scope
-                in.attach(scope);
-                NDArray y = block.forward(ps, in, true, params);
+                // a view whose results land in the block's scope
+                NDArray y = block.forward(ps, Ops.viewIn(x, scope), true, params);
                 y.attach(parent);
                 return y;
             }

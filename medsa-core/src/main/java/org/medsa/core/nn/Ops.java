@@ -66,9 +66,7 @@ public final class Ops {
     public static NDArray scoped(NDArray x, java.util.function.UnaryOperator<NDArray> work) {
         ai.djl.ndarray.NDManager parent = x.getManager();
         try (ai.djl.ndarray.NDManager scope = parent.newSubManager(x.getDevice())) {
-            NDArray view = x.reshape(x.getShape());
-            view.attach(scope);
-            NDArray y = work.apply(view);
+            NDArray y = work.apply(viewIn(x, scope));
             y.attach(parent);
             return y;
         }
@@ -172,8 +170,7 @@ public final class Ops {
             return true;
         }
         try (ai.djl.ndarray.NDManager scope = a.getManager().newSubManager(a.getDevice())) {
-            NDArray view = a.reshape(a.getShape());
-            view.attach(scope);
+            NDArray view = viewIn(a, scope);
             return !view.isNaN().logicalOr(view.isInfinite()).any().getBoolean();
         }
     }

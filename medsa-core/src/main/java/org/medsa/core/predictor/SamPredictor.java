@@ -173,7 +173,11 @@ public final class SamPredictor implements AutoCloseable {
     /** Makes {@code emb} the current embedding; the decoder's preparation of the previous one is dropped. */
     private void setEmbeddingArray(NDArray emb) {
         this.embedding = emb;
-        this.prepared = null;
+        dropPreparation();
+    }
+
+    private void dropPreparation() {
+        prepared = null;
         if (preparedScope != null) {
             preparedScope.close();
             preparedScope = null;
@@ -189,9 +193,7 @@ public final class SamPredictor implements AutoCloseable {
     private MaskDecoder.PreparedImage prepared() {
         long writes = StateDictLoader.weightWrites();
         if (prepared == null || preparedWrites != writes) {
-            if (preparedScope != null) {
-                preparedScope.close();
-            }
+            dropPreparation();
             preparedScope = imageScope.newSubManager();
             prepared = Ops.noGrad(() -> {
                 try (NDManager work = preparedScope.newSubManager()) {

@@ -117,10 +117,8 @@ public final class AdamW implements AutoCloseable {
                     NDArray v = expAvgSq.get(e.getKey());
                     // Results of ops attach to the manager of the array they start from: start the
                     // out-of-place ones from views in this step's scope, not from the moments.
-                    NDArray mView = m.reshape(m.getShape());
-                    mView.attach(scope);
-                    NDArray vView = v.reshape(v.getShape());
-                    vView.attach(scope);
+                    NDArray mView = Ops.viewIn(m, scope);
+                    NDArray vView = Ops.viewIn(v, scope);
                     if (weightDecay != 0) {
                         w.muli(1 - lr * weightDecay);
                     }
