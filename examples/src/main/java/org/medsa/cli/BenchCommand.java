@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
-import org.medsa.train.bench.Benchmarks;
+import org.medsa.examples.bench.Benchmarks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -23,7 +23,7 @@ import org.medsa.data.volume.VolumePair;
 import org.medsa.train.eval.EvalReport;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
-import org.medsa.train.demo.DemoModels;
+import org.medsa.demo.DemoModels;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.Trainable;
 import org.medsa.train.training.Trainer;

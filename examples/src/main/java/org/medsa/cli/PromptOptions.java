@@ -2,7 +2,7 @@ package org.medsa.cli;
 
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.MedsaException;
-import org.medsa.train.segment.VolumePrompts;
+import org.medsa.inference.VolumePrompts;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;

@@ -9,7 +9,7 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
-import org.medsa.server.DemoSetup;
+import org.medsa.demo.DemoSetup;
 import org.medsa.server.SegmentationServer;
 import org.medsa.server.ServedModel;
 import picocli.CommandLine.Command;

@@ -13,8 +13,9 @@ import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
+import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
-import org.medsa.train.MainArgs;
+import org.medsa.examples.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
@@ -69,7 +70,7 @@ public final class FineTuneBrainMri {
             MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch, false).build();
             MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
             long t0 = System.nanoTime();
-            FineTuning.Result r = FineTuning.withBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
+            FineTuning.Result r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
                     .run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
             System.out.printf(java.util.Locale.ROOT, "best validation Dice %.4f at step %d; evaluation 1-point mean Dice %.4f; %.0f s%n",

@@ -7,8 +7,9 @@ import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.transforms.SamplePipeline;
+import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
-import org.medsa.train.MainArgs;
+import org.medsa.examples.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
@@ -53,7 +54,7 @@ public final class FineTuneMsd {
             MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(cfg.seed)
                     .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
             MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed).setSampling(1, false).build();
-            FineTuning job = FineTuning.withBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
+            FineTuning job = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
             FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
         } catch (MedsaException e) {

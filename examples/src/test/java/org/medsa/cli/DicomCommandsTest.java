@@ -32,9 +32,9 @@ import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 
 /**
  * DICOM through the CLI contracts: {@code inspect --json} gives NIfTI's keys plus modality and

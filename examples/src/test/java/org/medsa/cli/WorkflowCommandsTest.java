@@ -22,11 +22,11 @@ import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
-import org.medsa.train.metrics.SegmentationMetrics;
+import org.medsa.metrics.SegmentationMetrics;
 import org.medsa.data.transforms.Intensity;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 import java.util.List;
 import java.util.Map;
 import org.medsa.data.nifti.NiftiImage;
@@ -208,7 +208,7 @@ class WorkflowCommandsTest {
             Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
             try (VolumeSegmenter vs = new VolumeSegmenter(sam, m)) {
                 want = vs.segment(SegmentationInput.read(Path.of(image)), new VolumePrompts().box(5, 6, 4, 25, 20, 4),
-                        VolumeSegmenter.Options.defaults().propagate(org.medsa.train.segment.Propagation.Direction.BOTH, 2)).labels().data();
+                        VolumeSegmenter.Options.defaults().propagate(org.medsa.inference.Propagation.Direction.BOTH, 2)).labels().data();
             }
         }
         assertArrayEquals(want, NiftiReader.read(mask).toLabelVolume().data());

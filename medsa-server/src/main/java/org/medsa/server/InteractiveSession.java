@@ -29,9 +29,9 @@ import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.ImageVolume;
-import org.medsa.train.segment.Propagation;
-import org.medsa.train.segment.Segmentation;
-import org.medsa.train.segment.SegmentationInput;
+import org.medsa.inference.Propagation;
+import org.medsa.inference.Segmentation;
+import org.medsa.inference.SegmentationInput;
 
 /**
  * One open image and its labels, segmented interactively: what a browser tab (or any client of

@@ -33,8 +33,8 @@ import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
-import org.medsa.train.segment.Propagation;
-import org.medsa.train.segment.SegmentationInput;
+import org.medsa.inference.Propagation;
+import org.medsa.inference.SegmentationInput;
 
 /**
  * Interactive segmentation over HTTP from one JVM: a JSON API (documented in {@code

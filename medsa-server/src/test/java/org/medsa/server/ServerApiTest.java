@@ -47,10 +47,10 @@ import org.medsa.data.phantom.Rendering;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.ImageVolume;
-import org.medsa.train.segment.Propagation;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.inference.Propagation;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 
 /**
  * The HTTP API with the tiny fixture model on non-square phantom volumes and a non-square 2D image:

@@ -16,13 +16,13 @@ import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.Sam;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
-import org.medsa.train.metrics.LabelMapMetrics;
-import org.medsa.train.metrics.LabelMetrics;
-import org.medsa.train.metrics.MaskFile;
-import org.medsa.train.segment.Segmentation;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.metrics.LabelMapMetrics;
+import org.medsa.metrics.LabelMetrics;
+import org.medsa.metrics.MaskFile;
+import org.medsa.inference.Segmentation;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 
 /**
  * Segments manifest rows one after another with one {@link VolumeSegmenter} (so each row equals

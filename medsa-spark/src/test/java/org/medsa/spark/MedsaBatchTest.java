@@ -36,10 +36,10 @@ import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.medsa.train.metrics.SegmentationMetrics;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.metrics.SegmentationMetrics;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 
 /**
  * The batch job on embedded local[2] Spark with the tiny fixture model on a phantom cohort: each

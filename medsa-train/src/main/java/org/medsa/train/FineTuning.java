@@ -69,20 +69,6 @@ public final class FineTuning {
         this.runDir = runDir;
     }
 
-    /**
-     * The paper preset on {@code checkpoint} (a preset name or config file in {@code model}), or,
-     * when {@code checkpoint} is null, on the demo's small phantom-trained SAM (extracted into
-     * {@code runDir/base}) with adapters sized for it — so examples run anywhere.
-     */
-    public static FineTuning withBaseOrDemo(String model, Path checkpoint, TrainConfig trainConfig, Path runDir) {
-        if (checkpoint != null) {
-            return new FineTuning(SamConfig.resolve(model), checkpoint, MedsaConfig.preset("paper"), trainConfig, runDir);
-        }
-        org.medsa.train.demo.DemoModels.Base base = org.medsa.train.demo.DemoModels.extractBase(runDir.resolve("base"));
-        return new FineTuning(SamConfig.load(base.config()), base.checkpoint(), org.medsa.train.demo.DemoModels.paperAdapters(),
-                trainConfig, runDir);
-    }
-
     /** The prompt settings of both evaluations (default: the paper's four). */
     public FineTuning settings(List<PromptSetting> s) {
         this.settings = List.copyOf(s);

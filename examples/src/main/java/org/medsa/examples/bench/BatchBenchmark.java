@@ -16,8 +16,8 @@ import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.spark.BatchOptions;
 import org.medsa.spark.MedsaBatch;
-import org.medsa.train.bench.Benchmarks;
-import org.medsa.train.demo.DemoModels;
+import org.medsa.examples.bench.Benchmarks;
+import org.medsa.demo.DemoModels;
 
 /**
  * Batch throughput on embedded Spark, in one run: rows per second on local[1] and local[2] for a

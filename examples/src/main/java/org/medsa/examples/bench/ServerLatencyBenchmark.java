@@ -22,7 +22,7 @@ import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
 import org.medsa.data.volume.ImageVolume;
-import org.medsa.server.DemoSetup;
+import org.medsa.demo.DemoSetup;
 import org.medsa.server.SegmentationServer;
 import org.medsa.server.ServedModel;
 

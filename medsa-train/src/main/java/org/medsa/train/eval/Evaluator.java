@@ -11,7 +11,7 @@ import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.medsa.train.metrics.SegmentationMetrics;
+import org.medsa.metrics.SegmentationMetrics;
 import org.medsa.data.transforms.Sample;
 import org.medsa.train.training.ProgressLine;
 

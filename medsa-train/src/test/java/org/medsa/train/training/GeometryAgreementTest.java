@@ -24,12 +24,12 @@ import org.medsa.data.volume.VolumePair;
 import org.medsa.train.eval.EvalReport;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
-import org.medsa.train.metrics.SegmentationMetrics;
+import org.medsa.metrics.SegmentationMetrics;
 import org.medsa.data.transforms.Intensity;
-import org.medsa.train.segment.Segmentation;
-import org.medsa.train.segment.SegmentationInput;
-import org.medsa.train.segment.VolumePrompts;
-import org.medsa.train.segment.VolumeSegmenter;
+import org.medsa.inference.Segmentation;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 
 import java.nio.file.Path;
 import java.util.List;

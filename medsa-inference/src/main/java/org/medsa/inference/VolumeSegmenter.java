@@ -1,0 +1,347 @@
+package org.medsa.inference;
+
+import org.medsa.data.transforms.Intensity;
+import ai.djl.ndarray.NDManager;
+import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.core.predictor.SamPrediction;
+import org.medsa.core.predictor.SamPredictor;
+import org.medsa.data.volume.ImageVolume;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Segments a volume (or a 2D image) from prompts in voxel indices and returns a label volume
+ * with the input's geometry — the library call behind {@code medsa segment}, the server and the
+ * batch job.
+ *
+ * <pre>{@code
+ * try (VolumeSegmenter segmenter = new VolumeSegmenter(model, manager)) {
+ *     SegmentationInput ct = SegmentationInput.read(Path.of("ct.nii.gz"));
+ *     Segmentation s = segmenter.segment(ct, new VolumePrompts().box(100, 120, 40, 180, 200, 60),
+ *             VolumeSegmenter.Options.defaults());
+ *     s.write(Path.of("mask.nii.gz"));
+ * }
+ * }</pre>
+ *
+ * <p>Each prompted slice along the chosen axis is turned into an 8-bit image (the volume's
+ * intensities mapped to [0, 1] by {@link Intensity}), encoded once, and decoded for every label
+ * prompted on it; all of it goes through the model's input geometry, as in training. A single
+ * click uses SAM's three masks and keeps the one with the best predicted IoU; any other prompt
+ * uses the single-mask output. Where labels overlap, the later label (in ascending order) wins.
+ * With {@link Options#propagate} each label's structure is then followed into the neighbouring
+ * slices ({@link Propagation}); propagated masks are written in label order after all prompted
+ * slices.
+ */
+public final class VolumeSegmenter implements AutoCloseable {
+
+    /** Options of a segmentation. */
+    public static final class Options {
+        private int axis = 2;
+        private Intensity intensity = Intensity.auto();
+        private Propagation.Direction propagation;
+        private int maxSlices = Integer.MAX_VALUE;
+        private double minIou;
+        private int encoderBatch = 1;
+
+        /** Axis 2 (k), automatic intensity. */
+        public static Options defaults() {
+            return new Options();
+        }
+
+        /** The slicing axis (0, 1 or 2; 2D images: 2). */
+        public Options axis(int a) {
+            this.axis = a;
+            return this;
+        }
+
+        /** How intensities become gray values (volumes only). */
+        public Options intensity(Intensity i) {
+            this.intensity = i;
+            return this;
+        }
+
+        /**
+         * Also segments the neighbours of each label's prompted slices, slice after slice, each
+         * prompted by the previous one's mask, until the mask vanishes ({@link Propagation}): down
+         * from the label's lowest prompted slice and/or up from its highest.
+         *
+         * @param direction which way(s)
+         * @param maxSlices at most this many slices in each direction (at least 1)
+         */
+        public Options propagate(Propagation.Direction direction, int maxSlices) {
+            if (maxSlices < 1) {
+                throw new MedsaException("propagation needs max slices of at least 1, got " + maxSlices);
+            }
+            this.propagation = direction;
+            this.maxSlices = maxSlices;
+            return this;
+        }
+
+        /** The propagation direction, or null for none (the default). */
+        public Propagation.Direction propagation() {
+            return propagation;
+        }
+
+        /**
+         * With {@link #propagate}: stop at a slice whose predicted IoU is below {@code iou} (0..1;
+         * default 0, only an empty mask stops).
+         */
+        public Options propagationMinIou(double iou) {
+            if (!(iou >= 0 && iou <= 1)) {
+                throw new MedsaException("the propagation's minimum IoU must be within 0..1, got " + iou);
+            }
+            this.minIou = iou;
+            return this;
+        }
+
+        /** The propagation's minimum predicted IoU (default 0). */
+        public double propagationMinIou() {
+            return minIou;
+        }
+
+        /** At most this many propagated slices per direction. */
+        public int maxSlices() {
+            return maxSlices;
+        }
+
+        /**
+         * Encodes this many prompted slices in one forward pass of the encoder (default 1). Larger
+         * batches keep a GPU busy; the masks are the same up to float rounding of the batched
+         * arithmetic.
+         */
+        public Options encoderBatch(int n) {
+            if (n < 1) {
+                throw new MedsaException("the encoder batch must be at least 1, got " + n);
+            }
+            this.encoderBatch = n;
+            return this;
+        }
+
+        /** Slices per encoder pass (default 1). */
+        public int encoderBatch() {
+            return encoderBatch;
+        }
+
+        /** The slicing axis (default 2). */
+        public int axis() {
+            return axis;
+        }
+
+        /** How intensities become gray values (default {@code auto}). */
+        public Intensity intensity() {
+            return intensity;
+        }
+    }
+
+    private final SamPredictor predictor;
+    private Consumer<String> notes = s -> {};
+
+    /** A segmenter running {@code model}; its arrays live under {@code parent} on the model's device. */
+    public VolumeSegmenter(Sam model, NDManager parent) {
+        this.predictor = new SamPredictor(model, parent);
+    }
+
+    /** Receives one line per notable decision (e.g. which intensity {@code auto} chose). */
+    public VolumeSegmenter notes(Consumer<String> sink) {
+        this.notes = sink;
+        return this;
+    }
+
+    /**
+     * Segments {@code input} from {@code prompts}.
+     *
+     * @throws MedsaException for prompts outside the input, on the wrong axis, or none at all
+     */
+    public Segmentation segment(SegmentationInput input, VolumePrompts prompts, Options options) {
+        if (prompts.isEmpty()) {
+            throw new MedsaException("no prompt: give at least one point or box");
+        }
+        int axis = options.axis();
+        input.checkAxis(axis);
+        // slice -> label -> prompt, validated before any model work
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = plan(input, prompts, axis);
+        ImageVolume normalised = null;
+        Intensity used = null;
+        if (input.isVolume()) {
+            used = options.intensity().resolve(input.volume());
+            if (options.intensity().kind() == null) {
+                notes.accept("intensity: " + used + " (from the value range; choose it to override)");
+            }
+            normalised = used.apply(input.volume());
+        }
+        int[] labels = new int[input.grid().voxelCount()];
+        List<Segmentation.SliceResult> results = new ArrayList<>();
+        // label -> slice -> the prompted slice's prediction (the seeds of propagation)
+        TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds = new TreeMap<>();
+        List<Integer> planned = new ArrayList<>(plan.keySet());
+        int batch = options.encoderBatch();
+        for (int n = 0; n < planned.size(); n++) {
+            int s = planned.get(n);
+            Map.Entry<Integer, TreeMap<Integer, Prompt>> e = Map.entry(s, plan.get(s));
+            if (batch == 1) {
+                predictor.setImage(input.sliceImage(normalised, axis, s));
+            } else if (n % batch == 0) {
+                List<RgbImage> images = new ArrayList<>();
+                for (int q = n; q < Math.min(n + batch, planned.size()); q++) {
+                    images.add(input.sliceImage(normalised, axis, planned.get(q)));
+                }
+                predictor.setImages(images);
+            } else {
+                predictor.selectImage(n % batch);
+            }
+            int[] sliceLabels = input.getSlice(labels, axis, s);
+            for (Map.Entry<Integer, Prompt> lp : e.getValue().entrySet()) {
+                Prompt prompt = lp.getValue();
+                boolean single = prompt.points().size() == 1 && prompt.box() == null;
+                SamPrediction r = predictor.predict(prompt, single);
+                int best = r.best();
+                boolean[] mask = r.mask(best);
+                int area = 0;
+                for (int p = 0; p < mask.length; p++) {
+                    if (mask[p]) {
+                        sliceLabels[p] = lp.getKey();
+                        area++;
+                    }
+                }
+                results.add(new Segmentation.SliceResult(lp.getKey(), axis, s, r.iouPredictions()[best], area, prompt, mask));
+                seeds.computeIfAbsent(lp.getKey(), k -> new TreeMap<>()).put(s, single(r, best));
+            }
+            input.putSlice(labels, axis, s, sliceLabels);
+        }
+        if (options.propagation() != null) {
+            propagate(input, normalised, axis, options, labels, seeds, results);
+        }
+        return new Segmentation(input, axis, used, normalised, labels, results);
+    }
+
+    /** Mask {@code c} of a prediction as a one-mask prediction. */
+    private static SamPrediction single(SamPrediction r, int c) {
+        int n = r.height() * r.width();
+        float[] logits = new float[n];
+        System.arraycopy(r.masksLogits(), c * n, logits, 0, n);
+        return new SamPrediction(1, r.height(), r.width(), logits, r.lowResHeight(), r.lowResWidth(), r.lowRes(c),
+                new float[] {r.iouPredictions()[c]}, r.maskThreshold());
+    }
+
+    private void propagate(SegmentationInput input, ImageVolume normalised, int axis, Options options, int[] labels,
+            TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds, List<Segmentation.SliceResult> results) {
+        int[] hw = input.sliceShape(axis);
+        int slices = input.shape()[axis];
+        Propagation.SliceDecoder decoder = (s, prompt) -> {
+            predictor.setImage(input.sliceImage(normalised, axis, s));
+            return predictor.predict(prompt, false);
+        };
+        for (Map.Entry<Integer, TreeMap<Integer, SamPrediction>> e : seeds.entrySet()) {
+            int label = e.getKey();
+            TreeMap<Integer, SamPrediction> prompted = e.getValue();
+            List<Propagation.Step> steps = new ArrayList<>();
+            Propagation.Direction d = options.propagation();
+            if (d != Propagation.Direction.UP) {
+                steps.addAll(walk(prompted.firstEntry(), Propagation.Direction.DOWN, hw, slices, options, prompted, decoder));
+            }
+            if (d != Propagation.Direction.DOWN) {
+                steps.addAll(walk(prompted.lastEntry(), Propagation.Direction.UP, hw, slices, options, prompted, decoder));
+            }
+            for (Propagation.Step st : steps) {
+                int[] sliceLabels = input.getSlice(labels, axis, st.slice());
+                for (int p = 0; p < st.mask().length; p++) {
+                    if (st.mask()[p]) {
+                        sliceLabels[p] = label;
+                    }
+                }
+                input.putSlice(labels, axis, st.slice(), sliceLabels);
+                results.add(new Segmentation.SliceResult(label, axis, st.slice(), st.iou(), st.area(), st.prompt(), st.mask()));
+            }
+            notes.accept("label " + label + ": propagated to " + steps.size() + " slice(s)");
+        }
+    }
+
+    private static List<Propagation.Step> walk(Map.Entry<Integer, SamPrediction> seed, Propagation.Direction d, int[] hw, int slices,
+            Options options, TreeMap<Integer, SamPrediction> prompted, Propagation.SliceDecoder decoder) {
+        SamPrediction r = seed.getValue();
+        boolean[] mask = r.mask(0);
+        boolean any = false;
+        for (boolean b : mask) {
+            any |= b;
+        }
+        if (!any) {
+            return List.of(); // an empty prompted mask has nothing to carry
+        }
+        return Propagation.run(seed.getKey(), mask, r.lowRes(0), r.lowResHeight(), r.lowResWidth(), hw[0], hw[1], slices, d,
+                options.maxSlices(), options.propagationMinIou(), prompted::containsKey, decoder);
+    }
+
+    /**
+     * Checks prompts and options against an input without running the model (what {@link #segment}
+     * checks first), so a caller can refuse bad input before loading a model.
+     *
+     * @throws MedsaException naming the first problem
+     */
+    public static void validate(SegmentationInput input, VolumePrompts prompts, Options options) {
+        if (prompts.isEmpty()) {
+            throw new MedsaException("no prompt: give at least one point or box");
+        }
+        input.checkAxis(options.axis());
+        plan(input, prompts, options.axis());
+    }
+
+    /** Groups the prompts by slice and label, checking each against the input. */
+    private static TreeMap<Integer, TreeMap<Integer, Prompt>> plan(SegmentationInput input, VolumePrompts prompts, int axis) {
+        int[] shape = input.shape();
+        int row = input.rowAxis(axis);
+        int col = input.colAxis(axis);
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = new TreeMap<>();
+        for (VolumePrompts.Point p : prompts.points()) {
+            double[] ijk = {p.i(), p.j(), p.k()};
+            checkInside(ijk, shape, "point (" + VolumePrompts.fmt(p.i()) + "," + VolumePrompts.fmt(p.j()) + ","
+                    + VolumePrompts.fmt(p.k()) + ")");
+            int s = (int) Math.round(ijk[axis]);
+            plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(p.label(), k -> new Prompt())
+                    .point(ijk[col], ijk[row], p.positive() ? 1 : 0);
+        }
+        for (VolumePrompts.Box b : prompts.boxes()) {
+            double[] lo = {b.i0(), b.j0(), b.k0()};
+            double[] hi = {b.i1(), b.j1(), b.k1()};
+            String what = "box (" + VolumePrompts.fmt(b.i0()) + "," + VolumePrompts.fmt(b.j0()) + "," + VolumePrompts.fmt(b.k0())
+                    + ")-(" + VolumePrompts.fmt(b.i1()) + "," + VolumePrompts.fmt(b.j1()) + "," + VolumePrompts.fmt(b.k1()) + ")";
+            checkInside(lo, shape, what);
+            checkInside(hi, shape, what);
+            for (int s = (int) Math.round(lo[axis]); s <= (int) Math.round(hi[axis]); s++) {
+                Prompt pr = plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(b.label(), k -> new Prompt());
+                if (pr.box() != null) {
+                    throw new MedsaException("two boxes of label " + b.label() + " cover slice " + s + "; give one box per slice"
+                            + " and label");
+                }
+                pr.box(lo[col], lo[row], hi[col], hi[row]);
+            }
+        }
+        int[] hw = input.sliceShape(axis);
+        for (var slice : plan.entrySet()) {
+            for (Prompt p : slice.getValue().values()) {
+                p.validate(hw[0], hw[1]);
+            }
+        }
+        return plan;
+    }
+
+    private static void checkInside(double[] ijk, int[] shape, String what) {
+        for (int a = 0; a < 3; a++) {
+            if (ijk[a] < 0 || ijk[a] > shape[a] - 1) {
+                throw new MedsaException("prompt outside the image: " + what + " is not within " + shape[0] + "x" + shape[1]
+                        + "x" + shape[2] + " voxels (indices start at 0)");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        predictor.close();
+    }
+}
