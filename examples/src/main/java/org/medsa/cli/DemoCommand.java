@@ -1,5 +1,6 @@
 package org.medsa.cli;
 
+import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -67,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Engine.getInstance().setRandomSeed((int) seed);
+        Seeds.seedEngine(seed);
         Files.createDirectories(out);
         DemoModels.Base demoBase = DemoModels.extractBase(out.resolve("base"));
         Path base = demoBase.checkpoint();

@@ -1,5 +1,6 @@
 package org.medsa.cli;
 
+import org.medsa.core.Seeds;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -90,7 +91,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (init != null) {
                 StateDictLoader.load(sam, init, manager, new StateDictLoader.Options());
             }
-            Engine.getInstance().setRandomSeed((int) seed);
+            Seeds.seedEngine(seed);
             sam.initialize(manager, DataType.FLOAT32);
             try (Trainer t = new Trainer(Trainable.fullModel(sam), TrainingData.of(trainSet), TrainingData.of(valSet), cfg, out,
                     devs, System.err)) {

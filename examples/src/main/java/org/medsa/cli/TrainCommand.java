@@ -1,5 +1,6 @@
 package org.medsa.cli;
 
+import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -131,7 +132,7 @@ public final class TrainCommand implements Callable<Integer> {
                 depth > 1 ? " (chunks of " + depth + " slices)" : "");
         try (NDManager manager = NDManager.newBaseManager(devs.get(0))) {
             // the adapters' initial values come from the engine's generator: seed it
-            Engine.getInstance().setRandomSeed((int) seed);
+            Seeds.seedEngine(seed);
             MedsaModel m = new MedsaModel(samConfig, mc);
             MedsaCheckpoints.loadBase(m, checkpoint, manager);
             ParameterCounts counts = ParameterCounts.of(m);

@@ -1,12 +1,12 @@
 package org.medsa.examples;
 
 import org.medsa.data.dataset.MsdDataset;
-import org.medsa.data.dataset.MsdDescriptor;
+import org.medsa.data.dataset.MsdWriter;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
@@ -92,11 +92,14 @@ public final class FineTuneBrainMri {
             throw new MedsaException(templates + ": ch2.nii.gz and aal.nii.gz not found (install the Debian package mricron-data,"
                     + " or give --templates)");
         }
-        ImageVolume image = NiftiReader.read(ch2).toImageVolume(0);
-        LabelVolume atlas = NiftiReader.read(aal).toLabelVolume();
+        ImageVolume image = VolumeFiles.read(ch2).toImageVolume(0);
+        LabelVolume atlas = VolumeFiles.read(aal).toLabelVolume();
         Grid g = image.grid();
-        List<String[]> train = new ArrayList<>();
-        List<String[]> val = new ArrayList<>();
+        Map<Integer, String> labels = new LinkedHashMap<>();
+        labels.put(0, "background");
+        labels.put(1, "hippocampus_left");
+        labels.put(2, "hippocampus_right");
+        MsdWriter msd = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), labels);
         for (int parity = 0; parity < 2; parity++) {
             int nz = (g.nz() - parity + 1) / 2;
             double[][] rows = g.affine().toRows();
@@ -120,20 +123,10 @@ public final class FineTuneBrainMri {
                     }
                 }
             }
-            String name = parity == 0 ? "ch2_even" : "ch2_odd";
-            String im = "imagesTr/" + name + ".nii.gz";
-            String lb = "labelsTr/" + name + ".nii.gz";
-            NiftiWriter.write(NiftiImage.of(new ImageVolume(half, img), NiftiDatatype.FLOAT32), root.resolve(im));
-            NiftiWriter.write(NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), root.resolve(lb));
-            (parity == 0 ? train : val).add(new String[] {"./" + im, "./" + lb});
+            msd.add(parity == 0 ? "ch2_even" : "ch2_odd", NiftiImage.of(new ImageVolume(half, img), NiftiDatatype.FLOAT32),
+                    NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), parity == 1);
         }
-        Map<Integer, String> modality = new LinkedHashMap<>();
-        modality.put(0, "MRI");
-        Map<Integer, String> labels = new LinkedHashMap<>();
-        labels.put(0, "background");
-        labels.put(1, "hippocampus_left");
-        labels.put(2, "hippocampus_right");
-        AtomicFiles.writeString(root.resolve("dataset.json"), MsdDescriptor.toJson("ch2-hippocampus", modality, labels, train, val).toString());
+        msd.finish();
         System.err.println("wrote " + root + " (even slices train, odd slices held out)");
         return root;
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonParser;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.Hashes;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchCheckpoint;
@@ -41,7 +42,6 @@ public final class MedsaCheckpoints {
     /** The {@code format_version} this library writes. */
     public static final long FORMAT_VERSION = 1;
 
-    private static final Map<String, String> SHA_CACHE = new ConcurrentHashMap<>();
 
     private MedsaCheckpoints() {}
 
@@ -101,32 +101,6 @@ public final class MedsaCheckpoints {
         return k;
     }
 
-    /** SHA-256 of a file, hex (cached per path, size and modification time). */
-    public static String sha256(Path file) {
-        try {
-            String key = file.toAbsolutePath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
-            String cached = SHA_CACHE.get(key);
-            if (cached != null) {
-                return cached;
-            }
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            try (InputStream in = Files.newInputStream(file)) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    md.update(buf, 0, n);
-                }
-            }
-            String hex = HexFormat.of().formatHex(md.digest());
-            SHA_CACHE.put(key, hex);
-            return hex;
-        } catch (IOException e) {
-            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Saves the trainable parameters of {@code model} with their metadata, atomically. */
     public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step) throws IOException {
         saveAdapters(model, file, baseCheckpoint, step, Map.of());
@@ -153,7 +127,7 @@ public final class MedsaCheckpoints {
         if (baseCheckpoint != null) {
             base.put("file", baseCheckpoint.getFileName().toString());
             base.put("size", Files.size(baseCheckpoint));
-            base.put("sha256", sha256(baseCheckpoint));
+            base.put("sha256", Hashes.sha256(baseCheckpoint));
         }
         root.put("base_checkpoint", base);
         root.put("step", step);
@@ -208,7 +182,7 @@ public final class MedsaCheckpoints {
             }
             if (baseCheckpoint != null && root.get("base_checkpoint") instanceof Map<?, ?> base && base.get("sha256") != null) {
                 String want = String.valueOf(base.get("sha256"));
-                String have = sha256(baseCheckpoint);
+                String have = Hashes.sha256(baseCheckpoint);
                 if (!want.equals(have) && !allowBaseMismatch) {
                     throw new MedsaException(file + ": these adapters were trained on base checkpoint " + base.get("file")
                             + " (SHA-256 " + want.substring(0, 12) + "…), but " + baseCheckpoint.getFileName() + " has SHA-256 "

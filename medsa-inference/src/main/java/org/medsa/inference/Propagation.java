@@ -7,6 +7,7 @@ import java.util.function.IntPredicate;
 import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.SamPrediction;
+import org.medsa.data.volume.SliceMasks;
 
 /**
  * Carries a mask from one slice to its neighbours: each next slice is prompted by the previous
@@ -77,21 +78,11 @@ public final class Propagation {
      * y = row) pixels, plus {@code lowRes} as the mask prompt when not null; null for an empty mask.
      */
     public static Prompt promptFrom(boolean[] mask, int height, int width, float[] lowRes, int lowHeight, int lowWidth) {
-        int r0 = Integer.MAX_VALUE, c0 = Integer.MAX_VALUE, r1 = -1, c1 = -1;
-        for (int r = 0; r < height; r++) {
-            for (int c = 0; c < width; c++) {
-                if (mask[r * width + c]) {
-                    r0 = Math.min(r0, r);
-                    r1 = Math.max(r1, r);
-                    c0 = Math.min(c0, c);
-                    c1 = Math.max(c1, c);
-                }
-            }
-        }
-        if (r1 < 0) {
+        SliceMasks.Box box = SliceMasks.tightBox(mask, height, width);
+        if (box == null) {
             return null;
         }
-        Prompt p = new Prompt().box(c0, r0, c1, r1);
+        Prompt p = new Prompt().box(box.col0(), box.row0(), box.col1(), box.row1());
         if (lowRes != null) {
             p.maskInput(lowRes, lowHeight, lowWidth);
         }

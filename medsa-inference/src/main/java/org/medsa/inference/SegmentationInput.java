@@ -9,6 +9,7 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.ImageVolume;
 
 import java.nio.file.Files;
@@ -55,8 +56,9 @@ public final class SegmentationInput {
         if (!Files.exists(file)) {
             throw new MedsaException(file + ": no such image file");
         }
-        if (org.medsa.data.volume.VolumeFiles.isVolume(file)) {
-            NiftiImage nifti = org.medsa.data.volume.VolumeFiles.read(file, file.toString(), dicomSeries);
+        VolumeFiles.Kind kind = VolumeFiles.kind(file);
+        if (kind.isVolume()) {
+            NiftiImage nifti = VolumeFiles.read(file, file.toString(), dicomSeries);
             if (nifti.frameCount() > 1) {
                 throw new MedsaException(file + ": a 4D volume of " + nifti.frameCount()
                         + " frames; extract the frame to segment into a 3D file first");
@@ -66,7 +68,7 @@ public final class SegmentationInput {
         if (dicomSeries != null) {
             throw new MedsaException(file + ": a series UID applies to DICOM folders; this is a 2D image");
         }
-        if (ImageFiles.isImageName(file)) {
+        if (kind == VolumeFiles.Kind.IMAGE || kind == VolumeFiles.Kind.NPY) {
             return new SegmentationInput(file, null, null, ImageFiles.readRgb(file));
         }
         throw new MedsaException(file + ": not a supported image (NIfTI .nii/.nii.gz or DICOM volumes; .png, .jpg, .bmp,"

@@ -3,17 +3,27 @@ package org.medsa.inference;
 import org.medsa.core.MedsaException;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.data.volume.SliceMasks;
 
 /**
  * Prompts in voxel indices (i, j, k) of the input, per output label: clicks, and boxes that span a
  * range of slices (the same 2D box on every slice from one corner's slice to the other's). See
- * {@link SegmentationInput} for the axes of 2D images.
+ * {@link SegmentationInput} for the axes of 2D images. The one owner of prompt checks (finite
+ * coordinates, click polarity, output label, box order, inside the input) and of their wording,
+ * for the command line, the batch job and the server alike.
+ *
+ * <p>Two words are kept apart: a click's <em>polarity</em> (positive = foreground) and the output
+ * <em>label</em> (1..255) the prompted structure is written with.
  */
 public final class VolumePrompts {
 
-    /** A click at voxel (i, j, k); positive = foreground. */
+    /** A click at voxel (i, j, k) for output {@code label}; positive = foreground. */
     public record Point(int label, double i, double j, double k, boolean positive) {}
 
     /** A box with corners (i0, j0, k0) and (i1, j1, k1), both included. */
@@ -49,11 +59,11 @@ public final class VolumePrompts {
         checkLabel(label);
         checkFinite(i0, j0, k0);
         checkFinite(i1, j1, k1);
+        Box b = new Box(label, i0, j0, k0, i1, j1, k1);
         if (i0 > i1 || j0 > j1 || k0 > k1) {
-            throw new MedsaException("box (" + fmt(i0) + "," + fmt(j0) + "," + fmt(k0) + ")-(" + fmt(i1) + "," + fmt(j1) + ","
-                    + fmt(k1) + ") is reversed: give i0,j0,k0 <= i1,j1,k1");
+            throw new MedsaException("box " + text(b) + " is reversed: give i0,j0,k0 <= i1,j1,k1");
         }
-        boxes.add(new Box(label, i0, j0, k0, i1, j1, k1));
+        boxes.add(b);
         return this;
     }
 
@@ -67,11 +77,7 @@ public final class VolumePrompts {
      */
     public VolumePrompts point(String text, boolean volume, String what) {
         double[] d = volume ? numbers(text, 4, what, "30,40,12,1 (i,j,k,label)") : numbers(text, 3, what, "80,35,1 (x,y,label)");
-        double label = d[d.length - 1];
-        if (label != 0 && label != 1) {
-            throw new MedsaException(what + " label must be 1 (foreground) or 0 (background), got '" + text + "'");
-        }
-        return point(d[0], d[1], volume ? d[2] : 0, label == 1);
+        return point(d[0], d[1], volume ? d[2] : 0, isPositive(d[d.length - 1], what + " '" + text + "'"));
     }
 
     /**
@@ -98,31 +104,131 @@ public final class VolumePrompts {
      * @param shape (nx, ny, nz)
      * @return the number of boxes added
      */
-    public int boxesPerSlice(int[] reference, int[] shape, java.util.Collection<Integer> labels) {
+    public int boxesPerSlice(int[] reference, int[] shape, Collection<Integer> labels) {
         int nx = shape[0];
         int ny = shape[1];
         int nz = shape[2];
         int added = 0;
-        for (int label : new java.util.TreeSet<>(labels)) {
+        for (int label : new TreeSet<>(labels)) {
             for (int k = 0; k < nz; k++) {
-                int i0 = Integer.MAX_VALUE, j0 = Integer.MAX_VALUE, i1 = -1, j1 = -1;
-                for (int j = 0; j < ny; j++) {
-                    for (int i = 0; i < nx; i++) {
-                        if (reference[i + nx * (j + ny * k)] == label) {
-                            i0 = Math.min(i0, i);
-                            i1 = Math.max(i1, i);
-                            j0 = Math.min(j0, j);
-                            j1 = Math.max(j1, j);
-                        }
-                    }
-                }
-                if (i1 >= 0) {
-                    box(label, i0, j0, k, i1, j1, k);
+                int offset = nx * ny * k;
+                // slice k as rows j, columns i
+                SliceMasks.Box b = SliceMasks.tightBox(p -> reference[offset + p] == label, ny, nx);
+                if (b != null) {
+                    box(label, b.col0(), b.row0(), k, b.col1(), b.row1(), k);
                     added++;
                 }
             }
         }
         return added;
+    }
+
+    /**
+     * Clicks and a box given on one slice, as a viewer sends them: [u, v] are the indices along the
+     * slice's two in-plane axes in ascending order (axis 2: u = i, v = j; axis 0: u = j, v = k; a
+     * 2D image: u = x, v = y), {@code index} the slice.
+     *
+     * @param points [u, v, polarity] per click (polarity 1 foreground, 0 background)
+     * @param box [u0, v0, u1, v1] (corners included), or null
+     * @param label the output label (1..255)
+     * @throws MedsaException for a bad polarity, label, number count or a reversed box
+     */
+    public static VolumePrompts onSlice(int axis, int index, List<double[]> points, double[] box, int label) {
+        VolumePrompts out = new VolumePrompts();
+        checkLabel(label);
+        int first = axis == 0 ? 1 : 0;
+        int second = axis == 2 ? 1 : 2;
+        for (double[] p : points) {
+            if (p.length != 3) {
+                throw new MedsaException("a point is [u, v, polarity], got " + p.length + " numbers");
+            }
+            double[] ijk = new double[3];
+            ijk[axis] = index;
+            ijk[first] = p[0];
+            ijk[second] = p[1];
+            out.point(label, ijk[0], ijk[1], ijk[2], isPositive(p[2], "a point's polarity"));
+        }
+        if (box != null) {
+            if (box.length != 4) {
+                throw new MedsaException("a box is [u0, v0, u1, v1], got " + box.length + " numbers");
+            }
+            double[] lo = new double[3];
+            double[] hi = new double[3];
+            lo[axis] = index;
+            hi[axis] = index;
+            lo[first] = box[0];
+            lo[second] = box[1];
+            hi[first] = box[2];
+            hi[second] = box[3];
+            out.box(label, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
+        }
+        return out;
+    }
+
+    /**
+     * The prompts grouped by slice along {@code axis} and by label, as the model's prompts on each
+     * slice (x = column, y = row), each checked against the input.
+     *
+     * @throws MedsaException for a bad axis, a prompt outside the input, or two boxes of one label
+     *     on one slice
+     */
+    public TreeMap<Integer, TreeMap<Integer, Prompt>> bySlice(SegmentationInput input, int axis) {
+        input.checkAxis(axis);
+        int[] shape = input.shape();
+        int row = input.rowAxis(axis);
+        int col = input.colAxis(axis);
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = new TreeMap<>();
+        for (Point p : points) {
+            double[] ijk = {p.i(), p.j(), p.k()};
+            checkInside(ijk, shape, "point (" + fmt(p.i()) + "," + fmt(p.j()) + "," + fmt(p.k()) + ")");
+            int s = (int) Math.round(ijk[axis]);
+            plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(p.label(), k -> new Prompt())
+                    .point(ijk[col], ijk[row], p.positive() ? 1 : 0);
+        }
+        for (Box b : boxes) {
+            double[] lo = {b.i0(), b.j0(), b.k0()};
+            double[] hi = {b.i1(), b.j1(), b.k1()};
+            String what = "box " + text(b);
+            checkInside(lo, shape, what);
+            checkInside(hi, shape, what);
+            for (int s = (int) Math.round(lo[axis]); s <= (int) Math.round(hi[axis]); s++) {
+                Prompt pr = plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(b.label(), k -> new Prompt());
+                if (pr.box() != null) {
+                    throw new MedsaException("two boxes of label " + b.label() + " cover slice " + s + "; give one box per slice"
+                            + " and label");
+                }
+                pr.box(lo[col], lo[row], hi[col], hi[row]);
+            }
+        }
+        int[] hw = input.sliceShape(axis);
+        for (var slice : plan.entrySet()) {
+            for (Prompt p : slice.getValue().values()) {
+                p.validate(hw[0], hw[1]);
+            }
+        }
+        return plan;
+    }
+
+    private static void checkInside(double[] ijk, int[] shape, String what) {
+        for (int a = 0; a < 3; a++) {
+            if (ijk[a] < 0 || ijk[a] > shape[a] - 1) {
+                throw new MedsaException("prompt outside the image: " + what + " is not within " + shape[0] + "x" + shape[1]
+                        + "x" + shape[2] + " voxels (indices start at 0)");
+            }
+        }
+    }
+
+    /**
+     * A click's polarity: 1 is foreground (true), 0 background (false).
+     *
+     * @param what names the value in the message
+     * @throws MedsaException for anything else
+     */
+    public static boolean isPositive(double polarity, String what) {
+        if (polarity != 0 && polarity != 1) {
+            throw new MedsaException(what + " must be 1 (foreground) or 0 (background), got " + fmt(polarity));
+        }
+        return polarity == 1;
     }
 
     /**
@@ -164,7 +270,12 @@ public final class VolumePrompts {
         return points.isEmpty() && boxes.isEmpty();
     }
 
-    private static void checkLabel(int label) {
+    /**
+     * Checks an output label.
+     *
+     * @throws MedsaException unless it is 1..255
+     */
+    public static void checkLabel(int label) {
         if (label < 1 || label > 255) {
             throw new MedsaException("label must be 1..255, got " + label);
         }
@@ -178,7 +289,14 @@ public final class VolumePrompts {
         }
     }
 
+    /** "(i0,j0,k0)-(i1,j1,k1)". */
+    static String text(Box b) {
+        return "(" + fmt(b.i0()) + "," + fmt(b.j0()) + "," + fmt(b.k0()) + ")-(" + fmt(b.i1()) + "," + fmt(b.j1()) + ","
+                + fmt(b.k1()) + ")";
+    }
+
+    /** A coordinate as written: whole numbers without ".0". */
     static String fmt(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 }

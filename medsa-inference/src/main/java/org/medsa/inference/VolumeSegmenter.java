@@ -166,7 +166,7 @@ public final class VolumeSegmenter implements AutoCloseable {
         int axis = options.axis();
         input.checkAxis(axis);
         // slice -> label -> prompt, validated before any model work
-        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = plan(input, prompts, axis);
+        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = prompts.bySlice(input, axis);
         ImageVolume normalised = null;
         Intensity used = null;
         if (input.isVolume()) {
@@ -288,56 +288,7 @@ public final class VolumeSegmenter implements AutoCloseable {
         if (prompts.isEmpty()) {
             throw new MedsaException("no prompt: give at least one point or box");
         }
-        input.checkAxis(options.axis());
-        plan(input, prompts, options.axis());
-    }
-
-    /** Groups the prompts by slice and label, checking each against the input. */
-    private static TreeMap<Integer, TreeMap<Integer, Prompt>> plan(SegmentationInput input, VolumePrompts prompts, int axis) {
-        int[] shape = input.shape();
-        int row = input.rowAxis(axis);
-        int col = input.colAxis(axis);
-        TreeMap<Integer, TreeMap<Integer, Prompt>> plan = new TreeMap<>();
-        for (VolumePrompts.Point p : prompts.points()) {
-            double[] ijk = {p.i(), p.j(), p.k()};
-            checkInside(ijk, shape, "point (" + VolumePrompts.fmt(p.i()) + "," + VolumePrompts.fmt(p.j()) + ","
-                    + VolumePrompts.fmt(p.k()) + ")");
-            int s = (int) Math.round(ijk[axis]);
-            plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(p.label(), k -> new Prompt())
-                    .point(ijk[col], ijk[row], p.positive() ? 1 : 0);
-        }
-        for (VolumePrompts.Box b : prompts.boxes()) {
-            double[] lo = {b.i0(), b.j0(), b.k0()};
-            double[] hi = {b.i1(), b.j1(), b.k1()};
-            String what = "box (" + VolumePrompts.fmt(b.i0()) + "," + VolumePrompts.fmt(b.j0()) + "," + VolumePrompts.fmt(b.k0())
-                    + ")-(" + VolumePrompts.fmt(b.i1()) + "," + VolumePrompts.fmt(b.j1()) + "," + VolumePrompts.fmt(b.k1()) + ")";
-            checkInside(lo, shape, what);
-            checkInside(hi, shape, what);
-            for (int s = (int) Math.round(lo[axis]); s <= (int) Math.round(hi[axis]); s++) {
-                Prompt pr = plan.computeIfAbsent(s, k -> new TreeMap<>()).computeIfAbsent(b.label(), k -> new Prompt());
-                if (pr.box() != null) {
-                    throw new MedsaException("two boxes of label " + b.label() + " cover slice " + s + "; give one box per slice"
-                            + " and label");
-                }
-                pr.box(lo[col], lo[row], hi[col], hi[row]);
-            }
-        }
-        int[] hw = input.sliceShape(axis);
-        for (var slice : plan.entrySet()) {
-            for (Prompt p : slice.getValue().values()) {
-                p.validate(hw[0], hw[1]);
-            }
-        }
-        return plan;
-    }
-
-    private static void checkInside(double[] ijk, int[] shape, String what) {
-        for (int a = 0; a < 3; a++) {
-            if (ijk[a] < 0 || ijk[a] > shape[a] - 1) {
-                throw new MedsaException("prompt outside the image: " + what + " is not within " + shape[0] + "x" + shape[1]
-                        + "x" + shape[2] + " voxels (indices start at 0)");
-            }
-        }
+        prompts.bySlice(input, options.axis());
     }
 
     @Override

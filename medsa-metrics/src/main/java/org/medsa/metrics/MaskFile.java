@@ -12,6 +12,7 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumeFiles;
 
 /**
  * A label mask read from a file for scoring, as {@code medsa metrics} and the batch job read it:
@@ -50,17 +51,19 @@ public record MaskFile(Path file, boolean nifti, int[] labels, int[] shape, doub
         if (Files.isDirectory(file)) {
             throw new MedsaException(file + ": is a directory; give a mask file (.nii, .nii.gz, .png, .bmp, .tif)");
         }
-        if (NiftiReader.isNiftiName(file)) {
-            return readNifti(file);
-        }
-        if (Image2DReader.isImageName(file)) {
-            return readImage(file);
+        switch (VolumeFiles.kind(file)) {
+            case NIFTI:
+                return readNifti(file);
+            case IMAGE:
+                return readImage(file);
+            default:
+                break;
         }
         throw new MedsaException(file + ": unknown mask file type; expected .nii, .nii.gz, .png, .bmp or .tif");
     }
 
     private static MaskFile readNifti(Path file) {
-        NiftiImage image = NiftiReader.read(file);
+        NiftiImage image = VolumeFiles.read(file);
         LabelVolume volume = image.toLabelVolume(); // rejects non-integer voxels and several frames, naming the file
         int nx = volume.grid().nx();
         int ny = volume.grid().ny();
@@ -119,26 +122,21 @@ public record MaskFile(Path file, boolean nifti, int[] labels, int[] shape, doub
             throw new MedsaException(pred.file() + ": is " + kind(pred) + " but the truth " + truth.file() + " is "
                     + kind(truth) + "; give both masks in the same format");
         }
-        if (!Arrays.equals(pred.shape(), truth.shape())) {
+        Grid.Difference d = !Arrays.equals(pred.shape(), truth.shape()) ? Grid.Difference.SHAPE
+                : pred.grid() != null && truth.grid() != null ? pred.grid().compare(truth.grid()) : null;
+        if (d == Grid.Difference.SHAPE) {
             throw new MedsaException(pred.file() + ": shape " + pred.fileShape() + " differs from the truth's ("
                     + truth.file() + ") " + truth.fileShape());
         }
-        for (int axis = 0; axis < pred.spacing().length; axis++) {
-            double a = pred.spacing()[axis];
-            double b = truth.spacing()[axis];
-            if (Math.abs(a - b) > 1e-5 * Math.max(Math.abs(a), Math.abs(b))) {
-                throw new MedsaException(pred.file() + ": voxel spacing " + join(reversed(pred.spacing()), " x ")
-                        + " mm differs from the truth's (" + truth.file() + ") " + join(reversed(truth.spacing()), " x ")
-                        + " mm; resample the prediction onto the truth's grid");
-            }
+        if (d == Grid.Difference.SPACING) {
+            throw new MedsaException(pred.file() + ": voxel spacing " + join(reversed(pred.spacing()), " x ")
+                    + " mm differs from the truth's (" + truth.file() + ") " + join(reversed(truth.spacing()), " x ")
+                    + " mm; resample the prediction onto the truth's grid");
         }
-        if (pred.grid() != null && truth.grid() != null) {
-            double apart = pred.grid().cornerDistance(truth.grid());
-            if (apart > truth.grid().halfVoxel()) {
-                throw new MedsaException(pred.file() + String.format(Locale.ROOT, ": its affine places the voxels up to %.3g mm"
-                        + " away from the truth's (%s): origin or direction differ; the masks are not on the same grid", apart,
-                        truth.file()));
-            }
+        if (d != null) {
+            throw new MedsaException(pred.file() + String.format(Locale.ROOT, ": its affine places the voxels up to %.3g mm"
+                    + " away from the truth's (%s): origin or direction differ; the masks are not on the same grid",
+                    pred.grid().cornerDistance(truth.grid()), truth.file()));
         }
     }
 

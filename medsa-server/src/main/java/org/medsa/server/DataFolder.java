@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.dicom.DicomSeries;
 import org.medsa.data.image.ImageFiles;
 import org.medsa.data.nifti.NiftiReader;
@@ -55,11 +56,13 @@ public final class DataFolder {
                 if (p.equals(root) || !inside(p)) {
                     continue;
                 }
-                if (Files.isRegularFile(p) && (NiftiReader.isNiftiName(p) || ImageFiles.isImageName(p))) {
-                    out.add(relative(p));
-                } else if (Files.isDirectory(p) && holdsDicom(p)) {
-                    out.add(relative(p));
-                } else if (Files.isRegularFile(p) && p.getParent().equals(root) && DicomSeries.isDicomFile(p)) {
+                boolean listed = Files.isDirectory(p) ? holdsDicom(p)
+                        : Files.isRegularFile(p) && switch (VolumeFiles.kind(p)) {
+                            case NONE -> false;
+                            case DICOM -> p.getParent().equals(root); // deeper ones are listed as their folder
+                            default -> true;
+                        };
+                if (listed) {
                     out.add(relative(p));
                 }
             }
@@ -106,11 +109,10 @@ public final class DataFolder {
         return root.relativize(p).toString().replace('\\', '/');
     }
 
+    /** A folder with DICOM files directly in it (a series). */
     private static boolean holdsDicom(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !NiftiReader.isNiftiName(f)
-                    && !ImageFiles.isImageName(f) && DicomSeries.isDicomFile(f));
+            return s.anyMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && VolumeFiles.kind(f) == VolumeFiles.Kind.DICOM);
         }
     }
-
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.Hashes;
 import org.medsa.core.predictor.ImageEmbedding;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
@@ -32,6 +33,7 @@ import org.medsa.data.volume.ImageVolume;
 import org.medsa.inference.Propagation;
 import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
 
 /**
  * One open image and its labels, segmented interactively: what a browser tab (or any client of
@@ -97,27 +99,9 @@ public final class InteractiveSession implements AutoCloseable {
     }
 
     private static String hash(SegmentationInput input) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            int[] s = input.shape();
-            md.update((s[0] + "x" + s[1] + "x" + s[2] + (input.isVolume() ? " volume" : " image")).getBytes());
-            if (input.isVolume()) {
-                float[] d = input.volume().data();
-                ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < d.length; ) {
-                    b.clear();
-                    for (; i < d.length && b.remaining() >= 4; i++) {
-                        b.putFloat(d[i]);
-                    }
-                    md.update(b.array(), 0, b.position());
-                }
-            } else {
-                md.update(input.image().hwc());
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        int[] s = input.shape();
+        Hashes.Digest d = Hashes.digest().update(s[0] + "x" + s[1] + "x" + s[2] + (input.isVolume() ? " volume" : " image"));
+        return (input.isVolume() ? d.update(input.volume().data()) : d.update(input.image().hwc())).hex();
     }
 
     /** The session's id (also in its URLs). */
@@ -223,15 +207,8 @@ public final class InteractiveSession implements AutoCloseable {
                 gray[p] = img.hwc()[3 * p];
             }
         } else {
-            if (!(window.length == 2 && Double.isFinite(window[0]) && Double.isFinite(window[1]) && window[1] > window[0])) {
-                throw ApiException.badRequest("window must be two finite numbers lo,hi with lo < hi");
-            }
-            float[] v = Slicer.slice(input.volume(), axis, index);
-            double scale = 1.0 / (window[1] - window[0]);
-            for (int p = 0; p < gray.length; p++) {
-                double x = (v[p] - window[0]) * scale;
-                gray[p] = (byte) Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
-            }
+            Intensity.checkWindow(window[0], window[1]);
+            gray = Intensity.gray8(Slicer.slice(input.volume(), axis, index), window[0], window[1]);
         }
         return Overlay.png(Overlay.grayImage(gray, hw[0], hw[1]));
     }
@@ -248,43 +225,23 @@ public final class InteractiveSession implements AutoCloseable {
      * Segments one label on one slice from a prompt and writes it into the labels, replacing that
      * label's previous mask on the slice.
      *
-     * @param points [u, v, label] per click (label 1 foreground, 0 background); may be empty
-     * @param box [u0, v0, u1, v1] (corners included) or null
+     * @param points [u, v, polarity] per click (polarity 1 foreground, 0 background); may be empty
+     * @param box [u0, v0, u1, v1] (corners included) or null ({@link VolumePrompts#onSlice} says
+     *     which axes u and v run along)
      * @param usePrevious feed the last low-res logits of this slice and label back as the mask
      *     prompt (SAM's refinement); ignored when there are none
      * @param multimask three masks and the best by predicted IoU; null: as {@code medsa segment}
      *     (three for a lone click, else one)
      * @param label 1..255
-     * @throws ApiException 400 for prompts outside the slice, non-finite numbers or no prompt
+     * @throws MedsaException for prompts outside the slice, non-finite numbers or no prompt (answered with 400)
      */
     public synchronized SegmentResult segment(int axis, int index, List<double[]> points, double[] box, boolean usePrevious,
             Boolean multimask, int label) {
         touch();
         checkSlice(axis, index);
-        checkLabel(label);
         int[] hw = input.sliceShape(axis);
-        Prompt prompt = new Prompt();
-        for (double[] p : points) {
-            if (p.length != 3) {
-                throw ApiException.badRequest("a point is [u, v, label], got " + p.length + " numbers");
-            }
-            if (p[2] != 0 && p[2] != 1) {
-                throw ApiException.badRequest("a point's label is 1 (foreground) or 0 (background), got " + fmt(p[2]));
-            }
-            double[] xy = toXy(p[0], p[1], hw, "point");
-            prompt.point(xy[0], xy[1], (int) p[2]);
-        }
-        if (box != null) {
-            if (box.length != 4) {
-                throw ApiException.badRequest("box is [u0, v0, u1, v1], got " + box.length + " numbers");
-            }
-            double[] a = toXy(box[0], box[1], hw, "box corner");
-            double[] b = toXy(box[2], box[3], hw, "box corner");
-            if (box[0] > box[2] || box[1] > box[3]) {
-                throw ApiException.badRequest("box [u0, v0, u1, v1] needs u0 <= u1 and v0 <= v1, got " + fmtAll(box));
-            }
-            prompt.box(a[0], a[1], b[0], b[1]);
-        }
+        VolumePrompts given = VolumePrompts.onSlice(axis, index, points, box, label);
+        Prompt prompt = given.isEmpty() ? new Prompt() : given.bySlice(input, axis).get(index).get(label);
         float[] prev = usePrevious ? previous.get(key(axis, index, label)) : null;
         if (prompt.points().isEmpty() && prompt.box() == null && prev == null) {
             throw ApiException.badRequest("no prompt: give at least one point or a box");
@@ -318,7 +275,7 @@ public final class InteractiveSession implements AutoCloseable {
             double minIou) {
         touch();
         checkSlice(axis, from);
-        checkLabel(label);
+        VolumePrompts.checkLabel(label);
         if (maxSlices < 1) {
             throw ApiException.badRequest("max_slices must be at least 1, got " + maxSlices);
         }
@@ -481,40 +438,8 @@ public final class InteractiveSession implements AutoCloseable {
         context.encoder().lookAhead(cacheKey(axis, slice), () -> input.sliceImage(normalised, axis, slice), wanted);
     }
 
-    private double[] toXy(double u, double v, int[] hw, String what) {
-        if (!Double.isFinite(u) || !Double.isFinite(v)) {
-            throw ApiException.badRequest(what + " [" + fmt(u) + ", " + fmt(v) + "] is not finite");
-        }
-        // volumes: u along the slice's rows axis (a row index), v along its columns; 2D images: x, y
-        double x = input.isVolume() ? v : u;
-        double y = input.isVolume() ? u : v;
-        if (x < 0 || y < 0 || x > hw[1] - 1 || y > hw[0] - 1) {
-            throw ApiException.badRequest(what + " [" + fmt(u) + ", " + fmt(v) + "] is outside the slice ("
-                    + (input.isVolume() ? "u < " + hw[0] + ", v < " + hw[1] : "x < " + hw[1] + ", y < " + hw[0]) + ")");
-        }
-        return new double[] {x, y};
-    }
-
-    private static void checkLabel(int label) {
-        if (label < 1 || label > 255) {
-            throw ApiException.badRequest("label must be 1..255, got " + label);
-        }
-    }
-
     private static String key(int axis, int index, int label) {
         return axis + "/" + index + "/" + label;
-    }
-
-    private static String fmt(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%s", v);
-    }
-
-    private static String fmtAll(double[] v) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(fmt(v[i]));
-        }
-        return sb.append(']').toString();
     }
 
     /** Frees the session's arrays; later calls answer 404. */

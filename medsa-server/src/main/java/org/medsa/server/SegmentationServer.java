@@ -33,6 +33,7 @@ import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.inference.Propagation;
 import org.medsa.inference.SegmentationInput;
 
@@ -386,23 +387,7 @@ public final class SegmentationServer implements AutoCloseable {
     }
 
     private static double[] window(String w) {
-        if (w == null) {
-            return null;
-        }
-        String[] p = w.split(",");
-        if (p.length != 2) {
-            throw ApiException.badRequest("window must be lo,hi (e.g. -160,240), got '" + w + "'");
-        }
-        try {
-            double lo = Double.parseDouble(p[0].trim());
-            double hi = Double.parseDouble(p[1].trim());
-            if (!Double.isFinite(lo) || !Double.isFinite(hi) || !(hi > lo)) {
-                throw ApiException.badRequest("window needs finite lo < hi, got '" + w + "'");
-            }
-            return new double[] {lo, hi};
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("window must be two numbers lo,hi, got '" + w + "'");
-        }
+        return w == null ? null : Intensity.parseWindow(w, "window");
     }
 
     private void openVolume(Context ctx) throws IOException {

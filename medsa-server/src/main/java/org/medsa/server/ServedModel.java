@@ -44,17 +44,12 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
             if (f == null) {
                 continue;
             }
-            String sha = sha256(f);
+            String sha = Hashes.sha256(f);
             id.append('|').append(sha);
             d.put(i++ == 0 ? "checkpoint_sha256" : "adapters_sha256", sha);
         }
         String identity = Hashes.sha256(id.toString());
         d.put("identity", identity.substring(0, 16));
         return new ServedModel(sam, identity, d);
-    }
-
-    /** SHA-256 of a file, hex (see {@link Hashes#sha256(Path)}). */
-    public static String sha256(Path file) {
-        return Hashes.sha256(file);
     }
 }

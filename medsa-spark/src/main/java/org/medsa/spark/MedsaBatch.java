@@ -199,23 +199,8 @@ public final class MedsaBatch {
         Path parquet = out.resolve("results.parquet");
         Path tmp = out.resolve(".results.parquet." + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
         spark.createDataFrame(wide, schema).coalesce(1).write().parquet(tmp.toString());
-        replaceFolder(tmp, parquet);
+        AtomicFiles.replaceFolder(tmp, parquet);
         return new Summary(results.size(), ok, results.size() - ok, parquet, csvFile);
-    }
-
-    /** Puts a finished folder in place of an old one, so readers never see a half-written table. */
-    private static void replaceFolder(Path fresh, Path target) {
-        try {
-            Path old = target.resolveSibling("." + target.getFileName() + ".old");
-            AtomicFiles.deleteTree(old);
-            if (Files.exists(target)) {
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
-            AtomicFiles.deleteTree(old);
-        } catch (IOException e) {
-            throw new MedsaException(target + ": cannot replace the results table (" + e.getMessage() + ")", e);
-        }
     }
 
     private static String csvCell(Object v) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Locale;
 import java.util.TreeSet;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
@@ -156,12 +157,10 @@ final class RowSegmenter implements AutoCloseable {
             throw new MedsaException(truthFile.getFileName() + ": " + truth.fileShape() + " does not match the image's "
                     + shape[0] + "x" + shape[1] + "x" + shape[2]);
         }
-        if (truth.grid() != null && input.isVolume()) {
-            double apart = truth.grid().cornerDistance(g);
-            if (apart > g.halfVoxel()) {
-                throw new MedsaException(truthFile.getFileName() + ": lies up to " + String.format(java.util.Locale.ROOT, "%.3g", apart)
-                        + " mm away from the image's grid; the truth must be on the image's grid");
-            }
+        if (truth.grid() != null && input.isVolume() && g.compare(truth.grid()) != null) {
+            throw new MedsaException(truthFile.getFileName() + ": lies up to " + String.format(Locale.ROOT, "%.3g",
+                    g.cornerDistance(truth.grid())) + " mm away from the image's grid (" + g.compare(truth.grid()).name()
+                    .toLowerCase(Locale.ROOT) + " differs); the truth must be on the image's grid");
         }
         TreeSet<Integer> wanted = new TreeSet<>();
         if (labels != null && !labels.equalsIgnoreCase("all")) {

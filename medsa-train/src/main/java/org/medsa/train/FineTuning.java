@@ -1,5 +1,6 @@
 package org.medsa.train;
 
+import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -91,7 +92,7 @@ public final class FineTuning {
     public Result run(TrainingData train, TrainingData validation, Evaluation evaluation) throws IOException {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             // the adapters' initial values come from the engine's generator: seed it
-            Engine.getInstance().setRandomSeed((int) trainConfig.seed);
+            Seeds.seedEngine(trainConfig.seed);
             MedsaModel m = new MedsaModel(config, adapters);
             MedsaCheckpoints.loadBase(m, base, manager);
             EvalReport before = evaluation.run(new Evaluator(m, trainConfig.seed, console), settings);

@@ -3,8 +3,13 @@ package org.medsa.core.io;
 import org.medsa.core.MedsaException;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -36,7 +41,9 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     /**
-     * Writes {@code file} atomically, creating its folder.
+     * Writes {@code file} atomically, creating its folder. Concurrent writers of the same file (two
+     * processes filling one cache) are safe: the last rename wins and each writer's temporary file
+     * is locked until it is renamed, so no writer removes another's as stale.
      *
      * @throws MedsaException naming the file and the reason (e.g. "No space left on device")
      */
@@ -52,16 +59,29 @@ public final class AtomicFiles {
             removeStale(target);
             // a fresh name, created with the umask's permissions (createTempFile would make it owner-only)
             tmp = parent.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), 1 << 16)) {
+            // the lock lives as long as the channel; a writer that closes its stream only flushes it
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                channel.lock();
+                OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(channel)) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        this.out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        flush();
+                    }
+                }, 1 << 16);
                 content.writeTo(out);
+                out.flush();
+                try {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                tmp = null;
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
         } catch (IOException e) {
             throw new MedsaException(file + ": cannot write (" + reason(e) + ")", e);
         } finally {
@@ -72,6 +92,55 @@ public final class AtomicFiles {
                     // the original error matters more
                 }
             }
+        }
+    }
+
+    /**
+     * Appends UTF-8 text to a file atomically: the file is rewritten with the text added and renamed
+     * over the old one, so a crash leaves either the old or the new content, never a cut line. For
+     * logs of a few MB at most (a training run's metrics), where the copy costs nothing next to a
+     * step.
+     *
+     * @throws MedsaException naming the file and the reason
+     */
+    public static void append(Path file, String text) {
+        write(file, out -> {
+            if (Files.isRegularFile(file)) {
+                Files.copy(file, out);
+            }
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    /**
+     * Puts a finished folder in place of {@code target} (replacing an old one), so readers see the
+     * old or the new folder and never a half-written one. {@code fresh} must be on the same file
+     * system, best a sibling made with {@link #temporarySibling}.
+     *
+     * @throws MedsaException naming the target and the reason
+     */
+    public static void replaceFolder(Path fresh, Path target) {
+        Path old = target.resolveSibling("." + target.getFileName() + ".old");
+        try {
+            deleteTree(old);
+            if (Files.exists(target)) {
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new MedsaException(target + ": cannot replace (" + reason(e) + ")", e);
+        }
+    }
+
+    /** A new empty folder beside {@code target} to fill and then {@link #replaceFolder} with. */
+    public static Path temporarySibling(Path target) {
+        Path abs = target.toAbsolutePath();
+        try {
+            Files.createDirectories(abs.getParent());
+            return Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+        } catch (IOException e) {
+            throw new MedsaException(target + ": cannot create a folder beside it (" + reason(e) + ")", e);
         }
     }
 
@@ -86,11 +155,25 @@ public final class AtomicFiles {
         return n.startsWith("." + target.getFileName() + ".") && n.endsWith(".tmp");
     }
 
+    /** Deletes temporary files of {@code target} that no writer holds (left by a killed process). */
     private static void removeStale(Path target) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(target.getParent(), "." + glob(target.getFileName().toString()) + ".*.tmp")) {
+        String pattern = "." + glob(target.getFileName().toString()) + ".*.tmp";
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(target.getParent(), pattern)) {
             for (Path p : s) {
-                Files.deleteIfExists(p);
+                if (!inUse(p)) {
+                    Files.deleteIfExists(p);
+                }
             }
+        }
+    }
+
+    private static boolean inUse(Path tmp) {
+        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE); FileLock lock = c.tryLock()) {
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            return true; // a writer in this JVM holds it
+        } catch (IOException e) {
+            return false; // gone, or not ours to judge: deleting is attempted and may fail quietly
         }
     }
 

@@ -2,6 +2,8 @@ package org.medsa.core.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +54,54 @@ public final class Hashes {
 
     /** The SHA-256 of a string's UTF-8 bytes. */
     public static String sha256(String s) {
+        return digest().update(s).hex();
+    }
+
+    /** A SHA-256 over several parts (text, bytes, float values), for content keys. */
+    public static Digest digest() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return new Digest(MessageDigest.getInstance("SHA-256"));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
+    /** A SHA-256 being computed; {@link #hex} ends it. */
+    public static final class Digest {
+        private final MessageDigest md;
+
+        private Digest(MessageDigest md) {
+            this.md = md;
+        }
+
+        /** Adds a string's UTF-8 bytes. */
+        public Digest update(String s) {
+            md.update(s.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        /** Adds bytes. */
+        public Digest update(byte[] bytes) {
+            md.update(bytes);
+            return this;
+        }
+
+        /** Adds float values as little-endian float32 bytes. */
+        public Digest update(float[] values) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < values.length; ) {
+                b.clear();
+                for (; i < values.length && b.remaining() >= 4; i++) {
+                    b.putFloat(values[i]);
+                }
+                md.update(b.array(), 0, b.position());
+            }
+            return this;
+        }
+
+        /** The digest in lower-case hex. */
+        public String hex() {
+            return HexFormat.of().formatHex(md.digest());
         }
     }
 }

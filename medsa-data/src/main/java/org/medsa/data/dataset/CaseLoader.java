@@ -12,6 +12,7 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.VolumeTransform;
 import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
@@ -25,8 +26,6 @@ import org.slf4j.LoggerFactory;
 final class CaseLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaseLoader.class);
-    /** Relative tolerance for image/label voxel spacing. */
-    private static final double SPACING_TOLERANCE = 1e-3;
 
     private final int channel;
     private final VolumeTransform pipeline;
@@ -55,33 +54,28 @@ final class CaseLoader {
             di[a] = Math.max(1, di[a]);
             dl[a] = Math.max(1, dl[a]);
         }
-        if (!Arrays.equals(di, dl)) {
+        if (di[0] * di[1] * di[2] > Integer.MAX_VALUE) {
+            problems.add(c.imageName() + ": " + shape(di) + " voxels are more than one volume can hold (2^31 - 1)");
+            return false;
+        }
+        Grid.Difference d = Arrays.equals(di, dl) ? grid(di, image).compare(grid(dl, label)) : Grid.Difference.SHAPE;
+        if (d == Grid.Difference.SHAPE) {
             problems.add(c.labelName() + ": shape " + shape(dl) + " differs from the image's " + shape(di)
                     + " (" + c.imageName() + ")");
+        } else if (d == Grid.Difference.SPACING) {
+            problems.add(c.labelName() + ": voxel spacing " + spacing(label.spacingMm()) + " mm differs from the image's "
+                    + spacing(image.spacingMm()) + " mm (" + c.imageName() + ")");
+        } else if (d == Grid.Difference.ORIENTATION) {
+            problems.add(c.labelName() + ": orientation " + label.affine().orientationCode() + " differs from the image's "
+                    + image.affine().orientationCode() + " (" + c.imageName() + ")");
         } else {
-            double[] si = image.spacingMm(), sl = label.spacingMm();
-            for (int a = 0; a < Math.min(si.length, sl.length); a++) {
-                if (Math.abs(si[a] - sl[a]) > SPACING_TOLERANCE * Math.max(Math.abs(si[a]), 1e-6)) {
-                    problems.add(c.labelName() + ": voxel spacing " + spacing(sl) + " mm differs from the image's "
-                            + spacing(si) + " mm (" + c.imageName() + ")");
-                    break;
-                }
-            }
-            String oi = image.affine().orientationCode(), ol = label.affine().orientationCode();
-            if (!oi.equals(ol)) {
-                problems.add(c.labelName() + ": orientation " + ol + " differs from the image's " + oi
-                        + " (" + c.imageName() + ")");
-            } else if (problems.size() == before) {
-                // the label must lie on the image: within half a voxel at every corner of the volume
-                double apart = image.affine().cornerDistance(label.affine(), di);
-                double halfVoxel = 0.5 * Arrays.stream(Arrays.copyOf(si, 3)).filter(v -> v > 0).min().orElse(1);
-                if (apart > halfVoxel) {
-                    problems.add(c.labelName() + String.format(java.util.Locale.ROOT, ": its affine puts voxels %.3g mm away from"
-                            + " where the image's (%s) puts them; the label does not lie on the image", apart, c.imageName()));
-                } else if (apart > 1e-3) {
-                    LOG.warn("{}: affine differs from the image's ({}) by up to {} mm; using the image's", c.labelName(),
-                            c.imageName(), String.format(java.util.Locale.ROOT, "%.3g", apart));
-                }
+            double apart = image.affine().cornerDistance(label.affine(), di);
+            if (d == Grid.Difference.POSITION) {
+                problems.add(c.labelName() + String.format(Locale.ROOT, ": its affine puts voxels %.3g mm away from"
+                        + " where the image's (%s) puts them; the label does not lie on the image", apart, c.imageName()));
+            } else if (apart > 1e-3) {
+                LOG.warn("{}: affine differs from the image's ({}) by up to {} mm; using the image's", c.labelName(),
+                        c.imageName(), String.format(Locale.ROOT, "%.3g", apart));
             }
         }
         long frames = 1;
@@ -104,7 +98,7 @@ final class CaseLoader {
         ImageVolume image = null;
         LabelVolume label = null;
         try {
-            NiftiImage nifti = org.medsa.data.volume.VolumeFiles.read(c.image(), c.imageName(), null);
+            NiftiImage nifti = VolumeFiles.read(c.image(), c.imageName(), null);
             image = nifti.toImageVolume(channel);
             String bad = nonFinite(image);
             if (bad != null) {
@@ -115,7 +109,7 @@ final class CaseLoader {
             problems.add(e.getMessage());
         }
         try {
-            label = org.medsa.data.volume.VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
+            label = VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
             Set<Integer> undeclared = new TreeSet<>();
             for (int v : label.data()) {
                 if (!declaredLabels.contains(v)) {
@@ -144,6 +138,11 @@ final class CaseLoader {
         }
     }
 
+    /** The 3D grid a header describes (frames beyond the third axis left out). */
+    private static Grid grid(long[] dims, NiftiHeader h) {
+        return new Grid((int) dims[0], (int) dims[1], (int) dims[2], h.affine());
+    }
+
     private static NiftiHeader header(java.nio.file.Path path, String name, List<String> problems) {
         if (!Files.exists(path)) {
             problems.add(name + ": listed in dataset.json but missing");
@@ -151,7 +150,7 @@ final class CaseLoader {
         }
         try {
             // NIfTI: the header alone; a DICOM series (a folder or file): read, as its geometry needs every slice
-            return org.medsa.data.volume.VolumeFiles.readHeader(path, name);
+            return VolumeFiles.readHeader(path, name);
         } catch (MedsaException e) {
             problems.add(e.getMessage());
             return null;

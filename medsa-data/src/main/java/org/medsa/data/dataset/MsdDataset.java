@@ -19,6 +19,7 @@ import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.SampleTransform;
 import org.medsa.data.transforms.Slicer;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.VolumePipeline;
 import org.medsa.data.transforms.VolumeResampler;
 import org.medsa.data.transforms.VolumeTransform;
@@ -404,9 +405,9 @@ public final class MsdDataset extends RandomAccessDataset {
         }
 
         /**
-         * Volume preprocessing, cached. Default: {@link VolumePipeline#ct(double, double)} with
-         * -175..250 HU when dataset.json's modality of the channel is "CT", else {@link
-         * VolumePipeline#mr()}. The pipeline must leave the image in [0, 1] (records multiply by 255).
+         * Volume preprocessing, cached. Default: {@link VolumePipeline#standard} with {@link
+         * Intensity#ct} when dataset.json's modality of the channel is "CT", else with {@link
+         * Intensity#mr}. The pipeline must leave the image in [0, 1] (records multiply by 255).
          */
         public Builder optPreprocessing(VolumeTransform t) {
             this.preprocessing = t;
@@ -453,7 +454,7 @@ public final class MsdDataset extends RandomAccessDataset {
             }
             Map<Integer, String> organs = organs(d);
             VolumeTransform pipeline = preprocessing != null ? preprocessing
-                    : d.isCt(channel) ? VolumePipeline.ct(-175, 250) : VolumePipeline.mr();
+                    : VolumePipeline.standard(d.isCt(channel) ? Intensity.ct() : Intensity.mr());
             CaseLoader loader = new CaseLoader(channel, pipeline, new TreeSet<>(d.labels().keySet()));
             VolumeCache cache = new VolumeCache(cacheDirectory, memoryBudget);
             List<String> keys = new ArrayList<>();

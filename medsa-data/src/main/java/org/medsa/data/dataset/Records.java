@@ -1,5 +1,6 @@
 package org.medsa.data.dataset;
 
+import org.medsa.core.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -56,9 +57,6 @@ final class Records {
 
     /** A reproducible per-sample random seed from the dataset seed, epoch and index. */
     static long sampleSeed(long seed, int epoch, long index) {
-        long x = seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + index * 0x165667B19E3779F9L;
-        x = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
-        x = (x ^ (x >>> 27)) * 0x94D049BB133111EBL;
-        return x ^ (x >>> 31);
+        return Seeds.mix(seed, epoch, index, 0);
     }
 }

@@ -1,5 +1,8 @@
 package org.medsa.data.dataset;
 
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.io.Hashes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,7 +76,7 @@ final class VolumeCache {
             }
         }
         sb.append("|channel=").append(channel).append('|').append(pipelineKey);
-        return sha256(sb.toString());
+        return Hashes.sha256(sb.toString());
     }
 
     /** The case from memory, else from disk, else from {@code loader} (then stored in both). */
@@ -187,7 +190,6 @@ final class VolumeCache {
 
     private void writeDisk(PreparedCase c, String key) {
         Path f = file(c.caseId(), key);
-        Path tmp = f.resolveSibling(f.getFileName() + ".tmp" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
         VolumePair v = c.volumes();
         int n = v.grid().voxelCount();
         long total = MAGIC.length + 4 + 64 + 2 * (12 + 12 * 8) + 1 + 4L * n + (v.hasLabel() ? 4L * n : 0);
@@ -205,23 +207,10 @@ final class VolumeCache {
         if (v.hasLabel()) {
             b.asIntBuffer().put(v.label().data());
         }
-        b.position(0);
         try {
-            Files.createDirectories(directory);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            }
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the warning below says enough
-            }
-            LOG.warn("{}: cannot write the volume cache ({}); continuing without it", directory, e.toString());
+            AtomicFiles.write(f, out -> out.write(b.array()));
+        } catch (MedsaException e) {
+            LOG.warn("{}; continuing without the volume cache", e.getMessage());
         }
     }
 
@@ -241,18 +230,5 @@ final class VolumeCache {
             m[i] = b.getDouble();
         }
         return new Grid(nx, ny, nz, Affine.ofRowMajor(m));
-    }
-
-    private static String sha256(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            StringBuilder sb = new StringBuilder();
-            for (byte x : d) {
-                sb.append(String.format("%02x", x));
-            }
-            return sb.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -155,7 +155,6 @@ public final class Affine {
         return Orientation.codeOf(this);
     }
 
-    /** True when every entry differs by at most {@code tolerance}. */
     /**
      * How far apart (mm) this affine and {@code other} put the corners of a volume of {@code
      * dims} voxels: the largest of the eight corner-voxel distances. Two grids describe the same

@@ -12,6 +12,7 @@ import org.medsa.data.geometry.Affine;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
+import org.medsa.data.volume.VolumeFiles;
 
 /**
  * Reads a 2D image file as the 8-bit RGB image a model takes: PNG (8 or 16 bits, gray, RGB,
@@ -24,11 +25,6 @@ import org.medsa.data.volume.ImageVolume;
 public final class ImageFiles {
 
     private ImageFiles() {}
-
-    /** True for the names {@link #readRgb} reads. */
-    public static boolean isImageName(Path file) {
-        return Image2DReader.isImageName(file) || file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
-    }
 
     /**
      * Reads an image; a gray DICOM file's values become 8 bits by {@link Intensity#auto()}.
@@ -49,17 +45,18 @@ public final class ImageFiles {
         if (!Files.isRegularFile(file)) {
             throw new MedsaException(file + ": no such image file");
         }
-        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
-            return RgbImage.fromNpy(Npy.read(file), file.toString());
+        switch (VolumeFiles.kind(file)) {
+            case NPY:
+                return RgbImage.fromNpy(Npy.read(file), file.toString());
+            case DICOM:
+                return dicom(file, intensity);
+            case IMAGE:
+                Image2D img = Image2DReader.read(file);
+                return RgbImage.fromPlanes(img.toRgb255(), 3, img.height(), img.width());
+            default:
+                throw new MedsaException(file + ": not a supported image (.png, .jpg, .jpeg, .bmp, .tif, .tiff, DICOM or a uint8"
+                        + " .npy)");
         }
-        if (!Image2DReader.isImageName(file) && DicomSeries.isDicomFile(file)) {
-            return dicom(file, intensity);
-        }
-        if (!Image2DReader.isImageName(file)) {
-            throw new MedsaException(file + ": not a supported image (.png, .jpg, .jpeg, .bmp, .tif, .tiff, DICOM or a uint8 .npy)");
-        }
-        Image2D img = Image2DReader.read(file);
-        return RgbImage.fromPlanes(img.toRgb255(), 3, img.height(), img.width());
     }
 
     private static RgbImage dicom(Path file, Intensity intensity) {

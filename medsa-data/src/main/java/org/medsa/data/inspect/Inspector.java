@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.medsa.core.MedsaException;
+import org.medsa.data.dicom.DicomSeries;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.image.Image2D;
 import org.medsa.data.image.Image2DReader;
@@ -75,7 +77,8 @@ public final class Inspector {
         if (!Files.exists(file)) {
             throw new MedsaException(file + ": file not found");
         }
-        if (org.medsa.data.dicom.DicomSeries.isDicom(file)) {
+        VolumeFiles.Kind kind = VolumeFiles.kind(file);
+        if (kind == VolumeFiles.Kind.DICOM) {
             return inspectDicom(file, dicomSeries);
         }
         if (dicomSeries != null) {
@@ -85,17 +88,17 @@ public final class Inspector {
             throw new MedsaException(file + ": is a directory without DICOM files; give a .nii, .nii.gz, .png, .jpg, .bmp file"
                     + " or a DICOM series");
         }
-        if (NiftiReader.isNiftiName(file)) {
+        if (kind == VolumeFiles.Kind.NIFTI) {
             return inspectNifti(file);
         }
-        if (Image2DReader.isImageName(file)) {
+        if (kind == VolumeFiles.Kind.IMAGE) {
             return inspectImage(file);
         }
         throw new MedsaException(file + ": unknown file type; expected .nii, .nii.gz, .png, .jpg, .jpeg, .bmp, .tif");
     }
 
     private static JsonObject inspectNifti(Path file) {
-        JsonObject o = describeNifti(file, NiftiReader.read(file));
+        JsonObject o = describeNifti(file, VolumeFiles.read(file));
         o.addProperty("compressed", isGzip(file));
         return o;
     }
@@ -106,8 +109,8 @@ public final class Inspector {
      * {@code modality}, {@code transfer_syntax} ("UID (name)"), {@code series_uid} and {@code files}.
      */
     private static JsonObject inspectDicom(Path file, String dicomSeries) {
-        org.medsa.data.dicom.DicomSeries series = org.medsa.data.dicom.DicomSeries.read(file, dicomSeries);
-        JsonObject o = describeNifti(file, org.medsa.data.volume.VolumeFiles.fromDicom(series, file.toString()));
+        DicomSeries series = DicomSeries.read(file, dicomSeries);
+        JsonObject o = describeNifti(file, VolumeFiles.fromDicom(series, file.toString()));
         o.addProperty("format", "DICOM");
         o.addProperty("dtype", series.storedType());
         o.addProperty("compressed", series.transferSyntax().encapsulated() || series.transferSyntax().deflated());

@@ -1,5 +1,6 @@
 package org.medsa.data.phantom;
 
+import org.medsa.core.Seeds;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.medsa.core.MedsaException;
+import org.medsa.data.dataset.MsdWriter;
 import org.medsa.data.dataset.MsdDescriptor;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
@@ -206,36 +208,19 @@ public final class Phantom {
      * "validation". Returns {@code root}.
      */
     public Path writeMsd(Path root) {
-        if (Files.isDirectory(root)) {
-            try (var s = Files.list(root)) {
-                if (s.findAny().isPresent()) {
-                    throw new MedsaException(root + ": already exists and is not empty; write the phantom into a new folder");
-                }
-            } catch (IOException e) {
-                throw new MedsaException(root + ": cannot read (" + e.getMessage() + ")", e);
-            }
-        } else if (Files.exists(root)) {
-            throw new MedsaException(root + ": is a file, not a folder");
-        }
-        List<String[]> training = new ArrayList<>();
-        List<String[]> validation = new ArrayList<>();
-        for (int c = 0; c < cases; c++) {
-            PhantomCase pc = generate(c);
-            String image = "imagesTr/" + pc.caseId() + ".nii.gz";
-            String label = "labelsTr/" + pc.caseId() + ".nii.gz";
-            NiftiHeader header = NiftiHeaders.forGrid(pc.volumes().grid(), rendering.datatype())
-                    .description("Med-SA phantom " + rendering + " seed " + seed).build();
-            NiftiWriter.write(NiftiImage.create(header, pc.volumes().image().data(), image), root.resolve(image));
-            NiftiWriter.write(NiftiImage.of(pc.volumes().label(), NiftiDatatype.UINT8), root.resolve(label));
-            (c < cases - validationCases ? training : validation).add(new String[] {"./" + image, "./" + label});
-        }
         Map<Integer, String> modality = new LinkedHashMap<>();
         modality.put(0, rendering.modality());
-        JsonObject json = MsdDescriptor.toJson("Phantom-" + rendering, modality, labelNames(), training, validation);
-        json.addProperty("description", "Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed
-                + ", " + size[0] + "x" + size[1] + "x" + size[2] + " voxels");
-        org.medsa.core.io.AtomicFiles.writeString(root.resolve("dataset.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-        return root;
+        MsdWriter w = MsdWriter.create(root, "Phantom-" + rendering, modality, labelNames())
+                .description("Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed + ", " + size[0] + "x" + size[1]
+                        + "x" + size[2] + " voxels");
+        for (int c = 0; c < cases; c++) {
+            PhantomCase pc = generate(c);
+            NiftiHeader header = NiftiHeaders.forGrid(pc.volumes().grid(), rendering.datatype())
+                    .description("Med-SA phantom " + rendering + " seed " + seed).build();
+            w.add(pc.caseId(), NiftiImage.create(header, pc.volumes().image().data(), pc.caseId()),
+                    NiftiImage.of(pc.volumes().label(), NiftiDatatype.UINT8), c >= cases - validationCases);
+        }
+        return w.finish();
     }
 
     private double addNoise(double value, Random rnd) {
@@ -284,10 +269,7 @@ public final class Phantom {
     }
 
     static long mix(long seed, long index, long stream) {
-        long x = seed * 0x9E3779B97F4A7C15L + index * 0xC2B2AE3D27D4EB4FL + stream * 0x165667B19E3779F9L + 0x27D4EB2F165667C5L;
-        x = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
-        x = (x ^ (x >>> 27)) * 0x94D049BB133111EBL;
-        return x ^ (x >>> 31);
+        return Seeds.mix(seed, index, stream, Seeds.PHANTOM_SALT);
     }
 
     /** Options. Defaults: seed 0, 64x48x32 voxels of 1.5x1.5x2.5 mm, 10 cases (2 validation), CT, RAS. */

@@ -5,18 +5,20 @@ import org.medsa.data.volume.VolumePair;
 
 /**
  * CT intensity window: {@code (v - low) / (high - low)} clipped to [0, 1] (MONAI's
- * {@code ScaleIntensityRange} with clipping; BTCV uses -175..250 HU). Labels are unchanged.
+ * {@code ScaleIntensityRange} with clipping; {@link Intensity#ct} is BTCV's). Labels are unchanged.
  */
 public final class CtWindow implements VolumeTransform {
 
     private final double low;
     private final double high;
 
-    /** A window from {@code lowHu} to {@code highHu} (high must exceed low). */
+    /**
+     * A window from {@code lowHu} to {@code highHu}.
+     *
+     * @throws org.medsa.core.MedsaException unless both are finite and {@code low < high}
+     */
     public CtWindow(double lowHu, double highHu) {
-        if (!(highHu > lowHu)) {
-            throw new IllegalArgumentException("window needs high > low, got " + lowHu + ".." + highHu);
-        }
+        Intensity.checkWindow(lowHu, highHu);
         this.low = lowHu;
         this.high = highHu;
     }
@@ -28,13 +30,7 @@ public final class CtWindow implements VolumeTransform {
 
     @Override
     public VolumePair apply(VolumePair volumes) {
-        float[] src = volumes.image().data();
-        float[] out = new float[src.length];
-        double scale = 1.0 / (high - low);
-        for (int i = 0; i < src.length; i++) {
-            double v = (src[i] - low) * scale;
-            out[i] = (float) (v < 0 ? 0 : v > 1 ? 1 : v);
-        }
+        float[] out = Intensity.scaleClipped(volumes.image().data(), low, high);
         return new VolumePair(new ImageVolume(volumes.grid(), out), volumes.label());
     }
 

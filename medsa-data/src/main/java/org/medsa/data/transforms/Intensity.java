@@ -7,8 +7,10 @@ import org.medsa.data.volume.VolumePair;
 import java.util.Locale;
 
 /**
- * How a volume's intensities become the [0, 1] gray values a slice image is made of — the same
- * transforms the datasets use for training ({@code VolumePipeline.ct} / {@code .mr}):
+ * How a volume's intensities become the [0, 1] gray values a slice image is made of: the one owner
+ * of the CT window, the MR percentiles and the clipped (v − lo)/(hi − lo) mapping, used alike by
+ * the datasets for training ({@link VolumePipeline#standard}), segmentation, prediction and the
+ * server's display windows:
  *
  * <ul>
  *   <li>{@code ct}: the window −175..250 HU (BTCV's);
@@ -19,6 +21,17 @@ import java.util.Locale;
  * </ul>
  */
 public final class Intensity {
+
+    /** BTCV's CT window in Hounsfield units. */
+    public static final double CT_LOW = -175;
+    /** Upper end of the CT window. */
+    public static final double CT_HIGH = 250;
+    /** The lower percentile of MR normalisation (MedSAM's), over the non-zero voxels. */
+    public static final double MR_LOW_PERCENTILE = 0.5;
+    /** The upper percentile of MR normalisation. */
+    public static final double MR_HIGH_PERCENTILE = 99.5;
+    /** Below this minimum value a volume is taken for CT by {@code auto} (air is about −1000 HU). */
+    static final double AUTO_CT_BELOW = -500;
 
     /** The resolved kinds. */
     public enum Kind {
@@ -49,7 +62,7 @@ public final class Intensity {
 
     /** BTCV's CT window, −175..250 HU. */
     public static Intensity ct() {
-        return new Intensity("ct", Kind.CT, -175, 250);
+        return new Intensity("ct", Kind.CT, CT_LOW, CT_HIGH);
     }
 
     /** 0.5–99.5 percentile normalisation of the non-zero voxels. */
@@ -57,12 +70,78 @@ public final class Intensity {
         return new Intensity("mr", Kind.MR, 0, 0);
     }
 
-    /** A window of {@code low..high} in the volume's units, mapped to [0, 1] and clipped. */
+    /**
+     * A window of {@code low..high} in the volume's units, mapped to [0, 1] and clipped.
+     *
+     * @throws MedsaException unless both are finite and {@code low < high}
+     */
     public static Intensity window(double low, double high) {
+        checkWindow(low, high);
+        return new Intensity(low + "," + high, Kind.WINDOW, low, high);
+    }
+
+    /**
+     * Checks a window [low, high].
+     *
+     * @throws MedsaException unless both are finite and {@code low < high}
+     */
+    public static void checkWindow(double low, double high) {
         if (!Double.isFinite(low) || !Double.isFinite(high) || !(high > low)) {
             throw new MedsaException("an intensity window needs finite lo < hi, got " + low + ".." + high);
         }
-        return new Intensity(low + "," + high, Kind.WINDOW, low, high);
+    }
+
+    /**
+     * A window written as "lo,hi" (e.g. {@code -160,240}).
+     *
+     * @param what names the text's source in messages (e.g. "--intensity", "window")
+     * @return {lo, hi}
+     * @throws MedsaException naming {@code what} and the problem
+     */
+    public static double[] parseWindow(String text, String what) {
+        String[] parts = text == null ? new String[0] : text.split(",");
+        if (parts.length != 2) {
+            throw new MedsaException(what + " must be a window lo,hi (e.g. -160,240), got '" + text + "'");
+        }
+        double lo;
+        double hi;
+        try {
+            lo = Double.parseDouble(parts[0].trim());
+            hi = Double.parseDouble(parts[1].trim());
+        } catch (NumberFormatException e) {
+            throw new MedsaException(what + " '" + text + "' is not two numbers lo,hi");
+        }
+        if (!Double.isFinite(lo) || !Double.isFinite(hi) || !(hi > lo)) {
+            throw new MedsaException(what + " needs finite lo < hi, got '" + text + "'");
+        }
+        return new double[] {lo, hi};
+    }
+
+    /**
+     * Values mapped by (v − lo)/(hi − lo) and clipped to [0, 1]: the windowing of every CT window,
+     * MR normalisation and display window.
+     */
+    public static float[] scaleClipped(float[] values, double lo, double hi) {
+        float[] out = new float[values.length];
+        double scale = 1.0 / (hi - lo);
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) clip01((values[i] - lo) * scale);
+        }
+        return out;
+    }
+
+    /** As {@link #scaleClipped}, as 8-bit gray levels (× 255, rounded): what a viewer shows. */
+    public static byte[] gray8(float[] values, double lo, double hi) {
+        byte[] out = new byte[values.length];
+        double scale = 1.0 / (hi - lo);
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) Math.round(255 * clip01((values[i] - lo) * scale));
+        }
+        return out;
+    }
+
+    private static double clip01(double v) {
+        return v < 0 ? 0 : v > 1 ? 1 : v;
     }
 
     /**
@@ -78,15 +157,11 @@ public final class Intensity {
             case "mr": return mr();
             default: break;
         }
-        String[] parts = s.split(",");
-        if (parts.length != 2) {
+        if (s.split(",").length != 2) {
             throw new MedsaException("intensity must be auto, ct, mr or a window lo,hi (e.g. -160,240), got '" + spec + "'");
         }
-        try {
-            return window(Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim()));
-        } catch (NumberFormatException e) {
-            throw new MedsaException("intensity window '" + spec + "' is not two numbers lo,hi");
-        }
+        double[] w = parseWindow(s, "intensity window");
+        return window(w[0], w[1]);
     }
 
     /** Null for {@code auto} before it is resolved. */
@@ -103,7 +178,7 @@ public final class Intensity {
         for (float v : volume.data()) {
             min = Math.min(min, v);
         }
-        return min < -500 ? ct() : mr();
+        return min < AUTO_CT_BELOW ? ct() : mr();
     }
 
     /**
@@ -121,19 +196,29 @@ public final class Intensity {
         if (sorted.length == 0) {
             return new double[] {0, 1};
         }
-        double lo = PercentileNormalization.percentile(sorted, 0.5);
-        double hi = PercentileNormalization.percentile(sorted, 99.5);
+        double lo = PercentileNormalization.percentile(sorted, MR_LOW_PERCENTILE);
+        double hi = PercentileNormalization.percentile(sorted, MR_HIGH_PERCENTILE);
         return hi > lo ? new double[] {lo, hi} : new double[] {0, 1};
     }
 
     /** The volume in [0, 1]; {@code auto} is resolved first. */
     public ImageVolume apply(ImageVolume volume) {
-        Intensity r = resolve(volume);
-        VolumeTransform t = switch (r.kind) {
-            case CT, WINDOW -> new CtWindow(r.low, r.high);
-            case MR -> new PercentileNormalization(0.5, 99.5, true);
+        return resolve(volume).transform().apply(new VolumePair(volume, null)).image();
+    }
+
+    /**
+     * This mapping as a volume transform (for dataset pipelines).
+     *
+     * @throws MedsaException for {@code auto}, which is decided per volume: {@link #resolve} it first
+     */
+    public VolumeTransform transform() {
+        if (kind == null) {
+            throw new MedsaException("intensity 'auto' is decided per volume; resolve it before building a pipeline");
+        }
+        return switch (kind) {
+            case CT, WINDOW -> new CtWindow(low, high);
+            case MR -> new PercentileNormalization(MR_LOW_PERCENTILE, MR_HIGH_PERCENTILE, true);
         };
-        return t.apply(new VolumePair(volume, null)).image();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.medsa.data.transforms;
 
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.VolumePair;
 
@@ -22,8 +23,7 @@ public final class PercentileNormalization implements VolumeTransform {
      */
     public PercentileNormalization(double lowPercentile, double highPercentile, boolean nonZeroOnly) {
         if (!(lowPercentile >= 0 && highPercentile <= 100 && lowPercentile < highPercentile)) {
-            throw new IllegalArgumentException(
-                    "percentiles must satisfy 0 <= low < high <= 100, got " + lowPercentile + ", " + highPercentile);
+            throw new MedsaException("percentiles must satisfy 0 <= low < high <= 100, got " + lowPercentile + ", " + highPercentile);
         }
         this.lowPercentile = lowPercentile;
         this.highPercentile = highPercentile;
@@ -39,11 +39,7 @@ public final class PercentileNormalization implements VolumeTransform {
             double lo = percentile(sorted, lowPercentile);
             double hi = percentile(sorted, highPercentile);
             if (hi > lo) {
-                double scale = 1.0 / (hi - lo);
-                for (int i = 0; i < src.length; i++) {
-                    double v = (src[i] - lo) * scale;
-                    out[i] = (float) (v < 0 ? 0 : v > 1 ? 1 : v);
-                }
+                out = Intensity.scaleClipped(src, lo, hi);
             }
         }
         return new VolumePair(new ImageVolume(volumes.grid(), out), volumes.label());
@@ -52,7 +48,7 @@ public final class PercentileNormalization implements VolumeTransform {
     /** The p-th percentile (0..100) of ascending {@code sorted}, linear between neighbours. */
     public static double percentile(float[] sorted, double p) {
         if (sorted.length == 0) {
-            throw new IllegalArgumentException("percentile of no values");
+            throw new MedsaException("percentile of no values");
         }
         double pos = p / 100.0 * (sorted.length - 1);
         int lo = (int) Math.floor(pos);

@@ -29,16 +29,16 @@ public final class VolumePipeline implements VolumeTransform {
     }
 
     /**
-     * The usual CT preprocessing: reorient to RAS, then window {@code [low, high]} HU to [0, 1]
-     * (BTCV: -175..250).
+     * The usual preprocessing: reorient to RAS, then map intensities to [0, 1] as {@code intensity}
+     * says ({@link Intensity#ct}, {@link Intensity#mr} or a window; not {@code auto}).
      */
-    public static VolumePipeline ct(double lowHu, double highHu) {
-        return of(new ReorientToRas(), new CtWindow(lowHu, highHu));
+    public static VolumePipeline standard(Intensity intensity) {
+        return of(new ReorientToRas(), intensity.transform());
     }
 
-    /** The usual MR preprocessing: reorient to RAS, then 0.5..99.5 percentile normalisation of non-zero voxels. */
-    public static VolumePipeline mr() {
-        return of(new ReorientToRas(), new PercentileNormalization(0.5, 99.5, true));
+    /** {@link #standard} with a CT window of {@code [low, high]} HU. */
+    public static VolumePipeline ct(double lowHu, double highHu) {
+        return standard(Intensity.window(lowHu, highHu));
     }
 
     /** The steps in order (read-only). */

@@ -12,6 +12,21 @@ import org.medsa.data.geometry.Orientation;
  */
 public final class Grid {
 
+    /** Relative tolerance of voxel spacings that belong to one grid. */
+    public static final double SPACING_TOLERANCE = 1e-3;
+
+    /** The aspects in which two grids can differ, in the order {@link #compare} checks them. */
+    public enum Difference {
+        /** Another number of voxels along some axis. */
+        SHAPE,
+        /** Another voxel spacing (beyond {@link #SPACING_TOLERANCE}). */
+        SPACING,
+        /** Another axis orientation code (e.g. LPS against RAS). */
+        ORIENTATION,
+        /** Voxels placed more than half a voxel apart (another origin or direction). */
+        POSITION
+    }
+
     private final int[] shape;
     private final Affine affine;
 
@@ -95,6 +110,29 @@ public final class Grid {
      */
     public double cornerDistance(Grid other) {
         return affine.cornerDistance(other.affine, shape[0], shape[1], shape[2]);
+    }
+
+    /**
+     * The one test of "the same grid" (a label on its image, a prediction on its truth): null when
+     * {@code other} has this shape, spacings within {@link #SPACING_TOLERANCE}, this orientation
+     * and places every voxel within {@link #halfVoxel} of where this grid does; else the first
+     * aspect that differs. Callers name their files in the message.
+     */
+    public Difference compare(Grid other) {
+        if (!Arrays.equals(shape, other.shape)) {
+            return Difference.SHAPE;
+        }
+        double[] a = spacing();
+        double[] b = other.spacing();
+        for (int axis = 0; axis < 3; axis++) {
+            if (Math.abs(a[axis] - b[axis]) > SPACING_TOLERANCE * Math.max(Math.max(Math.abs(a[axis]), Math.abs(b[axis])), 1e-6)) {
+                return Difference.SPACING;
+            }
+        }
+        if (!orientationCode().equals(other.orientationCode())) {
+            return Difference.ORIENTATION;
+        }
+        return cornerDistance(other) > halfVoxel() ? Difference.POSITION : null;
     }
 
     /** Half of the smallest voxel spacing (mm). */

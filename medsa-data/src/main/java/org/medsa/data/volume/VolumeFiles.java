@@ -2,8 +2,10 @@ package org.medsa.data.volume;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.data.dicom.DicomSeries;
+import org.medsa.data.image.Image2DReader;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiHeaders;
@@ -11,18 +13,57 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 
 /**
- * The one way volumes are opened: a NIfTI file, or a DICOM series (a folder, or a DICOM file),
- * as a {@link NiftiImage} — for DICOM, float32 modality values with a header whose affine is the
- * series' RAS geometry — so every consumer (datasets, inspect, segmentation, the server, the batch
- * job) reads both the same way.
+ * The one way image files are told apart ({@link #kind}) and volumes are opened: a NIfTI file, or
+ * a DICOM series (a folder, or a DICOM file), as a {@link NiftiImage} — for DICOM, float32 modality
+ * values with a header whose affine is the series' RAS geometry — so every consumer (datasets,
+ * inspect, metrics, segmentation, the server, the batch job) reads them the same way.
  */
 public final class VolumeFiles {
 
+    /** What a path holds, as far as this library reads it. */
+    public enum Kind {
+        /** A .nii or .nii.gz file. */
+        NIFTI,
+        /** A DICOM file, or a folder holding DICOM files. */
+        DICOM,
+        /** A 2D raster image: .png, .jpg, .jpeg, .bmp, .tif, .tiff. */
+        IMAGE,
+        /** A NumPy array file (.npy). */
+        NPY,
+        /** Nothing this library reads (or nothing at all). */
+        NONE;
+
+        /** True for the kinds read as volumes (NIfTI, DICOM). */
+        public boolean isVolume() {
+            return this == NIFTI || this == DICOM;
+        }
+    }
+
     private VolumeFiles() {}
 
-    /** True for .nii/.nii.gz names, DICOM files and folders holding DICOM files. */
+    /**
+     * What {@code path} holds: by its name for NIfTI, 2D images and .npy (so an output name can be
+     * judged before the file exists), by its content for DICOM (files without a known extension
+     * that carry DICOM's marker, and folders holding such files).
+     */
+    public static Kind kind(Path path) {
+        if (!Files.isDirectory(path)) {
+            if (NiftiReader.isNiftiName(path)) {
+                return Kind.NIFTI;
+            }
+            if (Image2DReader.isImageName(path)) {
+                return Kind.IMAGE;
+            }
+            if (path.getFileName() != null && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+                return Kind.NPY;
+            }
+        }
+        return DicomSeries.isDicom(path) ? Kind.DICOM : Kind.NONE;
+    }
+
+    /** True for .nii/.nii.gz files, DICOM files and folders holding DICOM files. */
     public static boolean isVolume(Path path) {
-        return (Files.isRegularFile(path) && NiftiReader.isNiftiName(path)) || DicomSeries.isDicom(path);
+        return (Files.isRegularFile(path) || Files.isDirectory(path)) && kind(path).isVolume();
     }
 
     /** Reads a volume (see the class comment); errors name {@code path}. */
@@ -37,24 +78,25 @@ public final class VolumeFiles {
      * @throws MedsaException naming the file and what is wrong
      */
     public static NiftiImage read(Path path, String displayName, String dicomSeries) {
-        if (Files.isRegularFile(path) && NiftiReader.isNiftiName(path)) {
+        if (!Files.exists(path)) {
+            throw new MedsaException(displayName + ": no such file or folder");
+        }
+        Kind kind = kind(path);
+        if (kind == Kind.NIFTI && Files.isRegularFile(path)) {
             if (dicomSeries != null) {
                 throw new MedsaException(displayName + ": a series UID applies to DICOM folders; this is a NIfTI file");
             }
             return NiftiReader.read(path, displayName);
         }
-        if (DicomSeries.isDicom(path)) {
+        if (kind == Kind.DICOM) {
             return fromDicom(DicomSeries.read(path, dicomSeries), displayName);
-        }
-        if (!Files.exists(path)) {
-            throw new MedsaException(displayName + ": no such file or folder");
         }
         throw new MedsaException(displayName + ": not a volume (NIfTI .nii/.nii.gz, or DICOM files or a folder of them)");
     }
 
     /** The header of a volume (for DICOM the series is read: its geometry needs every slice). */
     public static NiftiHeader readHeader(Path path, String displayName) {
-        if (Files.isRegularFile(path) && NiftiReader.isNiftiName(path)) {
+        if (Files.isRegularFile(path) && kind(path) == Kind.NIFTI) {
             return NiftiReader.readHeader(path, displayName);
         }
         return read(path, displayName, null).header();

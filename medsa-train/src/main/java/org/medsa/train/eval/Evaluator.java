@@ -1,5 +1,6 @@
 package org.medsa.train.eval;
 
+import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -200,7 +201,7 @@ public final class Evaluator {
      */
     public static void reseed(long seed, String id, int slice) {
         long h = seed * 1_000_003L + id.hashCode() * 31L + slice;
-        Engine.getInstance().setRandomSeed((int) (h ^ (h >>> 32)));
+        Seeds.seedEngine(h);
     }
 
     /**

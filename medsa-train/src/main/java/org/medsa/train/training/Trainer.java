@@ -1,5 +1,6 @@
 package org.medsa.train.training;
 
+import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -316,7 +317,7 @@ public final class Trainer implements AutoCloseable {
         // Seeds depend on the step and the sample, not on how the step is split into micro-batches:
         // batch 4 equals 2 micro-batches of 2 (the first prompt kind is chosen per step).
         long stepSeed = cfg.seed * 1_000_003L + (long) step * 1_009;
-        Engine.getInstance().setRandomSeed((int) (stepSeed ^ (stepSeed >>> 32)));
+        Seeds.seedEngine(stepSeed);
         SplittableRandom rng = new SplittableRandom(stepSeed);
         boolean useBox = rng.nextDouble() < cfg.boxProbability;
         List<Sample> samples = new ArrayList<>();
@@ -345,7 +346,7 @@ public final class Trainer implements AutoCloseable {
                     double weight = (double) (to - from) / indices.length / cfg.accumulate;
                     long[] seeds = new long[to - from];
                     for (int i = from; i < to; i++) {
-                        seeds[i - from] = mix(stepSeed, indices[i]);
+                        seeds[i - from] = Seeds.mix(stepSeed, indices[i]);
                     }
                     double[] ld = forwardBackward(gc, store, batch, depth, useBox, weight, seeds);
                     lossSum += ld[0] * (to - from) / indices.length;
@@ -411,8 +412,7 @@ public final class Trainer implements AutoCloseable {
             java.util.function.BiFunction<NDArray, NDArray, PromptBatch> sampler) {
         List<PromptBatch> parts = new ArrayList<>();
         for (int i = 0; i < seeds.length; i++) {
-            long s = mix(seeds[i], round);
-            Engine.getInstance().setRandomSeed((int) (s ^ (s >>> 32)));
+            Seeds.seedEngine(Seeds.mix(seeds[i], round));
             String range = (i * depth) + ":" + ((i + 1) * depth);
             parts.add(sampler.apply(masks.get(range), extra.get(range)));
         }
@@ -449,14 +449,6 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    /** A well-mixed 64-bit combination (splitmix64 finaliser). */
-    static long mix(long a, long b) {
-        long z = a * 0x9E3779B97F4A7C15L + b + 0x632BE59BD9B4E019L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** Decodes with the prompt encoder run without gradients (it is frozen in both recipes). */

@@ -1,5 +1,6 @@
 package org.medsa.train.training;
 
+import org.medsa.core.Seeds;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -76,8 +77,7 @@ public final class Validator {
             if (data.depth() > 1) {
                 for (long index : indices) {
                     Sample s = data.sample(index);
-                    long sampleSeed = Trainer.mix(seed * 7919 + 13, index);
-                    Engine.getInstance().setRandomSeed((int) (sampleSeed ^ (sampleSeed >>> 32)));
+                    Seeds.seedEngine(Seeds.mix(seed * 7919 + 13, index));
                     pool(pooled, data.image(index).id() + "\u0000" + data.organ(index), s, chunk(scope, s));
                 }
             } else {
