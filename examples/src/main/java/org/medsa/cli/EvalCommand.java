@@ -1,7 +1,10 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
+import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
@@ -44,40 +47,35 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<PromptSetting> settings = PromptSetting.parseList(prompts);
-        Subset subset = switch (split) {
-            case "validation" -> Subset.VALIDATION;
-            case "training" -> Subset.TRAINING;
-            case "all" -> Subset.ALL;
-            default -> throw new org.medsa.core.MedsaException("--split must be validation, training or all, got '" + split + "'");
-        };
-        DataOptions.check(data);
+        Subset subset = Subset.parse(split);
+        Datasets.Layout layout = Datasets.layout(data);
         if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new org.medsa.core.MedsaException(out + ": --out must be a folder");
+            throw new MedsaException(out + ": --out must be a folder");
         }
         // the data first: a bad file is reported before the model is loaded
         MsdDataset msd = null;
         ImageMaskFolderDataset folder = null;
-        if (DataOptions.isMsd(data)) {
+        if (layout == Datasets.Layout.MSD) {
             msd = MsdDataset.slices(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
             if (msd.size() == 0) {
-                throw new org.medsa.core.MedsaException(data + ": nothing to evaluate: no organ of " + msd.organs().values()
-                        + " occurs in the labels of the " + split + " cases");
+                throw new MedsaException(data + ": nothing to evaluate: no organ of " + msd.organs().values()
+                        + " occurs in the labels of the " + subset + " cases");
             }
         } else {
             folder = ImageMaskFolderDataset.builder(data).optSubset(subset).optSeed(seed).setSampling(1, false).build();
             if (folder.size() == 0) {
-                throw new org.medsa.core.MedsaException(data + ": nothing to evaluate: no " + split + " images");
+                throw new MedsaException(data + ": nothing to evaluate: no " + subset + " images");
             }
         }
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
             Sam sam = modelOptions.load(manager);
-            Evaluator ev = new Evaluator(sam, seed, System.err);
+            Evaluator ev = new Evaluator(sam, manager, seed, Diagnostics.stderr());
             EvalReport report;
             if (msd != null) {
-                System.err.printf("evaluating %d cases (%s) under %s%n", msd.caseIds().size(), split, prompts);
+                System.err.printf("evaluating %d cases (%s) under %s%n", msd.caseIds().size(), subset, prompts);
                 report = ev.evaluate(msd, settings);
             } else {
-                System.err.printf("evaluating %d images (%s) under %s%n", folder.size(), split, prompts);
+                System.err.printf("evaluating %d images (%s) under %s%n", folder.size(), subset, prompts);
                 report = ev.evaluate(folder, settings);
             }
             Map<String, Path> files = report.write(out);

@@ -72,19 +72,8 @@ public final class MetricsCommand implements Callable<Integer> {
         }
         MaskFile predMask = MaskFile.read(pred);
         MaskFile truthMask = MaskFile.read(truth);
-        MaskFile.checkSameGrid(predMask, truthMask);
-        int[] p = predMask.labels();
-        int[] t = truthMask.labels();
-        if (truthLabel != null) {
-            int n = truthLabel;
-            int m = predLabel != null ? predLabel : predictedLabelFor(p, n);
-            if (!contains(t, n)) {
-                throw new MedsaException(truth + ": has no voxel with label " + n + " (--truth-label)");
-            }
-            p = select(p, m, n);
-            t = select(t, n, n);
-        }
-        LabelMapMetrics metrics = SegmentationMetrics.perLabel(p, t, truthMask.shape(), truthMask.spacing());
+        LabelMapMetrics metrics = truthLabel == null ? MaskFile.score(predMask, truthMask)
+                : MaskFile.score(predMask, truthMask, truthLabel, predLabel);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(MetricsReport.json(metrics));
@@ -98,40 +87,5 @@ public final class MetricsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** --pred-label's default: N if the prediction has it, else its only non-zero label. */
-    private int predictedLabelFor(int[] labels, int n) {
-        java.util.TreeSet<Integer> present = new java.util.TreeSet<>();
-        for (int v : labels) {
-            if (v != 0) {
-                present.add(v);
-            }
-        }
-        if (present.contains(n) || present.isEmpty()) {
-            return n;
-        }
-        if (present.size() == 1) {
-            return present.first();
-        }
-        throw new MedsaException(pred + ": has labels " + present + " but not " + n + "; choose one with --pred-label");
-    }
-
-    private static boolean contains(int[] labels, int n) {
-        for (int v : labels) {
-            if (v == n) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** {@code out} where the label is {@code keep}, else 0. */
-    private static int[] select(int[] labels, int keep, int out) {
-        int[] r = new int[labels.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = labels[i] == keep ? out : 0;
-        }
-        return r;
     }
 }

@@ -33,8 +33,7 @@ public final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MedsaConfig mc = MedsaConfig.preset(adapters);
-        mc.volumetric |= volumetric;
+        MedsaConfig mc = MedsaConfig.builder(adapters).volumetric(volumetric || MedsaConfig.preset(adapters).volumetric()).build();
         ParameterCounts c = ParameterCounts.of(new MedsaModel(SamConfig.resolve(model), mc));
         if (json) {
             System.out.println(c.toJson());

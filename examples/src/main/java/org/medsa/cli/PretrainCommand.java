@@ -1,26 +1,25 @@
 package org.medsa.cli;
 
-import org.medsa.core.Seeds;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.Device;
 import ai.djl.training.dataset.RandomAccessDataset;
-import org.medsa.core.io.StateDictLoader;
-import org.medsa.core.modeling.Sam;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
+import org.medsa.train.Pretraining;
+import org.medsa.train.training.RunFolder;
 import org.medsa.train.training.TrainConfig;
-import org.medsa.train.training.Trainable;
 import org.medsa.train.training.Trainer;
 import org.medsa.train.training.TrainingData;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /**
  * {@code medsa pretrain}: trains every weight of a (small) SAM, from random initialisation or a
@@ -58,48 +57,31 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig cfg = TrainConfig.forPreset("paper");
-        cfg.lr = lr;
-        cfg.batch = batch;
-        cfg.seed = seed;
-        cfg.loss = "sam";
-        cfg.warmup = 0.02;
-        cfg.correctiveRounds = 2;
+        TrainConfig.Builder b = Pretraining.recipe().lr(lr).batch(TrainCommand.atLeast(batch, 1, "--batch")).seed(seed);
         if (steps != null) {
-            cfg.steps = TrainCommand.atLeast(steps, 1, "--steps");
+            b.steps(TrainCommand.atLeast(steps, 1, "--steps"));
         }
         if (epochs != null) {
-            cfg.epochs = TrainCommand.atLeast(epochs, 1, "--epochs");
+            b.epochs(TrainCommand.atLeast(epochs, 1, "--epochs"));
         }
-        TrainCommand.atLeast(batch, 1, "--batch");
-        cfg.validate();
+        TrainConfig cfg = b.build();
         SamConfig samConfig = SamConfig.resolve(model);
         if (inputProfile != null) {
-            samConfig.inputProfile = InputProfile.parse(inputProfile).id();
+            samConfig = samConfig.withInputProfile(InputProfile.parse(inputProfile));
         }
-        if (init != null && !java.nio.file.Files.isRegularFile(init)) {
-            throw new org.medsa.core.MedsaException(init + ": no such file");
+        if (init != null) {
+            ModelLoader.requireFile(init);
         }
-        DataOptions.check(data);
-        Trainer.checkRunFolder(out, resume);
-        var devs = Devices.parse(devices);
-        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed, SamplePipeline.btcvAugmentation(), 1, batch);
-        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, seed, null, 1, batch);
+        Datasets.layout(data);
+        RunFolder.check(out, resume);
+        List<Device> devs = Devices.parse(devices);
+        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, SamplePipeline.btcvAugmentation(), 1, batch);
+        RandomAccessDataset valSet = Datasets.open(data, Subset.VALIDATION, seed, null, 1, batch);
         System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%n", trainSet.size(), valSet.size());
-        try (NDManager manager = NDManager.newBaseManager(devs.get(0))) {
-            Sam sam = new Sam(samConfig);
-            if (init != null) {
-                StateDictLoader.load(sam, init, manager, new StateDictLoader.Options());
-            }
-            Seeds.seedEngine(seed);
-            sam.initialize(manager, DataType.FLOAT32);
-            try (Trainer t = new Trainer(Trainable.fullModel(sam), TrainingData.of(trainSet), TrainingData.of(valSet), cfg, out,
-                    devs, System.err)) {
-                Trainer.Result r = t.run(resume);
-                System.out.printf(Locale.ROOT, "trained %d steps; best validation Dice %.4f at step %d; weights: %s%n",
-                        r.steps(), r.bestDice(), r.bestStep(), r.best());
-            }
-        }
+        Trainer.Result r = new Pretraining(samConfig, init, cfg, out).devices(devs).console(Diagnostics.stderr())
+                .run(TrainingData.of(trainSet), TrainingData.of(valSet), resume);
+        System.out.printf(Locale.ROOT, "trained %d steps; best validation Dice %.4f at step %d; weights: %s%n",
+                r.steps(), r.bestDice(), r.bestStep(), r.best());
         return 0;
     }
 }

@@ -1,31 +1,26 @@
 package org.medsa.cli;
 
-import org.medsa.core.Seeds;
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
-import org.medsa.adapters.MedsaCheckpoints;
-import org.medsa.adapters.MedsaConfig;
-import org.medsa.adapters.MedsaModel;
-import org.medsa.adapters.ParameterCounts;
-import org.medsa.core.MedsaException;
-import org.medsa.core.geometry.InputProfile;
-import org.medsa.core.modeling.SamConfig;
-import org.medsa.data.dataset.Subset;
-import org.medsa.data.transforms.SamplePipeline;
-import org.medsa.train.training.TrainConfig;
-import org.medsa.train.training.Trainable;
-import org.medsa.train.training.Trainer;
-import org.medsa.train.training.TrainingData;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.data.dataset.Datasets;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.transforms.SamplePipeline;
+import org.medsa.train.FineTuning;
+import org.medsa.train.training.RunFolder;
+import org.medsa.train.training.TrainConfig;
+import org.medsa.train.training.Trainer;
+import org.medsa.train.training.TrainingData;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code medsa train}: fine-tunes the adapters of a preset on a dataset. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -79,74 +74,46 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // every argument is checked before anything is printed or loaded
-        TrainConfig cfg = TrainConfig.forPreset(MedsaConfig.Preset.parse(adapters).id());
-        cfg.seed = seed;
+        TrainConfig.Builder b = TrainConfig.builder(MedsaConfig.Preset.parse(adapters).id()).seed(seed);
         if (steps != null) {
-            cfg.steps = atLeast(steps, 1, "--steps");
+            b.steps(atLeast(steps, 1, "--steps"));
         }
         if (epochs != null) {
-            cfg.epochs = atLeast(epochs, 1, "--epochs");
+            b.epochs(atLeast(epochs, 1, "--epochs"));
         }
         if (lr != null) {
-            cfg.lr = lr;
+            b.lr(lr);
         }
         if (batch != null) {
-            cfg.batch = atLeast(batch, 1, "--batch");
-        }
-        if (checkpointing) {
-            cfg.checkpointing = true;
-        }
-        if (half) {
-            cfg.halfPrecision = true;
+            b.batch(atLeast(batch, 1, "--batch"));
         }
         if (accumulate != null) {
-            cfg.accumulate = atLeast(accumulate, 1, "--accumulate");
+            b.accumulate(atLeast(accumulate, 1, "--accumulate"));
         }
         if (loss != null) {
-            cfg.loss = loss;
+            b.loss(loss);
         }
         if (validateEvery != null) {
-            cfg.validateEvery = atLeast(validateEvery, 1, "--validate-every");
+            b.validateEvery(atLeast(validateEvery, 1, "--validate-every"));
         }
-        cfg.validate();
+        TrainConfig cfg = b.checkpointing(checkpointing).halfPrecision(half).build();
         int depth = volumetric == null ? 1 : atLeast(volumetric, 2, "--volumetric");
         SamConfig samConfig = SamConfig.resolve(model);
-        if (inputProfile != null) {
-            samConfig.inputProfile = InputProfile.parse(inputProfile).id();
-        }
-        if (!Files.isRegularFile(checkpoint)) {
-            throw new MedsaException(checkpoint + ": no such file");
-        }
-        DataOptions.check(data);
-        Trainer.checkRunFolder(out, resume);
-        MedsaConfig mc = MedsaConfig.preset(adapters);
-        mc.volumetric |= depth > 1;
-        if (depth > 1 && mc.preset == MedsaConfig.Preset.OFFICIAL_CODE) {
-            mc.chunk = depth;
-        }
+        ModelLoader.requireFile(checkpoint);
+        Datasets.layout(data);
+        RunFolder.check(out, resume);
         List<Device> devs = Devices.parse(devices);
-        RandomAccessDataset trainSet = DataOptions.open(data, Subset.TRAINING, seed,
-                noAugment ? null : SamplePipeline.btcvAugmentation(), depth, cfg.batch);
-        RandomAccessDataset valSet = DataOptions.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch);
+        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, noAugment ? null : SamplePipeline.btcvAugmentation(),
+                depth, cfg.batch());
+        RandomAccessDataset valSet = Datasets.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch());
         System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%s%n", trainSet.size(), valSet.size(),
                 depth > 1 ? " (chunks of " + depth + " slices)" : "");
-        try (NDManager manager = NDManager.newBaseManager(devs.get(0))) {
-            // the adapters' initial values come from the engine's generator: seed it
-            Seeds.seedEngine(seed);
-            MedsaModel m = new MedsaModel(samConfig, mc);
-            MedsaCheckpoints.loadBase(m, checkpoint, manager);
-            ParameterCounts counts = ParameterCounts.of(m);
-            System.err.printf(Locale.ROOT, "model: %s, %s adapters, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s%n",
-                    model, mc.describe(), samConfig.inputProfile, counts.trainable(), counts.total(),
-                    100.0 * counts.trainable() / counts.total(), devs);
-            try (Trainer t = new Trainer(Trainable.adapters(m, checkpoint), TrainingData.of(trainSet),
-                    valSet.size() > 0 ? TrainingData.of(valSet) : null, cfg, out, devs, System.err)) {
-                Trainer.Result r = t.run(resume);
-                System.out.printf(Locale.ROOT, "trained %d steps; last loss %.4f; best validation Dice %.4f at step %d%n",
-                        r.steps(), r.lastLoss(), r.bestDice(), r.bestStep());
-                System.out.println("adapters: " + r.best() + " (best), " + r.latest() + " (latest, with optimiser state)");
-            }
-        }
+        Trainer.Result r = new FineTuning(samConfig, checkpoint, MedsaConfig.preset(adapters).forDepth(depth), cfg, out).devices(devs)
+                .inputProfile(inputProfile).console(Diagnostics.stderr())
+                .train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
+        System.out.printf(Locale.ROOT, "trained %d steps; last loss %.4f; best validation Dice %.4f at step %d%n",
+                r.steps(), r.lastLoss(), r.bestDice(), r.bestStep());
+        System.out.println("adapters: " + r.best() + " (best), " + r.latest() + " (latest, with optimiser state)");
         return 0;
     }
 

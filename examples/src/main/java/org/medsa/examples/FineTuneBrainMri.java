@@ -63,11 +63,9 @@ public final class FineTuneBrainMri {
             }
             Path out = a.path("out");
             Path data = writeDataset(a.path("templates"), out.resolve("ch2-hippocampus"));
-            TrainConfig cfg = TrainConfig.forPreset("paper");
-            cfg.steps = a.integer("steps", 1);
-            cfg.batch = a.integer("batch", 1);
-            cfg.seed = a.integer("seed", 0);
-            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch, false).build();
+            TrainConfig cfg = TrainConfig.builder("paper").steps(a.integer("steps", 1)).batch(a.integer("batch", 1))
+                    .seed(a.integer("seed", 0)).build();
+            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch(), false).build();
             MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
             long t0 = System.nanoTime();
             FineTuning.Result r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))

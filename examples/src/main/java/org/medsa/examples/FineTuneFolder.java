@@ -42,13 +42,11 @@ public final class FineTuneFolder {
             }
             Path data = a.path("data");
             Path out = a.path("out");
-            TrainConfig cfg = TrainConfig.forPreset("paper");
-            cfg.steps = a.integer("steps", 1);
-            cfg.batch = a.integer("batch", 1);
-            cfg.seed = a.integer("seed", 0);
-            ImageMaskFolderDataset train = ImageMaskFolderDataset.builder(data).optSubset(Subset.TRAINING).optSeed(cfg.seed)
-                    .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
-            ImageMaskFolderDataset val = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed)
+            TrainConfig cfg = TrainConfig.builder("paper").steps(a.integer("steps", 1)).batch(a.integer("batch", 1))
+                    .seed(a.integer("seed", 0)).build();
+            ImageMaskFolderDataset train = ImageMaskFolderDataset.builder(data).optSubset(Subset.TRAINING).optSeed(cfg.seed())
+                    .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch(), false).build();
+            ImageMaskFolderDataset val = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed())
                     .setSampling(1, false).build();
             FineTuning job = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
             FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));

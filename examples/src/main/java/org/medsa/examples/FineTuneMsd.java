@@ -47,13 +47,11 @@ public final class FineTuneMsd {
                     Phantom.builder().seed(5).cases(8).validationCases(2).build().writeMsd(data);
                 }
             }
-            TrainConfig cfg = TrainConfig.forPreset("paper");
-            cfg.steps = a.integer("steps", 1);
-            cfg.batch = a.integer("batch", 1);
-            cfg.seed = a.integer("seed", 0);
-            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(cfg.seed)
-                    .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch, false).build();
-            MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed).setSampling(1, false).build();
+            TrainConfig cfg = TrainConfig.builder("paper").steps(a.integer("steps", 1)).batch(a.integer("batch", 1))
+                    .seed(a.integer("seed", 0)).build();
+            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(cfg.seed())
+                    .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch(), false).build();
+            MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed()).setSampling(1, false).build();
             FineTuning job = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
             FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());

@@ -31,16 +31,16 @@ public class AdaptedEncoderBlock extends EncoderBlock {
      * {@link MedsaConfig#hasDepthAdapters()}).
      */
     public AdaptedEncoderBlock(SamConfig.ImageEncoder cfg, int windowSize, int gridSize, MedsaConfig mcfg) {
-        super(cfg, windowSize, gridSize, mcfg.relNames);
+        super(cfg, windowSize, gridSize, mcfg.relNames());
         this.mcfg = mcfg;
         long dim = cfg.embedDim;
         long width = mcfg.encoderWidthFor(dim);
         // Registration order follows the official AdapterBlock (MLP, Space, Depth), which is also
         // the order of its state dicts.
-        this.mlpAdapter = child("MLP_Adapter", new Adapter(dim, width, mcfg.activation, false, mcfg.init));
-        this.spaceAdapter = child("Space_Adapter", new Adapter(dim, width, mcfg.activation, true, mcfg.init));
+        this.mlpAdapter = child("MLP_Adapter", new Adapter(dim, width, mcfg.activation(), false, mcfg.init()));
+        this.spaceAdapter = child("Space_Adapter", new Adapter(dim, width, mcfg.activation(), true, mcfg.init()));
         this.depthAdapter = mcfg.hasDepthAdapters()
-                ? child("Depth_Adapter", new Adapter(dim, width, mcfg.activation, false, mcfg.init))
+                ? child("Depth_Adapter", new Adapter(dim, width, mcfg.activation(), false, mcfg.init()))
                 : null;
     }
 
@@ -54,33 +54,33 @@ public class AdaptedEncoderBlock extends EncoderBlock {
         long h = x.getShape().get(1);
         long w = x.getShape().get(2);
         NDArray attnOut;
-        if (mcfg.padBeforeNorm) {
+        if (mcfg.padBeforeNorm()) {
             // Official order: partition (zero padding) first, then LN1.
             NDArray xp = windowSize > 0 ? Ops.windowPartition(x, windowSize) : x;
             NDArray a = spaceAdapter.forward(ps, attn.forward(ps, norm1.forward(ps, xp, training), training), training);
-            if (depth != null && mcfg.depthMode == MedsaConfig.DepthMode.OFFICIAL_GROUPING) {
+            if (depth != null && mcfg.depthMode() == MedsaConfig.DepthMode.OFFICIAL_GROUPING) {
                 a = a.add(officialDepthBranch(ps, xp, training));
             }
             attnOut = windowSize > 0 ? Ops.windowUnpartition(a, windowSize, h, w) : a;
-            if (depth != null && mcfg.depthMode == MedsaConfig.DepthMode.CORRECTED) {
+            if (depth != null && mcfg.depthMode() == MedsaConfig.DepthMode.CORRECTED) {
                 attnOut = attnOut.add(correctedDepthBranch(ps, norm1.forward(ps, x, training), depth, training));
             }
         } else {
             NDArray xn = norm1.forward(ps, x, training);
             NDArray a = windowSize > 0 ? Ops.windowPartition(xn, windowSize) : xn;
             a = spaceAdapter.forward(ps, attn.forward(ps, a, training), training);
-            if (depth != null && mcfg.depthMode == MedsaConfig.DepthMode.OFFICIAL_GROUPING) {
+            if (depth != null && mcfg.depthMode() == MedsaConfig.DepthMode.OFFICIAL_GROUPING) {
                 NDArray xp = windowSize > 0 ? Ops.windowPartition(x, windowSize) : x;
                 a = a.add(officialDepthBranch(ps, xp, training));
             }
             attnOut = windowSize > 0 ? Ops.windowUnpartition(a, windowSize, h, w) : a;
-            if (depth != null && mcfg.depthMode == MedsaConfig.DepthMode.CORRECTED) {
+            if (depth != null && mcfg.depthMode() == MedsaConfig.DepthMode.CORRECTED) {
                 attnOut = attnOut.add(correctedDepthBranch(ps, xn, depth, training));
             }
         }
         x = shortcut.add(attnOut);
         NDArray xn2 = norm2.forward(ps, x, training);
-        return x.add(mlp.forward(ps, xn2, training)).add(Ops.mul(mlpAdapter.forward(ps, xn2, training), mcfg.mlpScale));
+        return x.add(mlp.forward(ps, xn2, training)).add(Ops.mul(mlpAdapter.forward(ps, xn2, training), mcfg.mlpScale()));
     }
 
     /**
@@ -112,7 +112,7 @@ public class AdaptedEncoderBlock extends EncoderBlock {
         long hh = xp.getShape().get(1);
         long ww = xp.getShape().get(2);
         long c = xp.getShape().get(3);
-        int depth = mcfg.chunk != null ? mcfg.chunk : (int) n;
+        int depth = mcfg.chunk() != null ? mcfg.chunk() : (int) n;
         if (n % depth != 0) {
             throw new MedsaException("official depth grouping: " + n + " batch entries are not a multiple of chunk " + depth);
         }

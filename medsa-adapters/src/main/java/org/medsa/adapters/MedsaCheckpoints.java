@@ -119,8 +119,8 @@ public final class MedsaCheckpoints {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", FORMAT);
         root.put("format_version", FORMAT_VERSION);
-        root.put("preset", model.medsaConfig().preset.id());
-        root.put("volumetric", model.medsaConfig().volumetric);
+        root.put("preset", model.medsaConfig().preset().id());
+        root.put("volumetric", model.medsaConfig().volumetric());
         root.put("medsa_config", model.medsaConfig().toJson().toString());
         root.put("model_config", model.config().toJson().toString());
         Map<String, Object> base = new LinkedHashMap<>();
@@ -156,9 +156,9 @@ public final class MedsaCheckpoints {
                         + " Med-SA checkpoint goes in --checkpoint with --adapters official-code");
             }
             String preset = String.valueOf(root.get("preset"));
-            if (!preset.equals(model.medsaConfig().preset.id())) {
+            if (!preset.equals(model.medsaConfig().preset().id())) {
                 throw new MedsaException(file + ": adapters of preset '" + preset + "' cannot load into a '"
-                        + model.medsaConfig().preset.id() + "' model (use --adapters " + preset + ")");
+                        + model.medsaConfig().preset().id() + "' model (use --adapters " + preset + ")");
             }
             Object cfgJson = root.get("model_config");
             if (cfgJson instanceof String s) {

@@ -37,7 +37,7 @@ public class MedsaModel extends Sam {
     }
 
     private static SamConfig prepare(SamConfig config, MedsaConfig medsa) {
-        if (medsa.fixedPosEmbedGrid && config.imageEncoder.posEmbedGrid == 0) {
+        if (medsa.fixedPosEmbedGrid() && config.imageEncoder.posEmbedGrid == 0) {
             // Med-SA keeps SAM's 1024-pixel position embedding and resizes it in every forward.
             config.imageEncoder.posEmbedGrid = 1024 / config.imageEncoder.patchSize;
         }
@@ -47,15 +47,15 @@ public class MedsaModel extends Sam {
     private static MaskDecoder decoder(SamConfig config, MedsaConfig m) {
         SamConfig.MaskDecoder d = config.maskDecoder;
         TwoWayTransformer.BlockFactory blocks;
-        if (m.efficientSamDecoder) {
+        if (m.efficientSamDecoder()) {
             blocks = (i, c) -> new OfficialTwoWayBlock(c, i == 0);
-        } else if (m.decoderAdapters) {
+        } else if (m.decoderAdapters()) {
             blocks = (i, c) -> new PaperTwoWayBlock(c, i == 0, m);
         } else {
             blocks = TwoWayTransformer.SAM_BLOCKS;
         }
         TwoWayTransformer t = new TwoWayTransformer(d.transformer, blocks);
-        return m.officialMaskOutputs ? new OfficialMaskDecoder(d, t) : new MaskDecoderWith(d, t);
+        return m.officialMaskOutputs() ? new OfficialMaskDecoder(d, t) : new MaskDecoderWith(d, t);
     }
 
     /** SAM's decoder around another transformer. */
@@ -84,7 +84,7 @@ public class MedsaModel extends Sam {
         if (isAdapter(name)) {
             return true;
         }
-        return medsa.preset == MedsaConfig.Preset.OFFICIAL_CODE
+        return medsa.preset() == MedsaConfig.Preset.OFFICIAL_CODE
                 && (name.startsWith("prompt_encoder.") || name.startsWith("mask_decoder."));
     }
 

@@ -1,6 +1,7 @@
 package org.medsa.adapters;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonParser;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
@@ -15,8 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * Builds a model and loads its weights the one way every tool does: plain SAM from a checkpoint,
- * or Med-SA with adapters — their preset, settings and input profile read from the adapter file,
- * so adapters always run on the geometry they were trained on.
+ * Med-SA with adapters — their preset, settings and input profile read from the adapter file, so
+ * adapters always run on the geometry they were trained on — or Med-SA with fresh adapters for
+ * training ({@link #loadMedsa}). The config given is never changed.
  *
  * <pre>{@code
  * Sam model = ModelLoader.of(SamConfig.preset("vit_b"), Path.of("sam_vit_b_01ec64.pth"))
@@ -29,6 +31,7 @@ public final class ModelLoader {
     private final SamConfig config;
     private final Path checkpoint;
     private String preset;
+    private MedsaConfig adapterConfig;
     private Path adapterWeights;
     private InputProfile inputProfile;
     private boolean allowBaseMismatch;
@@ -45,9 +48,24 @@ public final class ModelLoader {
         return new ModelLoader(config, checkpoint);
     }
 
+    /**
+     * A loader of a SAM with the official random initialisation (seeded by the engine's generator,
+     * {@code Seeds.seedEngine}), for training every weight from scratch.
+     */
+    public static ModelLoader untrained(SamConfig config) {
+        return new ModelLoader(config, null);
+    }
+
     /** Builds Med-SA with this adapter preset ({@code paper} or {@code official-code}); null or unset: plain SAM. */
     public ModelLoader adapters(String presetName) {
         this.preset = presetName;
+        return this;
+    }
+
+    /** Builds Med-SA with these adapter settings (a preset with other sizes, a depth); null: see {@link #adapters(String)}. */
+    public ModelLoader adapters(MedsaConfig settings) {
+        this.adapterConfig = settings;
+        this.preset = settings == null ? null : settings.preset().id();
         return this;
     }
 
@@ -96,41 +114,101 @@ public final class ModelLoader {
 
     /** Builds the model, loads its weights into {@code manager} and returns it (frozen but for adapters). */
     public Sam load(NDManager manager) {
-        if (!Files.isRegularFile(checkpoint)) {
-            throw new MedsaException(checkpoint + ": no such file");
+        MedsaCheckpoints.AdapterFileInfo info = adapterInfo();
+        SamConfig cfg = config.withInputProfile(resolveProfile(info));
+        if (checkpoint == null) {
+            Sam sam = new Sam(cfg);
+            sam.initialize(manager, DataType.FLOAT32);
+            return sam;
         }
-        MedsaCheckpoints.AdapterFileInfo info = null;
-        if (adapterWeights != null) {
-            if (!Files.isRegularFile(adapterWeights)) {
-                throw new MedsaException(adapterWeights + ": no such file");
-            }
-            info = MedsaCheckpoints.readInfo(adapterWeights);
-            if (preset != null && !MedsaConfig.Preset.parse(preset).id().equals(info.preset())) {
-                throw new MedsaException(adapterWeights + ": adapters of preset '" + info.preset() + "' cannot load into a '"
-                        + MedsaConfig.Preset.parse(preset).id() + "' model (use --adapters " + info.preset() + ")");
-            }
-        }
-        config.inputProfile = resolveProfile(info).id();
-        config.validate();
         if (preset == null && info == null) {
-            return Sam.load(config, checkpoint, manager);
+            return Sam.load(cfg, checkpoint, manager);
+        }
+        return loadMedsa(cfg, info, manager);
+    }
+
+    /**
+     * Builds Med-SA with the adapters set by {@link #adapters} (or read from the adapter file), loads
+     * the base weights and any adapter weights, and returns it ready for training its adapters.
+     *
+     * @throws MedsaException if no adapters were asked for, or a file is missing or does not fit
+     */
+    public MedsaModel loadMedsa(NDManager manager) {
+        MedsaCheckpoints.AdapterFileInfo info = adapterInfo();
+        if (preset == null && info == null) {
+            throw new MedsaException("no adapters to build: give an adapter preset or adapter weights");
+        }
+        return loadMedsa(config.withInputProfile(resolveProfile(info)), info, manager);
+    }
+
+    /**
+     * Loads adapter weights written for {@code base} into a built model (e.g. a run's best adapters
+     * after training).
+     *
+     * @return the training step the file records
+     * @throws MedsaException if the file does not fit the model or was trained on another base
+     */
+    public static long loadAdapterWeights(MedsaModel model, Path file, Path base, NDManager manager) {
+        requireFile(file);
+        return MedsaCheckpoints.loadAdapters(model, file, base, manager, false);
+    }
+
+    private MedsaCheckpoints.AdapterFileInfo adapterInfo() {
+        if (checkpoint != null) {
+            requireFile(checkpoint);
+        }
+        if (adapterWeights == null) {
+            return null;
+        }
+        requireFile(adapterWeights);
+        MedsaCheckpoints.AdapterFileInfo info = MedsaCheckpoints.readInfo(adapterWeights);
+        if (preset != null && !MedsaConfig.Preset.parse(preset).id().equals(info.preset())) {
+            throw new MedsaException(adapterWeights + ": adapters of preset '" + info.preset() + "' cannot load into a '"
+                    + MedsaConfig.Preset.parse(preset).id() + "' model (use --adapters " + info.preset() + ")");
+        }
+        return info;
+    }
+
+    /**
+     * Checks a weights file before anything is loaded.
+     *
+     * @throws MedsaException in one line for a missing file or a folder
+     */
+    public static void requireFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new MedsaException(file + ": is a folder; give the checkpoint file in it");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new MedsaException(file + ": no such file");
+        }
+    }
+
+    private MedsaModel loadMedsa(SamConfig cfg, MedsaCheckpoints.AdapterFileInfo info, NDManager manager) {
+        if (checkpoint == null) {
+            throw new MedsaException("Med-SA needs base weights: give the base checkpoint");
         }
         MedsaConfig mc;
         if (info != null && info.medsaConfig() != null) {
             mc = info.medsaConfig();
+        } else if (adapterConfig != null) {
+            mc = adapterConfig;
         } else {
             mc = MedsaConfig.preset(info != null ? info.preset() : preset);
-            mc.volumetric |= info != null && info.volumetric();
+            if (info != null && info.volumetric()) {
+                mc = mc.toBuilder().volumetric(true).build();
+            }
         }
-        mc.volumetric |= volumetric;
-        MedsaModel m = new MedsaModel(config, mc);
+        if (volumetric && !mc.volumetric()) {
+            mc = mc.toBuilder().volumetric(true).build();
+        }
+        MedsaModel m = new MedsaModel(cfg, mc);
         MedsaCheckpoints.BaseLoad base = MedsaCheckpoints.loadBase(m, checkpoint, manager);
         if (adapterWeights != null) {
             long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);
-            notes.accept("adapters: " + adapterWeights + " (step " + step + ", input profile " + config.inputProfile + ")");
+            notes.accept("adapters: " + adapterWeights + " (step " + step + ", input profile " + cfg.inputProfile + ")");
         } else if (!base.containedAdapters()) {
             notes.accept("note: no adapter weights given; adapters keep their initial values"
-                    + (mc.init == Adapter.Init.ZERO_UP ? " (zero up-projections: the model equals SAM)" : ""));
+                    + (mc.init() == Adapter.Init.ZERO_UP ? " (zero up-projections: the model equals SAM)" : ""));
         }
         return m;
     }
@@ -146,7 +224,7 @@ public final class ModelLoader {
             recorded = info.modelConfig().inputProfile();
             where = adapterWeights + ": these adapters were trained";
         } else {
-            SamConfig base = recordedConfig(checkpoint);
+            SamConfig base = checkpoint == null ? null : recordedConfig(checkpoint);
             if (base != null) {
                 recorded = base.inputProfile();
                 where = checkpoint + ": this model was trained";

@@ -24,10 +24,10 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
     public PaperTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, MedsaConfig m) {
         super(cfg, skipFirstLayerPe);
         int c = cfg.embeddingDim;
-        this.hypAdapter = child("HyP_Adapter", new HyperPromptAdapter(c, m.decoderWidth, m.hyperLayers, m.hyperScale, m.init));
-        this.mlpAdapter = child("MLP_Adapter", new Adapter(c, m.decoderWidth, m.activation, false, m.init));
-        this.i2tAdapter = child("I2T_Adapter", new Adapter(c, m.decoderWidth, m.activation, true, m.init));
-        this.mlpScale = m.decoderMlpScale;
+        this.hypAdapter = child("HyP_Adapter", new HyperPromptAdapter(c, m.decoderWidth(), m.hyperLayers(), m.hyperScale(), m.init()));
+        this.mlpAdapter = child("MLP_Adapter", new Adapter(c, m.decoderWidth(), m.activation(), false, m.init()));
+        this.i2tAdapter = child("I2T_Adapter", new Adapter(c, m.decoderWidth(), m.activation(), true, m.init()));
+        this.mlpScale = m.decoderMlpScale();
     }
 
     @Override

@@ -81,8 +81,7 @@ class ActivationCheckpointsTest {
      * adapter weight gets a non-zero gradient (the preset starts its up-projections at 0).
      */
     static MedsaModel tinyModelWithRandomAdapters(int depth, NDManager m) {
-        MedsaConfig mc = MedsaConfig.preset("paper");
-        mc.volumetric = depth > 1;
+        MedsaConfig mc = MedsaConfig.builder("paper").volumetric(depth > 1).build();
         MedsaModel model = new MedsaModel(org.medsa.core.modeling.SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
         MedsaCheckpoints.loadBase(model, Fixtures.path("sam_tiny", "state_dict.pth"), m);
         Ops.noGrad(() -> {

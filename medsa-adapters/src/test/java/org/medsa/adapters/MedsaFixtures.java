@@ -14,9 +14,7 @@ final class MedsaFixtures {
         if (numMultimask != null) {
             cfg.maskDecoder.numMultimaskOutputs = numMultimask;
         }
-        MedsaConfig mc = MedsaConfig.preset("official-code");
-        mc.volumetric = volumetric;
-        mc.chunk = chunk;
+        MedsaConfig mc = MedsaConfig.builder("official-code").volumetric(volumetric).chunk(chunk).build();
         MedsaModel model = new MedsaModel(cfg, mc);
         MedsaCheckpoints.loadBase(model, Fixtures.path("medsa_tiny", "state_dict.pth"), m);
         return model;

@@ -39,11 +39,8 @@ public final class DemoModels {
     }
 
     /** The paper preset with adapter widths in proportion to this small model (32 in the encoder, 16 in the decoder; ViT-H takes 64). */
-    public static org.medsa.adapters.MedsaConfig paperAdapters() {
-        org.medsa.adapters.MedsaConfig mc = org.medsa.adapters.MedsaConfig.preset("paper");
-        mc.encoderWidth = 32;
-        mc.decoderWidth = 16;
-        return mc;
+    public static MedsaConfig paperAdapters() {
+        return MedsaConfig.builder("paper").encoderWidth(32).decoderWidth(16).build();
     }
 
     /**

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.medsa.core.MedsaException;
 import org.medsa.data.image.Image2D;
@@ -37,6 +38,60 @@ public record MaskFile(Path file, boolean nifti, int[] labels, int[] shape, doub
     public static LabelMapMetrics score(MaskFile pred, MaskFile truth) {
         checkSameGrid(pred, truth);
         return SegmentationMetrics.perLabel(pred.labels(), truth.labels(), truth.shape(), truth.spacing());
+    }
+
+    /**
+     * Dice, IoU and HD95 of one structure: label {@code truthLabel} of the truth (e.g. one region of
+     * an atlas) against label {@code predLabel} of the prediction, reported under {@code truthLabel}.
+     *
+     * @param predLabel the prediction's label; null: {@code truthLabel} if the prediction has it,
+     *     else its only non-zero label
+     * @throws MedsaException if the masks are not on the same grid, the truth lacks the label, or
+     *     the prediction's label cannot be chosen
+     */
+    public static LabelMapMetrics score(MaskFile pred, MaskFile truth, int truthLabel, Integer predLabel) {
+        checkSameGrid(pred, truth);
+        if (!contains(truth.labels(), truthLabel)) {
+            throw new MedsaException(truth.file() + ": has no voxel with label " + truthLabel);
+        }
+        int m = predLabel != null ? predLabel : predictedLabelFor(pred, truthLabel);
+        return SegmentationMetrics.perLabel(select(pred.labels(), m, truthLabel), select(truth.labels(), truthLabel, truthLabel),
+                truth.shape(), truth.spacing());
+    }
+
+    /** The prediction's label for a truth label: the same if present (or nothing is), else its only non-zero label. */
+    private static int predictedLabelFor(MaskFile pred, int n) {
+        TreeSet<Integer> present = new TreeSet<>();
+        for (int v : pred.labels()) {
+            if (v != 0) {
+                present.add(v);
+            }
+        }
+        if (present.contains(n) || present.isEmpty()) {
+            return n;
+        }
+        if (present.size() == 1) {
+            return present.first();
+        }
+        throw new MedsaException(pred.file() + ": has labels " + present + " but not " + n + "; choose the prediction's label");
+    }
+
+    private static boolean contains(int[] labels, int n) {
+        for (int v : labels) {
+            if (v == n) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code out} where the label is {@code keep}, else 0. */
+    private static int[] select(int[] labels, int keep, int out) {
+        int[] r = new int[labels.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = labels[i] == keep ? out : 0;
+        }
+        return r;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.medsa.core.MedsaException;
 import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.dicom.DicomSeries;
 import org.medsa.data.image.ImageFiles;
@@ -75,19 +76,19 @@ public final class DataFolder {
     /**
      * The file a relative path names.
      *
-     * @throws ApiException 400 for absolute paths, ".." or empty names; 404 for missing files and
+     * @throws MedsaException for absolute paths, ".." or empty names; ApiException 404 for missing files and
      *     for paths that lead outside the folder
      */
     public Path resolve(String relative) {
         if (relative == null || relative.isBlank()) {
-            throw ApiException.badRequest("\"path\" is missing: give a path relative to the data folder (see GET /api/files)");
+            throw new MedsaException("\"path\" is missing: give a path relative to the data folder (see GET /api/files)");
         }
         if (relative.indexOf('\0') >= 0 || relative.startsWith("/") || relative.startsWith("\\") || relative.matches("^[A-Za-z]:.*")) {
-            throw ApiException.badRequest("\"path\" must be relative to the data folder, got '" + relative + "'");
+            throw new MedsaException("\"path\" must be relative to the data folder, got '" + relative + "'");
         }
         for (String part : relative.split("[/\\\\]")) {
             if (part.equals("..")) {
-                throw ApiException.badRequest("\"path\" may not contain '..': '" + relative + "'");
+                throw new MedsaException("\"path\" may not contain '..': '" + relative + "'");
             }
         }
         Path p = root.resolve(relative).normalize();

@@ -184,7 +184,7 @@ public final class InteractiveSession implements AutoCloseable {
         input.checkAxis(axis);
         int n = input.shape()[axis];
         if (index < 0 || index >= n) {
-            throw ApiException.badRequest("slice " + index + " is outside 0.." + (n - 1) + " along axis " + axis);
+            throw new MedsaException("slice " + index + " is outside 0.." + (n - 1) + " along axis " + axis);
         }
     }
 
@@ -196,21 +196,7 @@ public final class InteractiveSession implements AutoCloseable {
         touch();
         checkSlice(axis, index);
         focus(axis, index, true);
-        if (!input.isVolume()) {
-            return Overlay.png(input.image().toBufferedImage());
-        }
-        int[] hw = input.sliceShape(axis);
-        byte[] gray = new byte[hw[0] * hw[1]];
-        if (window == null) {
-            RgbImage img = input.sliceImage(normalised, axis, index);
-            for (int p = 0; p < gray.length; p++) {
-                gray[p] = img.hwc()[3 * p];
-            }
-        } else {
-            Intensity.checkWindow(window[0], window[1]);
-            gray = Intensity.gray8(Slicer.slice(input.volume(), axis, index), window[0], window[1]);
-        }
-        return Overlay.png(Overlay.grayImage(gray, hw[0], hw[1]));
+        return SliceRenderer.slice(input, normalised, axis, index, window);
     }
 
     /** The labels of a slice as an 8-bit gray PNG of the label values. */
@@ -218,7 +204,7 @@ public final class InteractiveSession implements AutoCloseable {
         touch();
         checkSlice(axis, index);
         int[] hw = input.sliceShape(axis);
-        return Overlay.png(Overlay.labelImage(input.getSlice(labels, axis, index), hw[0], hw[1], false));
+        return SliceRenderer.labels(input.getSlice(labels, axis, index), hw[0], hw[1]);
     }
 
     /**
@@ -244,7 +230,7 @@ public final class InteractiveSession implements AutoCloseable {
         Prompt prompt = given.isEmpty() ? new Prompt() : given.bySlice(input, axis).get(index).get(label);
         float[] prev = usePrevious ? previous.get(key(axis, index, label)) : null;
         if (prompt.points().isEmpty() && prompt.box() == null && prev == null) {
-            throw ApiException.badRequest("no prompt: give at least one point or a box");
+            throw new MedsaException("no prompt: give at least one point or a box");
         }
         if (prev != null) {
             int[] ms = context.model().promptEncoder().maskInputSize();
@@ -269,7 +255,7 @@ public final class InteractiveSession implements AutoCloseable {
      * covers all slices written.
      *
      * @return the slices holding the propagated label, ascending, {@code from} included
-     * @throws ApiException 400 if slice {@code from} has no pixel of the label
+     * @throws MedsaException if slice {@code from} has no pixel of the label
      */
     public synchronized List<Integer> propagate(int axis, int from, int label, Propagation.Direction direction, int maxSlices,
             double minIou) {
@@ -277,10 +263,10 @@ public final class InteractiveSession implements AutoCloseable {
         checkSlice(axis, from);
         VolumePrompts.checkLabel(label);
         if (maxSlices < 1) {
-            throw ApiException.badRequest("max_slices must be at least 1, got " + maxSlices);
+            throw new MedsaException("max_slices must be at least 1, got " + maxSlices);
         }
         if (!(minIou >= 0 && minIou <= 1)) {
-            throw ApiException.badRequest("min_iou must be within 0..1, got " + minIou);
+            throw new MedsaException("min_iou must be within 0..1, got " + minIou);
         }
         int[] hw = input.sliceShape(axis);
         int[] l = input.getSlice(labels, axis, from);
@@ -291,7 +277,7 @@ public final class InteractiveSession implements AutoCloseable {
             any |= seed[p];
         }
         if (!any) {
-            throw ApiException.badRequest("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label " + label);
+            throw new MedsaException("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label " + label);
         }
         int[] ms = context.model().promptEncoder().maskInputSize();
         float[] seedLowRes = previous.get(key(axis, from, label));

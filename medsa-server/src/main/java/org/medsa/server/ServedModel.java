@@ -36,7 +36,7 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
         d.put("input_profile", sam.geometry().profile().toString());
         long[] e = sam.embeddingShape();
         d.put("embedding", new long[] {e[1], e[2], e[3]});
-        d.put("adapters", sam instanceof org.medsa.adapters.MedsaModel m ? m.medsaConfig().preset.id() : "none");
+        d.put("adapters", sam instanceof org.medsa.adapters.MedsaModel m ? m.medsaConfig().preset().id() : "none");
         ai.djl.Device dev = sam.device();
         d.put("device", dev.getDeviceType() + (dev.isGpu() ? ":" + dev.getDeviceId() : ""));
         int i = 0;

@@ -39,8 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OfficialTrainStepParityTest {
 
     private static MedsaModel model(NDManager m, boolean volumetric) {
-        MedsaConfig mc = MedsaConfig.preset("official-code");
-        mc.chunk = volumetric ? 4 : null;
+        MedsaConfig mc = MedsaConfig.builder("official-code").chunk(volumetric ? 4 : null).build();
         MedsaModel model = new MedsaModel(SamConfig.load(Fixtures.path("medsa_tiny", "config.json")), mc);
         MedsaCheckpoints.loadBase(model, Fixtures.path("medsa_tiny", "state_dict.pth"), m);
         return model;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.medsa.core.Diagnostics;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.core.modeling.Sam;
@@ -143,17 +144,16 @@ public final class Benchmarks {
                 }
             };
             long trainable = adapters.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
-            TrainConfig tc = TrainConfig.forPreset(preset);
-            tc.steps = steps;
-            tc.batch = batch;
-            tc.checkpointing = checkpointing;
-            tc.halfPrecision = half;
-            tc.checkpointEvery = Integer.MAX_VALUE;
-            tc.correctiveRounds = Math.min(tc.correctiveRounds, 1);
-            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+            TrainConfig.Builder tc = TrainConfig.builder(preset);
+            tc.steps(steps);
+            tc.batch(batch);
+            tc.checkpointing(checkpointing);
+            tc.halfPrecision(half);
+            tc.checkpointEvery(Integer.MAX_VALUE);
+            tc.correctiveRounds(Math.min(tc.correctiveRounds(), 1));
             double[] t = new double[steps];
-            try (Trainer trainer = new Trainer(noSaving, randomData(cfg.imageEncoder.imgSize, 16), null, tc, run, List.of(Device.cpu()),
-                    quiet)) {
+            try (Trainer trainer = new Trainer(noSaving, randomData(cfg.imageEncoder.imgSize, 16), null, tc.build(), run, List.of(Device.cpu()),
+                    Diagnostics.none())) {
                 for (int i = 1; i <= steps; i++) {
                     long a = System.nanoTime();
                     trainer.runUntil(i);

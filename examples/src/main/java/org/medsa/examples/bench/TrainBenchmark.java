@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.core.io.pth.TensorData;
@@ -56,16 +58,14 @@ public final class TrainBenchmark {
             TorchCheckpointWriter.write(base, sd);
         }
         MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(batch, false).build();
-        TrainConfig tc = TrainConfig.forPreset("paper");
-        tc.steps = steps;
-        tc.batch = batch;
-        tc.checkpointEvery = Integer.MAX_VALUE;
+        TrainConfig.Builder tc = TrainConfig.builder("paper");
+        tc.steps(steps);
+        tc.batch(batch);
+        tc.checkpointEvery(Integer.MAX_VALUE);
         try (NDManager m = NDManager.newBaseManager()) {
-            MedsaModel mm = new MedsaModel(cfg, MedsaConfig.preset("paper"));
-            org.medsa.adapters.MedsaCheckpoints.loadBase(mm, base, m);
-            PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-            try (Trainer t = new Trainer(Trainable.adapters(mm, base), TrainingData.of(train), null, tc, tmp.resolve("run"),
-                    List.of(Device.cpu()), quiet)) {
+            MedsaModel mm = ModelLoader.of(cfg, base).adapters("paper").loadMedsa(m);
+            try (Trainer t = new Trainer(Trainable.adapters(mm, base), TrainingData.of(train), null, tc.build(), tmp.resolve("run"),
+                    List.of(Device.cpu()), Diagnostics.none())) {
                 long t0 = System.nanoTime();
                 t.runUntil(check);
                 double first = (System.nanoTime() - t0) / 1e9;

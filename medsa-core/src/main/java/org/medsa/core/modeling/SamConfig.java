@@ -254,6 +254,16 @@ public final class SamConfig {
         return InputProfile.parse(inputProfile);
     }
 
+    /**
+     * A copy with another input profile. The library never changes a config it was given: a
+     * model's config is fixed once the model is built.
+     */
+    public SamConfig withInputProfile(InputProfile profile) {
+        SamConfig c = fromJson(toJson(), source);
+        c.inputProfile = profile.id();
+        return c;
+    }
+
     /** The JSON form of this config (the same layout {@link #fromJson} reads). */
     public JsonObject toJson() {
         return GSON.toJsonTree(this).getAsJsonObject();

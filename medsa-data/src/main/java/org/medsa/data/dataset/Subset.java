@@ -1,5 +1,8 @@
 package org.medsa.data.dataset;
 
+import java.util.Locale;
+import org.medsa.core.MedsaException;
+
 /** Which cases a dataset serves. See {@link Splits} for how training and validation are chosen. */
 public enum Subset {
     /** The training side of the split. */
@@ -7,5 +10,25 @@ public enum Subset {
     /** The validation side of the split. */
     VALIDATION,
     /** Every case, training and validation. */
-    ALL
+    ALL;
+
+    /**
+     * {@code training}, {@code validation} or {@code all} (any case).
+     *
+     * @throws MedsaException for anything else
+     */
+    public static Subset parse(String name) {
+        for (Subset s : values()) {
+            if (s.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+                return s;
+            }
+        }
+        throw new MedsaException("the split must be validation, training or all, got '" + name + "'");
+    }
+
+    /** The lower-case name, as the command line writes it. */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -14,9 +14,9 @@ import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
 import org.medsa.metrics.SegmentationMetrics;
 import org.medsa.data.transforms.Sample;
-import org.medsa.train.training.ProgressLine;
+import org.medsa.core.ProgressLine;
+import org.medsa.core.Diagnostics;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -39,18 +39,28 @@ public final class Evaluator {
 
     private final Sam model;
     private final long seed;
-    private final PrintStream progress;
-    private final Device device;
+    private final NDManager parent;
+    private final Diagnostics progress;
 
     /**
-     * An evaluator of {@code model} on its device; {@code seed} seeds the prompts, progress goes to
-     * {@code progress}.
+     * An evaluator of {@code model}; its arrays live under {@code parent} (on the model's device),
+     * {@code seed} seeds the prompts, progress goes to {@code progress}.
      */
-    public Evaluator(Sam model, long seed, PrintStream progress) {
+    public Evaluator(Sam model, NDManager parent, long seed, Diagnostics progress) {
         this.model = model;
+        this.parent = parent;
         this.seed = seed;
         this.progress = progress;
-        this.device = model.device();
+    }
+
+    /** The model evaluated. */
+    public Sam model() {
+        return model;
+    }
+
+    /** The manager the evaluation's arrays live under (for a caller that works with the model alongside). */
+    public NDManager manager() {
+        return parent;
     }
 
     /** Per-organ 3D evaluation of an MSD-layout dataset. */
@@ -64,7 +74,7 @@ public final class Evaluator {
         }
         ProgressLine line = new ProgressLine(progress, "eval", 0, totalSlices, Math.max(1, totalSlices / 20));
         int done = 0;
-        try (NDManager root = NDManager.newBaseManager(device);
+        try (NDManager root = parent.newSubManager(model.device());
                 PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
             for (String caseId : data.caseIds()) {
                 VolumePair vols = data.preparedCase(caseId).volumes();
@@ -164,7 +174,7 @@ public final class Evaluator {
         EvalReport report = new EvalReport("px");
         int n = (int) data.size();
         ProgressLine line = new ProgressLine(progress, "eval", 0, n, Math.max(1, n / 20));
-        try (NDManager root = NDManager.newBaseManager(device);
+        try (NDManager root = parent.newSubManager(model.device());
                 PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
             for (int i = 0; i < n; i++) {
                 Sample sample = data.sample(i);

@@ -27,6 +27,11 @@ public record PromptSetting(String id, Kind kind, double value) {
     /** The ids of the paper's four settings. */
     public static final List<String> PAPER = List.of("1-point", "3-points", "bbox-0.5", "bbox-0.75");
 
+    /** The paper's four settings. */
+    public static List<PromptSetting> paper() {
+        return parseList(String.join(",", PAPER));
+    }
+
     /**
      * A setting by id (any case): the paper's four, {@code k-points} (k 1..100), {@code bbox-t}
      * (0 &lt; t ≤ 1) or {@code clicks-N} (N 1..100).

@@ -77,8 +77,8 @@ public interface Trainable {
             public JsonObject describe() {
                 JsonObject o = new JsonObject();
                 o.addProperty("trains", "adapters");
-                o.addProperty("preset", model.medsaConfig().preset.id());
-                o.addProperty("volumetric", model.medsaConfig().volumetric);
+                o.addProperty("preset", model.medsaConfig().preset().id());
+                o.addProperty("volumetric", model.medsaConfig().volumetric());
                 o.addProperty("base_checkpoint", baseCheckpoint == null ? null : baseCheckpoint.toString());
                 return o;
             }

@@ -68,23 +68,23 @@ class GeometryAgreementTest {
         long seed = 42;
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = TinyModels.adapted(base, m);
-            TrainConfig cfg = TrainerTest.cfg(12);
-            cfg.seed = seed;
-            cfg.validationSamples = 0; // every validation sample
-            cfg.validateEvery = 6;
+            TrainConfig.Builder cfg = TrainerTest.cfg(12).toBuilder();
+            cfg.seed(seed);
+            cfg.validationSamples(0); // every validation sample
+            cfg.validateEvery(6);
             try (Trainer t = new Trainer(Trainable.adapters(model, base), TrainingData.of(train),
-                    TrainingData.of(val), cfg, tmp.resolve("run-" + orientation), List.of(Device.cpu()), TinyModels.quiet())) {
+                    TrainingData.of(val), cfg.build(), tmp.resolve("run-" + orientation), List.of(Device.cpu()), TinyModels.quiet())) {
                 t.run(false);
             }
             // validation measures what evaluation measures: the same model, slices and clicks
             double validation = new Validator(model, TrainingData.of(val), 0, seed).dice();
-            double evaluation = new Evaluator(model, seed, TinyModels.quiet())
+            double evaluation = new Evaluator(model, m, seed, TinyModels.quiet())
                     .evaluate(val, List.of(PromptSetting.parse("1-point"))).meanDice("1-point");
             assertTrue(Math.abs(validation - evaluation) <= 0.05, "validation " + validation + " vs evaluation " + evaluation);
             assertEquals(evaluation, validation, 1e-9, "with every sample and the same seed they are the same computation");
 
             // one box, three paths: the evaluator's tight box (bbox-1.0), the predictor, the volume segmenter
-            EvalReport report = new Evaluator(model, seed, TinyModels.quiet()).evaluate(val, List.of(PromptSetting.parse("bbox-1.0")));
+            EvalReport report = new Evaluator(model, m, seed, TinyModels.quiet()).evaluate(val, List.of(PromptSetting.parse("bbox-1.0")));
             String caseId = val.caseIds().get(0);
             Path imageFile = val.cases().get(0).image();
             NiftiImage nifti = NiftiReader.read(imageFile);

@@ -1,5 +1,6 @@
 package org.medsa.train.training;
 
+import org.medsa.core.Diagnostics;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -46,17 +47,16 @@ public final class TinyModels {
     /** The paper preset with 8-wide adapters, randomly initialised (the same seed every time), on {@code base}. */
     public static MedsaModel adapted(Path base, NDManager m) {
         Engine.getInstance().setRandomSeed(123);
-        MedsaConfig mc = MedsaConfig.preset("paper");
-        mc.encoderWidth = 8;
-        mc.decoderWidth = 8;
-        mc.init = org.medsa.adapters.Adapter.Init.TORCH_DEFAULT; // so every adapter weight gets gradients from step 1
+        // TORCH_DEFAULT: so every adapter weight gets gradients from step 1
+        MedsaConfig mc = MedsaConfig.builder("paper").encoderWidth(8).decoderWidth(8).init(org.medsa.adapters.Adapter.Init.TORCH_DEFAULT)
+                .build();
         MedsaModel model = new MedsaModel(config(), mc);
         org.medsa.adapters.MedsaCheckpoints.loadBase(model, base, m);
         return model;
     }
 
-    /** A print stream that discards everything. */
-    public static PrintStream quiet() {
-        return new PrintStream(new ByteArrayOutputStream());
+    /** Diagnostics that say nothing. */
+    public static Diagnostics quiet() {
+        return Diagnostics.none();
     }
 }

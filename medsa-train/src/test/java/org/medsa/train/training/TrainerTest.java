@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.pth.TorchCheckpointWriter;
 import org.medsa.core.io.pth.TensorData;
@@ -69,18 +70,18 @@ class TrainerTest {
     }
 
     static TrainConfig cfg(int steps) {
-        TrainConfig c = TrainConfig.forPreset("paper");
-        c.steps = steps;
-        c.batch = 4;
-        c.lr = 5e-3;
-        c.validateEvery = 3;
-        c.validationSamples = 8;
-        c.checkpointEvery = 3;
-        return c;
+        TrainConfig.Builder c = TrainConfig.builder("paper");
+        c.steps(steps);
+        c.batch(4);
+        c.lr(5e-3);
+        c.validateEvery(3);
+        c.validationSamples(8);
+        c.checkpointEvery(3);
+        return c.build();
     }
 
-    static PrintStream quiet() {
-        return new PrintStream(new ByteArrayOutputStream());
+    static Diagnostics quiet() {
+        return Diagnostics.none();
     }
 
     @Test
@@ -98,9 +99,9 @@ class TrainerTest {
         Path run = tmp.resolve("interrupted");
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            TrainConfig c = cfg(6);
-            c.checkpointEvery = 3;
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c, run, List.of(Device.cpu()), quiet())) {
+            TrainConfig.Builder c = cfg(6).toBuilder();
+            c.checkpointEvery(3);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(), run, List.of(Device.cpu()), quiet())) {
                 // simulate an interruption: run 3 steps only
                 Trainer.Result r = t.runUntil(3);
                 assertEquals(3, r.steps());
@@ -127,7 +128,7 @@ class TrainerTest {
         }
         assertTrue(changed, "training must change the adapters");
         // the metrics log has each step once
-        List<String> lines = Files.readAllLines(run.resolve(Trainer.METRICS));
+        List<String> lines = Files.readAllLines(run.resolve(RunFolder.METRICS));
         long stepLines = lines.stream().filter(l -> l.contains("\"loss\"")).count();
         assertEquals(6, stepLines, String.join("\n", lines));
         assertTrue(Files.exists(run.resolve("adapters_best.pth")));
@@ -143,7 +144,7 @@ class TrainerTest {
                 Trainer.Result r = t.run(false);
                 double best = Double.NEGATIVE_INFINITY;
                 int bestStep = -1;
-                for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+                for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS))) {
                     var o = JsonParser.parseString(line).getAsJsonObject();
                     if (o.has("val_dice") && o.get("val_dice").getAsDouble() > best) {
                         best = o.get("val_dice").getAsDouble();
@@ -154,14 +155,14 @@ class TrainerTest {
                 assertEquals(bestStep, r.bestStep());
                 // the last logged validation (step 6) is what a fresh validator measures on the final weights
                 double last = Double.NaN;
-                for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+                for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS))) {
                     var o = JsonParser.parseString(line).getAsJsonObject();
                     if (o.has("val_dice") && o.get("step").getAsInt() == 6) {
                         last = o.get("val_dice").getAsDouble();
                     }
                 }
-                TrainConfig c = cfg(6);
-                assertEquals(new Validator(model, valData(), c.validationSamples, c.seed).dice(), last, 1e-12);
+                TrainConfig.Builder c = cfg(6).toBuilder();
+                assertEquals(new Validator(model, valData(), c.validationSamples(), c.seed()).dice(), last, 1e-12);
             }
             Map<String, float[]> frozenAfter = Trainer.snapshot(frozen(model));
             for (String k : frozenBefore.keySet()) {
@@ -186,17 +187,17 @@ class TrainerTest {
         Map<String, float[]> two;
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            TrainConfig c = dpConfig();
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("one"), List.of(Device.cpu()), quiet())) {
+            TrainConfig.Builder c = dpConfig().toBuilder();
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("one"), List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 one = Trainer.snapshot(t.optimizedParameters());
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            TrainConfig c = dpConfig();
+            TrainConfig.Builder c = dpConfig().toBuilder();
             // two replicas on the CPU exercise the same code path as two GPUs
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("two"),
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("two"),
                     List.of(Device.cpu(), Device.cpu()), quiet())) {
                 t.run(false);
                 two = Trainer.snapshot(t.optimizedParameters());
@@ -218,12 +219,12 @@ class TrainerTest {
      * sum could flip it; a large epsilon makes the update proportional to the gradient.
      */
     private static TrainConfig dpConfig() {
-        TrainConfig c = cfg(3);
-        c.maxGradNorm = 0;
-        c.eps = 1.0;
-        c.lr = 0.5;
-        c.weightDecay = 0;
-        return c;
+        TrainConfig.Builder c = cfg(3).toBuilder();
+        c.maxGradNorm(0);
+        c.eps(1.0);
+        c.lr(0.5);
+        c.weightDecay(0);
+        return c.build();
     }
 
     @Test
@@ -267,21 +268,21 @@ class TrainerTest {
     void accumulatingTwoMicroBatchesEqualsOneBatchOfTheirSamples() throws Exception {
         Map<String, float[]> whole;
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig c = cfg(3);
-            c.batch = 4;
-            c.eps = 1.0; // Adam is blind to the gradient's scale unless eps matters: make it matter
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("acc-1x4"),
+            TrainConfig.Builder c = cfg(3).toBuilder();
+            c.batch(4);
+            c.eps(1.0); // Adam is blind to the gradient's scale unless eps matters: make it matter
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("acc-1x4"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 whole = Trainer.snapshot(t.optimizedParameters());
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig c = cfg(3);
-            c.batch = 2;
-            c.accumulate = 2;
-            c.eps = 1.0;
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("acc-2x2"),
+            TrainConfig.Builder c = cfg(3).toBuilder();
+            c.batch(2);
+            c.accumulate(2);
+            c.eps(1.0);
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("acc-2x2"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 Map<String, float[]> accumulated = Trainer.snapshot(t.optimizedParameters());
@@ -309,17 +310,17 @@ class TrainerTest {
     void activationCheckpointingTrainsTheSameWeights() throws Exception {
         Map<String, float[]> plain;
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig c = cfg(3);
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("ck-off"),
+            TrainConfig.Builder c = cfg(3).toBuilder();
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("ck-off"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 plain = Trainer.snapshot(t.optimizedParameters());
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig c = cfg(3);
-            c.checkpointing = true;
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("ck-on"),
+            TrainConfig.Builder c = cfg(3).toBuilder();
+            c.checkpointing(true);
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("ck-on"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 Map<String, float[]> checkpointed = Trainer.snapshot(t.optimizedParameters());
@@ -346,10 +347,10 @@ class TrainerTest {
     void halfPrecisionTrainsLikeFloat32() throws Exception {
         for (boolean half : new boolean[] {false, true}) {
             try (NDManager m = NDManager.newBaseManager()) {
-                TrainConfig c = cfg(3);
-                c.halfPrecision = half;
+                TrainConfig.Builder c = cfg(3).toBuilder();
+                c.halfPrecision(half);
                 MedsaModel model = model(m);
-                try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c, tmp.resolve("half-" + half),
+                try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("half-" + half),
                         List.of(Device.cpu()), quiet())) {
                     t.run(false);
                 }
@@ -377,10 +378,10 @@ class TrainerTest {
     @Test
     void halfPrecisionOverflowSkipsTheStep() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig c = cfg(3);
-            c.halfPrecision = true;
-            c.lossScale = 1e38;
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c, tmp.resolve("overflow"),
+            TrainConfig.Builder c = cfg(3).toBuilder();
+            c.halfPrecision(true);
+            c.lossScale(1e38);
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("overflow"),
                     List.of(Device.cpu()), quiet())) {
                 Map<String, float[]> before = Trainer.snapshot(t.optimizedParameters());
                 t.run(false);
@@ -390,7 +391,7 @@ class TrainerTest {
                 }
             }
             List<String> skipped = new java.util.ArrayList<>();
-            for (String line : Files.readAllLines(tmp.resolve("overflow").resolve(Trainer.METRICS))) {
+            for (String line : Files.readAllLines(tmp.resolve("overflow").resolve(RunFolder.METRICS))) {
                 var o = JsonParser.parseString(line).getAsJsonObject();
                 if (o.has("skipped")) {
                     skipped.add(o.get("skipped").getAsString());
@@ -404,21 +405,21 @@ class TrainerTest {
     /** A run saved before a training setting existed resumes: the missing setting reads as its default. */
     @Test
     void runsSavedBeforeANewSettingExistedStillMatch() {
-        TrainConfig c = cfg(3);
+        TrainConfig.Builder c = cfg(3).toBuilder();
         com.google.gson.JsonObject now = new com.google.gson.JsonObject();
-        now.add("train_config", c.toJson());
+        now.add("train_config", c.build().toJson());
         now.addProperty("steps", 3);
         com.google.gson.JsonObject older = now.deepCopy();
         older.getAsJsonObject("train_config").remove("halfPrecision");
         older.getAsJsonObject("train_config").remove("lossScale");
-        assertEquals(now, Trainer.withDefaults(older));
-        c.lossScale = 512; // a setting that differs still differs
+        assertEquals(now, RunFolder.withDefaults(older));
+        c.lossScale(512); // a setting that differs still differs
         com.google.gson.JsonObject other = now.deepCopy();
-        other.add("train_config", c.toJson());
-        org.junit.jupiter.api.Assertions.assertNotEquals(now, Trainer.withDefaults(other));
+        other.add("train_config", c.build().toJson());
+        org.junit.jupiter.api.Assertions.assertNotEquals(now, RunFolder.withDefaults(other));
         com.google.gson.JsonObject removed = now.deepCopy(); // a setting this version no longer has
         removed.getAsJsonObject("train_config").addProperty("someOldSetting", 3);
-        org.junit.jupiter.api.Assertions.assertNotEquals(now, Trainer.withDefaults(removed));
+        org.junit.jupiter.api.Assertions.assertNotEquals(now, RunFolder.withDefaults(removed));
     }
 
     private static List<Double> losses(Path run) throws Exception {
@@ -427,7 +428,7 @@ class TrainerTest {
 
     private static List<Double> metric(Path run, String key) throws Exception {
         List<Double> out = new java.util.ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+        for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS))) {
             var o = JsonParser.parseString(line).getAsJsonObject();
             if (o.has(key)) {
                 out.add(o.get(key).getAsDouble());
@@ -455,9 +456,9 @@ class TrainerTest {
     void noArraysPileUpInLongLivedManagers() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            TrainConfig c = cfg(12);
-            c.validateEvery = 4;
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c, tmp.resolve("leak"), List.of(Device.cpu()), quiet())) {
+            TrainConfig.Builder c = cfg(12).toBuilder();
+            c.validateEvery(4);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(), tmp.resolve("leak"), List.of(Device.cpu()), quiet())) {
                 t.runUntil(4);
                 int after4 = ((BaseNDManager) m).getManagedArrays().size();
                 t.runUntil(12);
@@ -481,9 +482,9 @@ class TrainerTest {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
                 assertTrue(e.getMessage().contains("--resume"), e.getMessage());
             }
-            TrainConfig other = cfg(3);
-            other.lr = 1e-4;
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, other, run, List.of(Device.cpu()), quiet())) {
+            TrainConfig.Builder other = cfg(3).toBuilder();
+            other.lr(1e-4);
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, other.build(), run, List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(true));
                 assertTrue(e.getMessage().contains("other settings") && e.getMessage().contains("lr"), e.getMessage());
             }

@@ -1,40 +1,37 @@
-package org.medsa.train.training;
+package org.medsa.core;
 
-import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A progress bar with ETA for long loops: rewritten in place on a terminal, one line every
- * {@code every} updates otherwise (logs, CI).
+ * A progress bar with ETA for long loops, said through a {@link Diagnostics}: every update where
+ * the sink redraws in place (a terminal), one line every {@code every} updates otherwise (logs,
+ * CI).
  */
 public final class ProgressLine {
 
-    private final PrintStream out;
+    private final Diagnostics out;
     private final String label;
     private final int total;
     private final int every;
-    private final boolean terminal;
     private final long start = System.nanoTime();
     private final int first;
 
     /**
      * A progress line for {@code total} items, {@code first} of them done before it starts (a
-     * resumed run); it is rewritten in place only when {@code out} is {@code System.err} on a
-     * console, else printed every {@code every} updates.
+     * resumed run).
      */
-    public ProgressLine(PrintStream out, String label, int first, int total, int every) {
+    public ProgressLine(Diagnostics out, String label, int first, int total, int every) {
         this.out = out;
         this.label = label;
         this.first = first;
         this.total = total;
         this.every = Math.max(1, every);
-        this.terminal = System.console() != null && out == System.err;
     }
 
     /** Reports that {@code done} of {@code total} are finished, with extra text. */
     public void update(int done, String extra) {
         boolean last = done >= total;
-        if (!terminal && !last && done % every != 0) {
+        if (!out.redrawsProgress() && !last && done % every != 0) {
             return;
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
@@ -43,14 +40,8 @@ public final class ProgressLine {
         int width = 24;
         int filled = (int) Math.round(width * (double) done / Math.max(1, total));
         String bar = "#".repeat(filled) + ".".repeat(width - filled);
-        String line = String.format(Locale.ROOT, "%s [%s] %d/%d %3.0f%% %s | %s elapsed, ETA %s", label, bar, done, total,
-                100.0 * done / Math.max(1, total), extra, clock(elapsed), last ? "0s" : clock(eta));
-        if (terminal) {
-            out.print("\r" + line + (last ? "\n" : ""));
-        } else {
-            out.println(line);
-        }
-        out.flush();
+        out.progress(String.format(Locale.ROOT, "%s [%s] %d/%d %3.0f%% %s | %s elapsed, ETA %s", label, bar, done, total,
+                100.0 * done / Math.max(1, total), extra, clock(elapsed), last ? "0s" : clock(eta)), last);
     }
 
     static String clock(double seconds) {
