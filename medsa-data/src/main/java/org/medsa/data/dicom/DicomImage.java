@@ -1,22 +1,16 @@
 package org.medsa.data.dicom;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.medsa.core.MedsaException;
 
 /**
- * One DICOM file's image: its pixel description, geometry and frames. Pixel handling: Bits
+ * One DICOM file's image: its attributes (pixel description, rescale, geometry) and its frames,
+ * decoded by {@link PixelCodecs}. Pixel handling: Bits
  * Allocated 8, 16 or 32 with Bits Stored and Pixel Representation (sign extension), Rescale
  * Slope/Intercept (e.g. CT Hounsfield units), MONOCHROME1 (inverted so that larger means brighter,
  * as MONOCHROME2), MONOCHROME2 and RGB (both planar configurations), single and multi-frame;
@@ -235,10 +229,13 @@ public final class DicomImage {
             throw new IndexOutOfBoundsException("frame " + frame + " of " + frames);
         }
         int n = rows * columns * samplesPerPixel;
+        PixelCodecs.Layout layout = new PixelCodecs.Layout(name, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored,
+                pixelRepresentation, planarConfiguration, ds.order());
+        DicomDataset.Element px = ds.element(Tags.PIXEL_DATA);
         int[] out = switch (syntax.pixels()) {
-            case NATIVE -> nativeFrame(frame);
-            case RLE -> rleFrame(frame);
-            case JPEG -> jpegFrame(frame);
+            case NATIVE -> PixelCodecs.nativeFrame(layout, px.value(), frame);
+            case RLE -> PixelCodecs.rleFrame(layout, px.fragments(), frame);
+            case JPEG -> PixelCodecs.jpegFrame(layout, px.fragments(), frame);
         };
         if (out.length != n) {
             throw new MedsaException(name + ": frame " + frame + " decodes to " + out.length + " values, " + n + " expected");
@@ -287,196 +284,6 @@ public final class DicomImage {
             }
         }
         return out;
-    }
-
-    // ---- native pixel data ----
-
-    private int[] nativeFrame(int frame) {
-        byte[] px = ds.element(Tags.PIXEL_DATA).value();
-        int bytes = bitsAllocated / 8;
-        int n = rows * columns * samplesPerPixel;
-        int offset = frame * n * bytes;
-        boolean big = ds.order() == ByteOrder.BIG_ENDIAN && bitsAllocated > 8;
-        int[] raw = new int[n];
-        for (int i = 0; i < n; i++) {
-            int at = offset + i * bytes;
-            int v = 0;
-            for (int k = 0; k < bytes; k++) {
-                int shift = big ? 8 * (bytes - 1 - k) : 8 * k;
-                v |= (px[at + k] & 0xff) << shift;
-            }
-            raw[i] = v;
-        }
-        int[] interleaved = samplesPerPixel == 3 && planarConfiguration == 1 ? interleave(raw) : raw;
-        return signed(interleaved);
-    }
-
-    /** Planar (R plane, G plane, B plane) to interleaved (RGBRGB...). */
-    private int[] interleave(int[] planar) {
-        int plane = rows * columns;
-        int[] out = new int[planar.length];
-        for (int p = 0; p < plane; p++) {
-            for (int c = 0; c < 3; c++) {
-                out[p * 3 + c] = planar[c * plane + p];
-            }
-        }
-        return out;
-    }
-
-    /** Keeps the Bits Stored low bits and sign-extends them for a signed representation. */
-    private int[] signed(int[] raw) {
-        if (bitsStored == 32) {
-            return raw;
-        }
-        int mask = (int) ((1L << bitsStored) - 1);
-        for (int i = 0; i < raw.length; i++) {
-            int v = raw[i] & mask;
-            if (pixelRepresentation == 1 && (v & (1 << (bitsStored - 1))) != 0) {
-                v -= 1 << bitsStored;
-            }
-            raw[i] = v;
-        }
-        return raw;
-    }
-
-    // ---- encapsulated pixel data ----
-
-    /** The bytes of one frame: fragments grouped by the basic offset table, or one frame per fragment, or all of them. */
-    private byte[] encapsulatedFrame(int frame) {
-        List<byte[]> fragments = ds.element(Tags.PIXEL_DATA).fragments();
-        byte[] table = fragments.get(0);
-        List<byte[]> data = fragments.subList(1, fragments.size());
-        List<byte[]> mine = new ArrayList<>();
-        if (frames == 1) {
-            mine.addAll(data);
-        } else if (table.length >= 4 * frames) {
-            long[] starts = new long[frames + 1];
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(table).order(ByteOrder.LITTLE_ENDIAN);
-            for (int f = 0; f < frames; f++) {
-                starts[f] = bb.getInt(4 * f) & 0xffffffffL;
-            }
-            starts[frames] = Long.MAX_VALUE;
-            long at = 0;
-            for (byte[] d : data) {
-                if (at >= starts[frame] && at < starts[frame + 1]) {
-                    mine.add(d);
-                }
-                at += 8 + d.length;
-            }
-        } else if (data.size() == frames) {
-            mine.add(data.get(frame));
-        } else {
-            throw new MedsaException(name + ": " + frames + " frames in " + data.size() + " fragments without an offset table");
-        }
-        int len = mine.stream().mapToInt(x -> x.length).sum();
-        byte[] out = new byte[len];
-        int at = 0;
-        for (byte[] m : mine) {
-            System.arraycopy(m, 0, out, at, m.length);
-            at += m.length;
-        }
-        return out;
-    }
-
-    /** RLE Lossless (PS3.5 G): a header of segment offsets, one PackBits segment per byte plane. */
-    private int[] rleFrame(int frame) {
-        byte[] data = encapsulatedFrame(frame);
-        if (data.length < 64) {
-            throw new MedsaException(name + ": RLE frame " + frame + " is shorter than its 64-byte header");
-        }
-        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        int segments = h.getInt(0);
-        int bytes = bitsAllocated / 8;
-        if (segments != bytes * samplesPerPixel) {
-            throw new MedsaException(name + ": RLE frame " + frame + " has " + segments + " segments, " + bytes * samplesPerPixel
-                    + " expected");
-        }
-        int plane = rows * columns;
-        int[] out = new int[plane * samplesPerPixel];
-        for (int s = 0; s < segments; s++) {
-            int start = h.getInt(4 + 4 * s);
-            int end = s + 1 < segments ? h.getInt(8 + 4 * s) : data.length;
-            if (start < 64 || end > data.length || start > end) {
-                throw new MedsaException(name + ": RLE segment " + s + " of frame " + frame + " lies outside the frame");
-            }
-            byte[] decoded = packBits(data, start, end, plane, frame, s);
-            int sample = s / bytes;
-            int shift = 8 * (bytes - 1 - s % bytes); // segments are most significant byte first
-            for (int p = 0; p < plane; p++) {
-                out[p * samplesPerPixel + sample] |= (decoded[p] & 0xff) << shift;
-            }
-        }
-        return signed(out);
-    }
-
-    private byte[] packBits(byte[] d, int pos, int end, int size, int frame, int segment) {
-        byte[] out = new byte[size];
-        int o = 0;
-        while (o < size && pos < end) {
-            int n = d[pos++];
-            if (n >= 0) {
-                int count = n + 1;
-                if (pos + count > end || o + count > size) {
-                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame + " overruns (damaged data)");
-                }
-                System.arraycopy(d, pos, out, o, count);
-                pos += count;
-                o += count;
-            } else if (n != -128) {
-                int count = 1 - n;
-                if (pos >= end || o + count > size) {
-                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame + " overruns (damaged data)");
-                }
-                java.util.Arrays.fill(out, o, o + count, d[pos++]);
-                o += count;
-            }
-        }
-        if (o < size) {
-            throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame + " decodes to " + o + " of " + size
-                    + " bytes (damaged data)");
-        }
-        return out;
-    }
-
-    /** JPEG Baseline/Extended through the JDK's ImageIO (8-bit; colour converted to RGB by the decoder). */
-    private int[] jpegFrame(int frame) {
-        byte[] data = encapsulatedFrame(frame);
-        BufferedImage img;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("jpeg");
-            if (!readers.hasNext()) {
-                throw new MedsaException(name + ": no JPEG decoder in this Java runtime");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                List<String> warnings = new ArrayList<>();
-                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                img = reader.read(0);
-                if (!warnings.isEmpty()) {
-                    throw new MedsaException(name + ": damaged JPEG frame " + frame + " (" + warnings.get(0) + ")");
-                }
-            } finally {
-                reader.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof MedsaException m) {
-                throw m;
-            }
-            String why = e.getMessage() == null ? "undecodable" : e.getMessage();
-            throw new MedsaException(name + ": cannot decode JPEG frame " + frame + " with the JDK's decoder (" + why + ");"
-                    + (bitsStored > 8 ? " 12-bit JPEG Extended is not supported;" : "") + " convert the file, e.g. with dcmdjpeg", e);
-        }
-        if (img.getWidth() != columns || img.getHeight() != rows) {
-            throw new MedsaException(name + ": JPEG frame " + frame + " is " + img.getWidth() + "x" + img.getHeight() + ", the header says "
-                    + columns + "x" + rows);
-        }
-        Raster r = img.getRaster();
-        int bands = r.getNumBands();
-        if (bands != samplesPerPixel) {
-            throw new MedsaException(name + ": JPEG frame " + frame + " has " + bands + " components, the header says " + samplesPerPixel);
-        }
-        return r.getPixels(0, 0, columns, rows, (int[]) null);
     }
 
     // ---- geometry ----
