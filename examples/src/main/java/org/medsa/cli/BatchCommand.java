@@ -56,11 +56,10 @@ public final class BatchCommand implements Callable<Integer> {
         if (encoderBatch < 1 || threadsPerTask < 0) {
             throw new MedsaException(encoderBatch < 1 ? "--encoder-batch must be at least 1" : "--threads-per-task must be >= 0");
         }
-        BatchOptions o = new BatchOptions().model(model, checkpoint.toAbsolutePath().toString()).out(out.toAbsolutePath().toString())
-                .overwrite(overwrite).intensity(intensity).encoderBatch(encoderBatch).threadsPerTask(threadsPerTask)
-                .adapters(adapters).inputProfile(inputProfile)
-                .adapterWeights(adapterWeights == null ? null : adapterWeights.toAbsolutePath().toString());
-        org.medsa.data.transforms.Intensity.parse(intensity); // refuse a bad spec before Spark starts
+        // checked here, before Spark starts
+        BatchOptions o = BatchOptions.builder().model(model, checkpoint).out(out).overwrite(overwrite).intensity(intensity)
+                .encoderBatch(encoderBatch).threadsPerTask(threadsPerTask).adapters(adapters).inputProfile(inputProfile)
+                .adapterWeights(adapterWeights).build();
         SparkSession.Builder b = SparkSession.builder().appName("medsa batch");
         if (System.getProperty("spark.master") == null) { // spark-submit sets it
             b.master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")

@@ -2,6 +2,7 @@ package org.medsa.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import org.medsa.core.Diagnostics;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
@@ -54,6 +55,6 @@ public class ModelOptions {
     /** Builds the model and loads its weights into {@code manager}; says on stderr what it loaded. */
     Sam load(NDManager manager) {
         return ModelLoader.of(config(), checkpoint).adapterWeights(adapterWeights).adapters(adapters).inputProfile(inputProfile)
-                .allowBaseMismatch(allowBaseMismatch).notes(System.err::println).load(manager);
+                .allowBaseMismatch(allowBaseMismatch).notes(Diagnostics.stderr()).load(manager);
     }
 }

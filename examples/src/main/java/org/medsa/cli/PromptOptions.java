@@ -27,7 +27,7 @@ public class PromptOptions {
     Prompt toPrompt() {
         Prompt p = new Prompt();
         for (Prompt.Point pt : points) {
-            p.point(pt.x(), pt.y(), pt.label());
+            p.point(pt.x(), pt.y(), pt.polarity());
         }
         if (box != null) {
             p.box(box.x0(), box.y0(), box.x1(), box.y1());
@@ -43,15 +43,16 @@ public class PromptOptions {
         }
     }
 
-    /** Parses x,y,label. */
+    /** Parses x,y,polarity. */
     public static final class PointConverter implements ITypeConverter<Prompt.Point> {
         @Override
         public Prompt.Point convert(String value) {
             double[] d = numbers(value, 3, "--point", "80,35,1");
-            if (d[2] != 0 && d[2] != 1) {
-                throw new TypeConversionException("--point label must be 1 (foreground) or 0 (background), got '" + value + "'");
+            try {
+                return new Prompt.Point(d[0], d[1], VolumePrompts.isPositive(d[2], "--point '" + value + "' polarity") ? 1 : 0);
+            } catch (MedsaException e) {
+                throw new TypeConversionException(e.getMessage());
             }
-            return new Prompt.Point(d[0], d[1], (int) d[2]);
         }
     }
 

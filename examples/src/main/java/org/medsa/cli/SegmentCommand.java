@@ -1,6 +1,7 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
@@ -66,7 +67,7 @@ public final class SegmentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SegmentationInput input = SegmentationInput.read(image, series);
         VolumePrompts prompts = prompts(input.isVolume());
-        VolumeSegmenter.Options options = VolumeSegmenter.Options.defaults();
+        VolumeSegmenter.Options.Builder options = VolumeSegmenter.Options.builder();
         if (!input.isVolume() && (axis != null || intensity != null)) {
             throw new MedsaException((axis != null ? "--axis" : "--intensity") + " applies to volumes only; " + image
                     + " is a 2D image");
@@ -96,12 +97,12 @@ public final class SegmentCommand implements Callable<Integer> {
         if (prompts.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point or --box");
         }
-        VolumeSegmenter.validate(input, prompts, options); // before the model is loaded
+        VolumeSegmenter.validate(input, prompts, options.build()); // before the model is loaded
         Segmentation.checkOutput(input, out);
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
             Sam sam = modelOptions.load(manager);
-            try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, manager).notes(System.err::println)) {
-                Segmentation s = segmenter.segment(input, prompts, options);
+            try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, manager).notes(Diagnostics.stderr())) {
+                Segmentation s = segmenter.segment(input, prompts, options.build());
                 s.write(out);
                 List<Path> overlays = new ArrayList<>();
                 String stem = stem(out);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medsa.core.Diagnostics;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
@@ -87,7 +88,7 @@ public final class ServeCommand implements Callable<Integer> {
         NDManager manager = NDManager.newBaseManager(Devices.one(device));
         ServedModel served;
         if (demo) {
-            served = DemoSetup.model(manager, cache.resolve("demo-model"), System.err::println);
+            served = DemoSetup.model(manager, cache.resolve("demo-model"), Diagnostics.stderr());
             if (data == null) {
                 data = DemoSetup.data(cache.resolve("demo-data"));
             }
@@ -96,7 +97,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
         } else {
             Sam sam = ModelLoader.of(SamConfig.resolve(model), checkpoint).adapterWeights(adapterWeights).adapters(adapters)
-                    .inputProfile(inputProfile).notes(System.err::println).load(manager);
+                    .inputProfile(inputProfile).notes(Diagnostics.stderr()).load(manager);
             served = ServedModel.of(sam, checkpoint.getFileName() + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),
                     checkpoint, adapterWeights);
         }

@@ -63,7 +63,7 @@ class CliErrorsTest {
     @Test
     void malformedArguments() {
         fails(predict("--point", "abc"), "--point expects 3 comma-separated numbers");
-        fails(predict("--point", "1,2,5"), "label must be 1");
+        fails(predict("--point", "1,2,5"), "must be 1 (foreground) or 0 (background), got 5");
         fails(predict("--box", "1,2,3"), "--box expects 4");
         fails(predict("--point", "1,x,1"), "'x'", "not a number");
         fails(predict(), "no prompt");

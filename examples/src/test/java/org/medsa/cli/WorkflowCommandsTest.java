@@ -208,7 +208,7 @@ class WorkflowCommandsTest {
             Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
             try (VolumeSegmenter vs = new VolumeSegmenter(sam, m)) {
                 want = vs.segment(SegmentationInput.read(Path.of(image)), new VolumePrompts().box(5, 6, 4, 25, 20, 4),
-                        VolumeSegmenter.Options.defaults().propagate(org.medsa.inference.Propagation.Direction.BOTH, 2)).labels().data();
+                        VolumeSegmenter.Options.builder().propagate(org.medsa.inference.Propagation.Direction.BOTH, 2).build()).labels().data();
             }
         }
         assertArrayEquals(want, NiftiReader.read(mask).toLabelVolume().data());
@@ -260,7 +260,7 @@ class WorkflowCommandsTest {
                         if (boxed == 0) {
                             continue;
                         }
-                        int[] pred = segmenter.segment(input, boxes, VolumeSegmenter.Options.defaults().intensity(Intensity.mr()))
+                        int[] pred = segmenter.segment(input, boxes, VolumeSegmenter.Options.builder().intensity(Intensity.mr()).build())
                                 .labels().data();
                         boolean[] p = new boolean[pred.length];
                         boolean[] t = new boolean[pred.length];

@@ -134,7 +134,7 @@ public final class MedsaCheckpoints {
         root.put("state_dict", sd);
         extra.forEach((k, v) -> {
             if (root.containsKey(k)) {
-                throw new IllegalArgumentException("extra entry '" + k + "' would replace a standard one");
+                throw new MedsaException("extra entry '" + k + "' would replace a standard one");
             }
             root.put(k, v);
         });

@@ -3,6 +3,7 @@ package org.medsa.adapters;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonParser;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.io.pth.TorchCheckpoint;
@@ -12,7 +13,6 @@ import org.medsa.core.modeling.SamConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Builds a model and loads its weights the one way every tool does: plain SAM from a checkpoint,
@@ -36,7 +36,7 @@ public final class ModelLoader {
     private InputProfile inputProfile;
     private boolean allowBaseMismatch;
     private boolean volumetric;
-    private Consumer<String> notes = s -> {};
+    private Diagnostics notes = Diagnostics.none();
 
     private ModelLoader(SamConfig config, Path checkpoint) {
         this.config = config;
@@ -107,7 +107,7 @@ public final class ModelLoader {
     }
 
     /** Receives one line per notable thing the load did (what was loaded, what kept its initial values). */
-    public ModelLoader notes(Consumer<String> sink) {
+    public ModelLoader notes(Diagnostics sink) {
         this.notes = sink;
         return this;
     }
@@ -205,9 +205,9 @@ public final class ModelLoader {
         MedsaCheckpoints.BaseLoad base = MedsaCheckpoints.loadBase(m, checkpoint, manager);
         if (adapterWeights != null) {
             long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);
-            notes.accept("adapters: " + adapterWeights + " (step " + step + ", input profile " + cfg.inputProfile + ")");
+            notes.note("adapters: " + adapterWeights + " (step " + step + ", input profile " + cfg.inputProfile + ")");
         } else if (!base.containedAdapters()) {
-            notes.accept("note: no adapter weights given; adapters keep their initial values"
+            notes.note("note: no adapter weights given; adapters keep their initial values"
                     + (mc.init() == Adapter.Init.ZERO_UP ? " (zero up-projections: the model equals SAM)" : ""));
         }
         return m;

@@ -123,7 +123,7 @@ class ActivationCheckpointsTest {
             }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray emb = model.encodeImage(null, input, true, params, null);
-                Sam.Prediction p = model.decode(null, emb, points, labels, null, null, false, true);
+                Sam.DecoderOutput p = model.decode(null, emb, points, labels, null, null, false, true);
                 gc.backward(p.lowResLogits().square().mean().add(emb.mul(0.01).square().mean()));
                 if (ck != null) {
                     ck.backward();

@@ -41,7 +41,7 @@ class OfficialCode3dParityTest extends ParityTest {
             NDArray points = Fixtures.npy("medsa_tiny", "thd", "point_coords.npy").toNDArray(m);
             NDArray labels = Fixtures.npy("medsa_tiny", "thd", "point_labels.npy").toNDArray(m).toType(DataType.FLOAT32, false);
             NDArray refEmb = Fixtures.npy("medsa_tiny", "thd", "image_embeddings.npy").toNDArray(m);
-            Sam.Prediction p = model.decode(null, refEmb, points, labels, null, null, false, false);
+            Sam.DecoderOutput p = model.decode(null, refEmb, points, labels, null, null, false, false);
             Tolerance.assertClose("thd sparse", Fixtures.floats("medsa_tiny", "thd", "sparse_embeddings.npy"), p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
             Tolerance.assertClose("thd dense", Fixtures.floats("medsa_tiny", "thd", "dense_embeddings.npy"), p.denseEmbeddings().toFloatArray(), ATOL, RTOL);
             assertArrayEquals(new long[] {4, 10, 32}, p.transformerQueries().getShape().getShape());

@@ -79,7 +79,7 @@ class OfficialCodeParityTest extends ParityTest {
             if (Files.exists(dir.resolve("mask_input.npy"))) {
                 masks = Fixtures.npy("medsa_tiny", "cases", name, "mask_input.npy").toNDArray(m);
             }
-            Sam.Prediction p = model.decode(null, emb, points, labels, boxes, masks, flag, false);
+            Sam.DecoderOutput p = model.decode(null, emb, points, labels, boxes, masks, flag, false);
             Tolerance.assertClose(name + " sparse", Fixtures.floats("medsa_tiny", "cases", name, "sparse_embeddings.npy"), p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
             Tolerance.assertClose(name + " dense", Fixtures.floats("medsa_tiny", "cases", name, "dense_embeddings.npy"), p.denseEmbeddings().toFloatArray(), ATOL, RTOL);
             Tolerance.assertClose(name + " queries", Fixtures.floats("medsa_tiny", "cases", name, "transformer_queries.npy"), p.transformerQueries().toFloatArray(), ATOL, RTOL);

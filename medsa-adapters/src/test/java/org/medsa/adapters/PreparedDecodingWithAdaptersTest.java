@@ -30,8 +30,8 @@ class PreparedDecodingWithAdaptersTest {
             Ops.noGrad(() -> {
                 var prepared = model.prepareDecoding(null, emb, false);
                 for (boolean multimask : new boolean[] {true, false}) {
-                    Sam.Prediction want = model.decode(null, emb, points, labels, boxes, null, multimask, false);
-                    Sam.Prediction got = model.decode(null, prepared, points, labels, boxes, multimask, false);
+                    Sam.DecoderOutput want = model.decode(null, emb, points, labels, boxes, null, multimask, false);
+                    Sam.DecoderOutput got = model.decode(null, prepared, points, labels, boxes, multimask, false);
                     Tolerance.assertClose("logits, multimask " + multimask, want.lowResLogits().toFloatArray(),
                             got.lowResLogits().toFloatArray(), 1e-5, 1e-4);
                     Tolerance.assertClose("IoU, multimask " + multimask, want.iouPredictions().toFloatArray(),
@@ -40,9 +40,9 @@ class PreparedDecodingWithAdaptersTest {
                             got.transformerQueries().toFloatArray(), 1e-5, 1e-4);
                 }
                 // the adapters matter here: the same model with SAM's blocks gives other masks
-                Sam.Prediction adapted = model.decode(null, prepared, points, labels, null, false, false);
+                Sam.DecoderOutput adapted = model.decode(null, prepared, points, labels, null, false, false);
                 Sam plain = Sam.load(model.config(), Fixtures.path("sam_tiny", "state_dict.pth"), m);
-                Sam.Prediction base = plain.decode(null, emb, points, labels, null, null, false, false);
+                Sam.DecoderOutput base = plain.decode(null, emb, points, labels, null, null, false, false);
                 float[] a = adapted.lowResLogits().toFloatArray();
                 float[] b = base.lowResLogits().toFloatArray();
                 double diff = 0;

@@ -85,7 +85,7 @@ class PresetsTest {
                 NDArray labels = step.create(new float[] {1, 0}, new ai.djl.ndarray.types.Shape(1, 2));
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray emb = model.encodeImage(null, input, true);
-                    Sam.Prediction p = model.decode(null, emb, points, labels, null, null, false, true);
+                    Sam.DecoderOutput p = model.decode(null, emb, points, labels, null, null, false, true);
                     gc.backward(p.lowResLogits().square().mean());
                 }
                 int nonZero = 0;

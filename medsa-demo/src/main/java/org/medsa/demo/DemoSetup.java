@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.nifti.NiftiDatatype;
@@ -27,16 +28,12 @@ public final class DemoSetup {
     /**
      * Extracts the demo model into {@code dir} (kept when unchanged) and loads it.
      *
-     * @param notes receives what the loader says (may be null)
+     * @param notes receives what the loader says
      */
-    public static ServedModel model(NDManager manager, Path dir, java.util.function.Consumer<String> notes) {
+    public static ServedModel model(NDManager manager, Path dir, Diagnostics notes) {
         DemoModels.Base b = DemoModels.extractBase(dir);
         Path adapters = DemoModels.extractMrAdapters(dir);
-        ModelLoader loader = ModelLoader.of(SamConfig.load(b.config()), b.checkpoint()).adapterWeights(adapters);
-        if (notes != null) {
-            loader.notes(notes);
-        }
-        Sam sam = loader.load(manager);
+        Sam sam = ModelLoader.of(SamConfig.load(b.config()), b.checkpoint()).adapterWeights(adapters).notes(notes).load(manager);
         return ServedModel.of(sam, "demo: phantom SAM + MR adapters", b.checkpoint(), adapters);
     }
 

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medsa.core.Diagnostics;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -39,7 +40,7 @@ class DemoSetupTest {
         LabelVolume truth = DemoModels.mrPhantoms().generate(12).volumes().label();
         int k = 16;
         try (NDManager manager = NDManager.newBaseManager()) {
-            ServedModel demo = DemoSetup.model(manager, tmp.resolve("model"), null);
+            ServedModel demo = DemoSetup.model(manager, tmp.resolve("model"), Diagnostics.none());
             DemoModels.Base b = DemoModels.extractBase(tmp.resolve("model"));
             Sam baseOnly = ModelLoader.of(SamConfig.load(b.config()), b.checkpoint()).load(manager);
             double adapted = meanDice(demo, manager, data, truth, k);

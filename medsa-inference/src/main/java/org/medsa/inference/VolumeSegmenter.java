@@ -2,6 +2,7 @@ package org.medsa.inference;
 
 import org.medsa.data.transforms.Intensity;
 import ai.djl.ndarray.NDManager;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.predictor.Prompt;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * Segments a volume (or a 2D image) from prompts in voxel indices and returns a label volume
@@ -41,107 +41,115 @@ import java.util.function.Consumer;
  */
 public final class VolumeSegmenter implements AutoCloseable {
 
-    /** Options of a segmentation. */
-    public static final class Options {
-        private int axis = 2;
-        private Intensity intensity = Intensity.auto();
-        private Propagation.Direction propagation;
-        private int maxSlices = Integer.MAX_VALUE;
-        private double minIou;
-        private int encoderBatch = 1;
+    /**
+     * Options of a segmentation, immutable.
+     *
+     * @param axis the slicing axis (0, 1 or 2; 2D images: 2)
+     * @param intensity how a volume's values become gray levels (default {@code auto})
+     * @param propagation the propagation direction, or null for none (the default)
+     * @param maxSlices at most this many propagated slices per direction
+     * @param propagationMinIou stop propagating at a slice whose predicted IoU is below this (0..1;
+     *     default 0: only an empty mask stops)
+     * @param encoderBatch prompted slices per encoder pass (default 1); larger batches keep a GPU
+     *     busy, the masks are the same up to float rounding of the batched arithmetic
+     */
+    public record Options(int axis, Intensity intensity, Propagation.Direction propagation, int maxSlices, double propagationMinIou,
+            int encoderBatch) {
 
-        /** Axis 2 (k), automatic intensity. */
-        public static Options defaults() {
-            return new Options();
-        }
-
-        /** The slicing axis (0, 1 or 2; 2D images: 2). */
-        public Options axis(int a) {
-            this.axis = a;
-            return this;
-        }
-
-        /** How intensities become gray values (volumes only). */
-        public Options intensity(Intensity i) {
-            this.intensity = i;
-            return this;
-        }
-
-        /**
-         * Also segments the neighbours of each label's prompted slices, slice after slice, each
-         * prompted by the previous one's mask, until the mask vanishes ({@link Propagation}): down
-         * from the label's lowest prompted slice and/or up from its highest.
-         *
-         * @param direction which way(s)
-         * @param maxSlices at most this many slices in each direction (at least 1)
-         */
-        public Options propagate(Propagation.Direction direction, int maxSlices) {
+        /** Checks the values; see {@link Builder}. */
+        public Options {
             if (maxSlices < 1) {
                 throw new MedsaException("propagation needs max slices of at least 1, got " + maxSlices);
             }
-            this.propagation = direction;
-            this.maxSlices = maxSlices;
-            return this;
-        }
-
-        /** The propagation direction, or null for none (the default). */
-        public Propagation.Direction propagation() {
-            return propagation;
-        }
-
-        /**
-         * With {@link #propagate}: stop at a slice whose predicted IoU is below {@code iou} (0..1;
-         * default 0, only an empty mask stops).
-         */
-        public Options propagationMinIou(double iou) {
-            if (!(iou >= 0 && iou <= 1)) {
-                throw new MedsaException("the propagation's minimum IoU must be within 0..1, got " + iou);
+            if (!(propagationMinIou >= 0 && propagationMinIou <= 1)) {
+                throw new MedsaException("the propagation's minimum IoU must be within 0..1, got " + propagationMinIou);
             }
-            this.minIou = iou;
-            return this;
-        }
-
-        /** The propagation's minimum predicted IoU (default 0). */
-        public double propagationMinIou() {
-            return minIou;
-        }
-
-        /** At most this many propagated slices per direction. */
-        public int maxSlices() {
-            return maxSlices;
-        }
-
-        /**
-         * Encodes this many prompted slices in one forward pass of the encoder (default 1). Larger
-         * batches keep a GPU busy; the masks are the same up to float rounding of the batched
-         * arithmetic.
-         */
-        public Options encoderBatch(int n) {
-            if (n < 1) {
-                throw new MedsaException("the encoder batch must be at least 1, got " + n);
+            if (encoderBatch < 1) {
+                throw new MedsaException("the encoder batch must be at least 1, got " + encoderBatch);
             }
-            this.encoderBatch = n;
-            return this;
         }
 
-        /** Slices per encoder pass (default 1). */
-        public int encoderBatch() {
-            return encoderBatch;
+        /** Axis 2 (k), automatic intensity, no propagation, one slice per encoder pass. */
+        public static Options defaults() {
+            return builder().build();
         }
 
-        /** The slicing axis (default 2). */
-        public int axis() {
-            return axis;
+        /** A builder with the defaults. */
+        public static Builder builder() {
+            return new Builder();
         }
 
-        /** How intensities become gray values (default {@code auto}). */
-        public Intensity intensity() {
-            return intensity;
+        /** A builder starting from these options. */
+        public Builder toBuilder() {
+            Builder b = new Builder().axis(axis).intensity(intensity).encoderBatch(encoderBatch);
+            b.propagation = propagation;
+            b.maxSlices = maxSlices;
+            b.minIou = propagationMinIou;
+            return b;
+        }
+
+        /** Options being made. */
+        public static final class Builder {
+            private int axis = 2;
+            private Intensity intensity = Intensity.auto();
+            private Propagation.Direction propagation;
+            private int maxSlices = Integer.MAX_VALUE;
+            private double minIou;
+            private int encoderBatch = 1;
+
+            private Builder() {}
+
+            /** The slicing axis (0, 1 or 2; 2D images: 2). */
+            public Builder axis(int a) {
+                this.axis = a;
+                return this;
+            }
+
+            /** How intensities become gray values (volumes only). */
+            public Builder intensity(Intensity i) {
+                this.intensity = i;
+                return this;
+            }
+
+            /**
+             * Also segments the neighbours of each label's prompted slices, slice after slice, each
+             * prompted by the previous one's mask, until the mask vanishes ({@link Propagation}):
+             * down from the label's lowest prompted slice and/or up from its highest.
+             *
+             * @param direction which way(s)
+             * @param maxSlices at most this many slices in each direction (at least 1)
+             */
+            public Builder propagate(Propagation.Direction direction, int maxSlices) {
+                this.propagation = direction;
+                this.maxSlices = maxSlices;
+                return this;
+            }
+
+            /** With {@link #propagate}: stop at a slice whose predicted IoU is below {@code iou} (0..1). */
+            public Builder propagationMinIou(double iou) {
+                this.minIou = iou;
+                return this;
+            }
+
+            /** Encodes this many prompted slices in one forward pass of the encoder (default 1). */
+            public Builder encoderBatch(int n) {
+                this.encoderBatch = n;
+                return this;
+            }
+
+            /**
+             * The options.
+             *
+             * @throws MedsaException for a value out of range
+             */
+            public Options build() {
+                return new Options(axis, intensity, propagation, maxSlices, minIou, encoderBatch);
+            }
         }
     }
 
     private final SamPredictor predictor;
-    private Consumer<String> notes = s -> {};
+    private Diagnostics notes = Diagnostics.none();
 
     /** A segmenter running {@code model}; its arrays live under {@code parent} on the model's device. */
     public VolumeSegmenter(Sam model, NDManager parent) {
@@ -149,7 +157,7 @@ public final class VolumeSegmenter implements AutoCloseable {
     }
 
     /** Receives one line per notable decision (e.g. which intensity {@code auto} chose). */
-    public VolumeSegmenter notes(Consumer<String> sink) {
+    public VolumeSegmenter notes(Diagnostics sink) {
         this.notes = sink;
         return this;
     }
@@ -172,7 +180,7 @@ public final class VolumeSegmenter implements AutoCloseable {
         if (input.isVolume()) {
             used = options.intensity().resolve(input.volume());
             if (options.intensity().kind() == null) {
-                notes.accept("intensity: " + used + " (from the value range; choose it to override)");
+                notes.note("intensity: " + used + " (from the value range; choose it to override)");
             }
             normalised = used.apply(input.volume());
         }
@@ -259,7 +267,7 @@ public final class VolumeSegmenter implements AutoCloseable {
                 input.putSlice(labels, axis, st.slice(), sliceLabels);
                 results.add(new Segmentation.SliceResult(label, axis, st.slice(), st.iou(), st.area(), st.prompt(), st.mask()));
             }
-            notes.accept("label " + label + ": propagated to " + steps.size() + " slice(s)");
+            notes.note("label " + label + ": propagated to " + steps.size() + " slice(s)");
         }
     }
 

@@ -27,7 +27,7 @@ class EncoderBatchTest {
             Sam sam = FixtureModels.sam("sam_tiny", m);
             try (VolumeSegmenter vs = new VolumeSegmenter(sam, m)) {
                 int[] one = vs.segment(in, p, VolumeSegmenter.Options.defaults()).labels().data();
-                int[] three = vs.segment(in, p, VolumeSegmenter.Options.defaults().encoderBatch(3)).labels().data();
+                int[] three = vs.segment(in, p, VolumeSegmenter.Options.builder().encoderBatch(3).build()).labels().data();
                 int differ = 0;
                 int labelled = 0;
                 for (int q = 0; q < one.length; q++) {

@@ -1,5 +1,6 @@
 package org.medsa.metrics;
 
+import org.medsa.core.MedsaException;
 import java.util.Arrays;
 
 /** Argument checks and index arithmetic shared by the metrics (row-major / C order throughout). */
@@ -10,20 +11,20 @@ final class Grids {
     /** Number of voxels of {@code shape}; throws when the shape is invalid or does not match {@code length}. */
     static int checkShape(int[] shape, int length, String what) {
         if (shape == null || shape.length == 0) {
-            throw new IllegalArgumentException("shape must have at least one dimension");
+            throw new MedsaException("shape must have at least one dimension");
         }
         long count = 1;
         for (int size : shape) {
             if (size <= 0) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a non-positive size");
+                throw new MedsaException("shape " + Arrays.toString(shape) + " has a non-positive size");
             }
             count *= size;
             if (count > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31-1 voxels");
+                throw new MedsaException("shape " + Arrays.toString(shape) + " has more than 2^31-1 voxels");
             }
         }
         if (count != length) {
-            throw new IllegalArgumentException(what + " has " + length + " voxels but shape "
+            throw new MedsaException(what + " has " + length + " voxels but shape "
                     + Arrays.toString(shape) + " has " + count);
         }
         return (int) count;
@@ -31,12 +32,12 @@ final class Grids {
 
     static void checkSpacing(double[] spacing, int rank) {
         if (spacing == null || spacing.length != rank) {
-            throw new IllegalArgumentException("spacing " + Arrays.toString(spacing) + " must have one value per axis ("
+            throw new MedsaException("spacing " + Arrays.toString(spacing) + " must have one value per axis ("
                     + rank + ")");
         }
         for (double s : spacing) {
             if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("spacing " + Arrays.toString(spacing) + " must be finite and positive");
+                throw new MedsaException("spacing " + Arrays.toString(spacing) + " must be finite and positive");
             }
         }
     }
@@ -44,7 +45,7 @@ final class Grids {
     /** Checks both masks and the spacing against the shape. */
     static void checkPair(boolean[] pred, boolean[] truth, int[] shape, double[] spacing) {
         if (pred == null || truth == null) {
-            throw new IllegalArgumentException("masks must not be null");
+            throw new MedsaException("masks must not be null");
         }
         checkShape(shape, pred.length, "prediction");
         checkShape(shape, truth.length, "truth");

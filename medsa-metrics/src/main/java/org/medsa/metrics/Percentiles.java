@@ -1,5 +1,7 @@
 package org.medsa.metrics;
 
+import org.medsa.core.MedsaException;
+
 /**
  * Percentiles with linear interpolation between order statistics, the definition of
  * {@code numpy.percentile(x, p)} with its default method ("linear", Hyndman and Fan type 7) and of
@@ -18,10 +20,10 @@ public final class Percentiles {
      */
     public static double linear(double[] sortedAscending, double percent) {
         if (sortedAscending.length == 0) {
-            throw new IllegalArgumentException("percentile of no values");
+            throw new MedsaException("percentile of no values");
         }
         if (!(percent >= 0 && percent <= 100)) {
-            throw new IllegalArgumentException("percent must be in [0, 100], got " + percent);
+            throw new MedsaException("percent must be in [0, 100], got " + percent);
         }
         int n = sortedAscending.length;
         double position = (percent / 100.0) * (n - 1);

@@ -1,5 +1,6 @@
 package org.medsa.metrics;
 
+import org.medsa.core.MedsaException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -93,13 +94,13 @@ public final class SegmentationMetrics {
     public static LabelMapMetrics perLabel(int[] pred, int[] truth, int[] shape, double[] spacing,
             double nsdToleranceMm) {
         if (pred == null || truth == null) {
-            throw new IllegalArgumentException("label maps must not be null");
+            throw new MedsaException("label maps must not be null");
         }
         int n = Grids.checkShape(shape, pred.length, "prediction");
         Grids.checkShape(shape, truth.length, "truth");
         Grids.checkSpacing(spacing, shape.length);
         if (!Double.isNaN(nsdToleranceMm) && (nsdToleranceMm < 0 || Double.isInfinite(nsdToleranceMm))) {
-            throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + nsdToleranceMm);
+            throw new MedsaException("tolerance must be finite and non-negative, got " + nsdToleranceMm);
         }
 
         // One pass gathers every label's counts and the bounding box of its two masks.
@@ -155,10 +156,10 @@ public final class SegmentationMetrics {
     /** |A|, |B|, |A∩B|. */
     private static long[] overlap(boolean[] pred, boolean[] truth) {
         if (pred == null || truth == null) {
-            throw new IllegalArgumentException("masks must not be null");
+            throw new MedsaException("masks must not be null");
         }
         if (pred.length != truth.length) {
-            throw new IllegalArgumentException("prediction has " + pred.length + " voxels, truth has " + truth.length);
+            throw new MedsaException("prediction has " + pred.length + " voxels, truth has " + truth.length);
         }
         long a = 0;
         long b = 0;

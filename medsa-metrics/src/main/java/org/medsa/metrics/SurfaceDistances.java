@@ -1,5 +1,6 @@
 package org.medsa.metrics;
 
+import org.medsa.core.MedsaException;
 import java.util.Arrays;
 
 /**
@@ -178,7 +179,7 @@ public final class SurfaceDistances {
      */
     public double surfaceDice(double toleranceMm) {
         if (!(toleranceMm >= 0) || Double.isInfinite(toleranceMm)) {
-            throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + toleranceMm);
+            throw new MedsaException("tolerance must be finite and non-negative, got " + toleranceMm);
         }
         if (predEmpty && truthEmpty) {
             return 1.0;

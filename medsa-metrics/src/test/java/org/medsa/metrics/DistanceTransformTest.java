@@ -3,6 +3,7 @@ package org.medsa.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.medsa.core.MedsaException;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -103,11 +104,11 @@ class DistanceTransformTest {
 
     @Test
     void rejectsBadSpacing() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> DistanceTransform.squaredEuclidean(new boolean[4], new int[] {2, 2}, new double[] {1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> DistanceTransform.squaredEuclidean(new boolean[4], new int[] {2, 2}, new double[] {1, 0}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> DistanceTransform.squaredEuclidean(new boolean[4], new int[] {2, 2}, new double[] {1, Double.NaN}));
     }
 }

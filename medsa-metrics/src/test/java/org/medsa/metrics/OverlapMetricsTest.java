@@ -3,6 +3,7 @@ package org.medsa.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.medsa.core.MedsaException;
 import org.junit.jupiter.api.Test;
 
 class OverlapMetricsTest {
@@ -55,7 +56,7 @@ class OverlapMetricsTest {
 
     @Test
     void differentLengthsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> SegmentationMetrics.dice(new boolean[3], new boolean[4]));
-        assertThrows(IllegalArgumentException.class, () -> SegmentationMetrics.iou(new boolean[3], null));
+        assertThrows(MedsaException.class, () -> SegmentationMetrics.dice(new boolean[3], new boolean[4]));
+        assertThrows(MedsaException.class, () -> SegmentationMetrics.iou(new boolean[3], null));
     }
 }

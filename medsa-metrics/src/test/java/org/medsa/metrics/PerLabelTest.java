@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.medsa.core.MedsaException;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -164,11 +165,11 @@ class PerLabelTest {
 
     @Test
     void rejectsBadArguments() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SegmentationMetrics.perLabel(new int[4], new int[5], new int[] {2, 2}, PIXELS));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SegmentationMetrics.perLabel(new int[4], new int[4], new int[] {2, 2}, new double[] {1, 1, 1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SegmentationMetrics.perLabel(new int[4], new int[4], new int[] {2, 2}, PIXELS, -1));
     }
 }

@@ -3,6 +3,7 @@ package org.medsa.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.medsa.core.MedsaException;
 import org.junit.jupiter.api.Test;
 
 class PercentilesTest {
@@ -34,8 +35,8 @@ class PercentilesTest {
 
     @Test
     void rejectsBadArguments() {
-        assertThrows(IllegalArgumentException.class, () -> Percentiles.linear(new double[0], 95));
-        assertThrows(IllegalArgumentException.class, () -> Percentiles.linear(new double[] {1}, 101));
-        assertThrows(IllegalArgumentException.class, () -> Percentiles.linear(new double[] {1}, Double.NaN));
+        assertThrows(MedsaException.class, () -> Percentiles.linear(new double[0], 95));
+        assertThrows(MedsaException.class, () -> Percentiles.linear(new double[] {1}, 101));
+        assertThrows(MedsaException.class, () -> Percentiles.linear(new double[] {1}, Double.NaN));
     }
 }

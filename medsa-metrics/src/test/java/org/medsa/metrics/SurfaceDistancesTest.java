@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.medsa.core.MedsaException;
 import org.junit.jupiter.api.Test;
 
 class SurfaceDistancesTest {
@@ -93,7 +94,7 @@ class SurfaceDistancesTest {
         SurfaceDistances d = SurfaceDistances.compute(a, b, new int[] {8, 10}, PIXELS);
         assertEquals(1.0, d.surfaceDice(5.0), 0.0);
         assertEquals(0.0, d.surfaceDice(4.999), 0.0);
-        assertThrows(IllegalArgumentException.class, () -> d.surfaceDice(-1));
+        assertThrows(MedsaException.class, () -> d.surfaceDice(-1));
         assertEquals(0.0, SegmentationMetrics.normalizedSurfaceDice(a, b, new int[] {8, 10}, PIXELS, 1.0), 0.0);
     }
 
@@ -159,11 +160,11 @@ class SurfaceDistancesTest {
 
     @Test
     void rejectsMismatchedInputs() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SurfaceDistances.compute(new boolean[6], new boolean[6], new int[] {2, 3}, new double[] {1}));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SurfaceDistances.compute(new boolean[6], new boolean[8], new int[] {2, 3}, PIXELS));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(MedsaException.class,
                 () -> SurfaceDistances.compute(new boolean[6], new boolean[6], new int[] {2, 3}, new double[] {1, -2}));
     }
 }

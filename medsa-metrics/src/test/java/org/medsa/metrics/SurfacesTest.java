@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.medsa.core.MedsaException;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -89,7 +90,7 @@ class SurfacesTest {
 
     @Test
     void rejectsAShapeThatDoesNotMatch() {
-        assertThrows(IllegalArgumentException.class, () -> Surfaces.of(new boolean[10], new int[] {3, 3}));
-        assertThrows(IllegalArgumentException.class, () -> Surfaces.of(new boolean[0], new int[] {0, 3}));
+        assertThrows(MedsaException.class, () -> Surfaces.of(new boolean[10], new int[] {3, 3}));
+        assertThrows(MedsaException.class, () -> Surfaces.of(new boolean[0], new int[] {0, 3}));
     }
 }

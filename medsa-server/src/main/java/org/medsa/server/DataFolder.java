@@ -27,16 +27,16 @@ public final class DataFolder {
 
     /**
      * @param root an existing folder
-     * @throws IllegalArgumentException if it is not one
+     * @throws MedsaException if it is not one
      */
     public DataFolder(Path root) {
         try {
             this.root = root.toRealPath();
         } catch (IOException e) {
-            throw new IllegalArgumentException(root + ": no such folder");
+            throw new MedsaException(root + ": no such folder");
         }
         if (!Files.isDirectory(this.root)) {
-            throw new IllegalArgumentException(root + ": not a folder");
+            throw new MedsaException(root + ": not a folder");
         }
     }
 

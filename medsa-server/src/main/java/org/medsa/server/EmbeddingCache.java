@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.io.Hashes;
@@ -33,6 +35,7 @@ public final class EmbeddingCache {
 
     private final long budgetBytes;
     private final Path dir;
+    private final Diagnostics diagnostics;
     private final LinkedHashMap<String, ImageEmbedding> memory = new LinkedHashMap<>(64, 0.75f, true);
     private long bytes;
     private long hits;
@@ -42,18 +45,20 @@ public final class EmbeddingCache {
     /**
      * @param budgetBytes the most bytes of embeddings kept in memory (0: none)
      * @param dir a folder for the disk cache, created if needed, or null for memory only
+     * @param diagnostics where a failed disk write is reported (the embedding stays in memory)
      */
-    public EmbeddingCache(long budgetBytes, Path dir) {
+    public EmbeddingCache(long budgetBytes, Path dir, Diagnostics diagnostics) {
         if (budgetBytes < 0) {
-            throw new IllegalArgumentException("cache budget must be >= 0, got " + budgetBytes);
+            throw new MedsaException("cache budget must be >= 0, got " + budgetBytes);
         }
+        this.diagnostics = diagnostics;
         this.budgetBytes = budgetBytes;
         this.dir = dir;
         if (dir != null) {
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
-                throw new org.medsa.core.MedsaException(dir + ": cannot create the embedding cache folder (" + e.getMessage() + ")", e);
+                throw new MedsaException(dir + ": cannot create the embedding cache folder (" + e.getMessage() + ")", e);
             }
         }
     }
@@ -192,7 +197,7 @@ public final class EmbeddingCache {
             });
         } catch (RuntimeException ex) {
             // a full disk must not fail the request: the embedding stays in memory
-            System.err.println("warning: could not write the embedding cache in " + dir + " (" + ex.getMessage() + ")");
+            diagnostics.warn("could not write the embedding cache in " + dir + " (" + ex.getMessage() + ")");
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.inference.SegmentationInput;
@@ -54,6 +55,7 @@ public final class SegmentationServer implements AutoCloseable {
         private int maxSessions = 32;
         private boolean lookAhead = true;
         private int encodeTimeoutSeconds = 600;
+        private Diagnostics diagnostics = Diagnostics.stderr();
 
         private Builder(ServedModel model, NDManager manager) {
             this.model = model;
@@ -120,6 +122,12 @@ public final class SegmentationServer implements AutoCloseable {
             return this;
         }
 
+        /** Where warnings and internal errors are reported (default standard error); clients get their answers either way. */
+        public Builder diagnostics(Diagnostics d) {
+            this.diagnostics = d;
+            return this;
+        }
+
         /** Whether neighbours of the viewed slice are encoded ahead of time (default true). */
         public Builder lookAhead(boolean on) {
             this.lookAhead = on;
@@ -150,7 +158,7 @@ public final class SegmentationServer implements AutoCloseable {
     private SegmentationServer(Builder b) {
         this.cfg = b;
         this.data = b.dataFolder == null ? null : new DataFolder(b.dataFolder);
-        this.cache = new EmbeddingCache(b.cacheBytes, b.cacheDir);
+        this.cache = new EmbeddingCache(b.cacheBytes, b.cacheDir, b.diagnostics);
         this.encoder = new SliceEncoder(b.model.sam(), b.manager, cache);
         this.context = new Shared(b.model.sam(), b.manager, b.model.identity(), encoder, b.lookAhead, b.encodeTimeoutSeconds);
         this.sessions = new SessionRegistry(b.maxSessions, b.idleMillis);
@@ -168,7 +176,7 @@ public final class SegmentationServer implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new MedsaException("cannot serve on " + cfg.host + ": no such host name or address");
         }
-        ViewerApi api = new ViewerApi(this, sessions, uploads, data);
+        ViewerApi api = new ViewerApi(this, sessions, uploads, data, cfg.diagnostics);
         Javalin a = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.jetty.host = cfg.host;

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.data.transforms.Intensity;
 
@@ -30,8 +31,10 @@ final class ViewerApi {
     private final SessionRegistry sessions;
     private final UploadReceiver uploads;
     private final DataFolder data;
+    private final Diagnostics diagnostics;
 
-    ViewerApi(SegmentationServer server, SessionRegistry sessions, UploadReceiver uploads, DataFolder data) {
+    ViewerApi(SegmentationServer server, SessionRegistry sessions, UploadReceiver uploads, DataFolder data, Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
         this.server = server;
         this.sessions = sessions;
         this.uploads = uploads;
@@ -72,7 +75,7 @@ final class ViewerApi {
         r.exception(MedsaException.class, (e, ctx) -> error(ctx, ApiException.statusOf(e), e.getMessage()));
         r.exception(Exception.class, (e, ctx) -> {
             String line = JsonRequests.firstLine(e.getMessage());
-            System.err.println("error: " + ctx.method() + " " + ctx.path() + ": " + (line.isEmpty() ? e.getClass().getSimpleName() : line));
+            diagnostics.warn("internal error: " + ctx.method() + " " + ctx.path() + ": " + (line.isEmpty() ? e.getClass().getSimpleName() : line));
             error(ctx, 500, "internal error while handling " + ctx.method() + " " + ctx.path() + (line.isEmpty() ? "" : ": " + line));
         });
         r.error(404, "*", ctx -> {

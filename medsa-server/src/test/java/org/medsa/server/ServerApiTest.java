@@ -318,8 +318,8 @@ class ServerApiTest {
         SegmentationInput in = SegmentationInput.read(data.resolve("nested/deeper/p3.nii.gz"));
         int[] want;
         try (VolumeSegmenter vs = new VolumeSegmenter(sam, manager)) {
-            want = vs.segment(in, new VolumePrompts().box(3, 10, 6, 6, 28, 21, 6), VolumeSegmenter.Options.defaults()
-                    .propagate(Propagation.Direction.BOTH, 3)).labels().data();
+            want = vs.segment(in, new VolumePrompts().box(3, 10, 6, 6, 28, 21, 6), VolumeSegmenter.Options.builder()
+                    .propagate(Propagation.Direction.BOTH, 3).build()).labels().data();
         }
         assertArrayEquals(want, server.session(id).labels());
         List<Integer> expected = new ArrayList<>();

@@ -42,11 +42,11 @@ public final class BatchJob {
                     throw new MedsaException(req + " is required");
                 }
             }
-            BatchOptions o = new BatchOptions().model(a.get("--model"), a.get("--checkpoint")).out(a.get("--out")).overwrite(overwrite)
-                    .adapterWeights(a.get("--adapter-weights")).adapters(a.get("--adapters")).inputProfile(a.get("--input-profile"))
-                    .intensity(a.getOrDefault("--intensity", "auto"))
+            BatchOptions o = BatchOptions.builder().model(a.get("--model"), Path.of(a.get("--checkpoint"))).out(Path.of(a.get("--out")))
+                    .overwrite(overwrite).adapterWeights(a.containsKey("--adapter-weights") ? Path.of(a.get("--adapter-weights")) : null)
+                    .adapters(a.get("--adapters")).inputProfile(a.get("--input-profile")).intensity(a.getOrDefault("--intensity", "auto"))
                     .encoderBatch(Integer.parseInt(a.getOrDefault("--encoder-batch", "1")))
-                    .threadsPerTask(Integer.parseInt(a.getOrDefault("--threads-per-task", "0")));
+                    .threadsPerTask(Integer.parseInt(a.getOrDefault("--threads-per-task", "0"))).build();
             SparkSession spark = SparkSession.builder().appName("medsa batch").getOrCreate();
             try {
                 long t0 = System.nanoTime();

@@ -4,16 +4,22 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
+import org.medsa.data.transforms.Intensity;
 
 /**
- * What a batch run uses: the model files (paths every executor can read), the output folder (a
- * folder every executor can write, e.g. a shared file system) and how to treat rows already done.
- * Serializable: Spark ships it to the executors.
+ * What a batch run uses, immutable: the model files (paths every executor can read), the output
+ * folder (a folder every executor can write, e.g. a shared file system) and how to treat rows
+ * already done. Serializable: Spark ships it to the executors.
+ *
+ * <pre>{@code
+ * BatchOptions o = BatchOptions.builder().model("vit_b", Path.of("/models/sam_vit_b.pth")).out(Path.of("/data/out")).build();
+ * }</pre>
  */
 public final class BatchOptions implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
+    // paths as strings: java.nio.file.Path is not serializable
     private String model;
     private String checkpoint;
     private String adapterWeights;
@@ -25,68 +31,31 @@ public final class BatchOptions implements Serializable {
     private int encoderBatch = 1;
     private int threadsPerTask;
 
-    /** The model (a preset like vit_b, or a config.json path) and its SAM checkpoint. */
-    public BatchOptions model(String modelPresetOrConfig, String checkpointPath) {
-        this.model = modelPresetOrConfig;
-        this.checkpoint = checkpointPath;
-        return this;
+    private BatchOptions() {}
+
+    /** A builder with the defaults: plain SAM unless adapters are given, finished rows skipped, intensity auto. */
+    public static Builder builder() {
+        return new Builder(new BatchOptions());
     }
 
-    /** An adapter file written by {@code medsa train} (null: plain SAM, or {@link #adapters}). */
-    public BatchOptions adapterWeights(String path) {
-        this.adapterWeights = path;
-        return this;
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder(copy());
     }
 
-    /** Build Med-SA with this adapter preset (paper, official-code) without adapter weights. */
-    public BatchOptions adapters(String preset) {
-        this.adapters = preset;
-        return this;
-    }
-
-    /** sam, medsam or msa-compat (default: as recorded in the files). */
-    public BatchOptions inputProfile(String profile) {
-        this.inputProfile = profile;
-        return this;
-    }
-
-    /** The output folder: masks/, rows/, results.parquet, results.csv. */
-    public BatchOptions out(String folder) {
-        this.out = folder;
-        return this;
-    }
-
-    /** Recompute rows whose outputs exist (default false: they are skipped and their results reused). */
-    public BatchOptions overwrite(boolean o) {
-        this.overwrite = o;
-        return this;
-    }
-
-    /** How volumes' values become gray levels (auto, ct, mr, lo,hi), as in {@code segment}. */
-    public BatchOptions intensity(String spec) {
-        this.intensity = spec;
-        return this;
-    }
-
-    /** Prompted slices per encoder pass (default 1). */
-    public BatchOptions encoderBatch(int n) {
-        if (n < 1) {
-            throw new MedsaException("the encoder batch must be at least 1, got " + n);
-        }
-        this.encoderBatch = n;
-        return this;
-    }
-
-    /**
-     * PyTorch threads per task (0, the default: spark.task.cpus); the engine's thread pool is
-     * shared by the tasks of an executor, so tasks × threads should be the executor's cores.
-     */
-    public BatchOptions threadsPerTask(int n) {
-        if (n < 0) {
-            throw new MedsaException("threads per task must be >= 0, got " + n);
-        }
-        this.threadsPerTask = n;
-        return this;
+    private BatchOptions copy() {
+        BatchOptions c = new BatchOptions();
+        c.model = model;
+        c.checkpoint = checkpoint;
+        c.adapterWeights = adapterWeights;
+        c.adapters = adapters;
+        c.inputProfile = inputProfile;
+        c.out = out;
+        c.overwrite = overwrite;
+        c.intensity = intensity;
+        c.encoderBatch = encoderBatch;
+        c.threadsPerTask = threadsPerTask;
+        return c;
     }
 
     /** The model preset or config path. */
@@ -94,14 +63,14 @@ public final class BatchOptions implements Serializable {
         return model;
     }
 
-    /** The checkpoint path. */
-    public String checkpoint() {
-        return checkpoint;
+    /** The checkpoint. */
+    public Path checkpoint() {
+        return Path.of(checkpoint);
     }
 
     /** The adapter file, or null. */
-    public String adapterWeights() {
-        return adapterWeights;
+    public Path adapterWeights() {
+        return adapterWeights == null ? null : Path.of(adapterWeights);
     }
 
     /** The adapter preset, or null. */
@@ -115,8 +84,8 @@ public final class BatchOptions implements Serializable {
     }
 
     /** The output folder. */
-    public String out() {
-        return out;
+    public Path out() {
+        return Path.of(out);
     }
 
     /** Whether finished rows are recomputed. */
@@ -149,17 +118,92 @@ public final class BatchOptions implements Serializable {
                 + "|" + adapters + "|" + inputProfile;
     }
 
-    /**
-     * Checks that the required settings are there.
-     *
-     * @throws MedsaException naming what is missing
-     */
-    public void validate() {
-        if (model == null || checkpoint == null) {
-            throw new MedsaException("a batch needs a model and a checkpoint");
+    /** Options being made; {@link #build} checks them. */
+    public static final class Builder {
+        private final BatchOptions o;
+
+        private Builder(BatchOptions o) {
+            this.o = o;
         }
-        if (out == null) {
-            throw new MedsaException("a batch needs an output folder");
+
+        /** The model (a preset like vit_b, or a config.json path) and its SAM checkpoint. */
+        public Builder model(String modelPresetOrConfig, Path checkpoint) {
+            o.model = modelPresetOrConfig;
+            o.checkpoint = checkpoint == null ? null : checkpoint.toAbsolutePath().toString();
+            return this;
+        }
+
+        /** An adapter file written by {@code medsa train} (null: plain SAM, or {@link #adapters}). */
+        public Builder adapterWeights(Path file) {
+            o.adapterWeights = file == null ? null : file.toAbsolutePath().toString();
+            return this;
+        }
+
+        /** Build Med-SA with this adapter preset (paper, official-code) without adapter weights. */
+        public Builder adapters(String preset) {
+            o.adapters = preset;
+            return this;
+        }
+
+        /** sam, medsam or msa-compat (default: as recorded in the files). */
+        public Builder inputProfile(String profile) {
+            o.inputProfile = profile;
+            return this;
+        }
+
+        /** The output folder: masks/, rows/, results.parquet, results.csv. */
+        public Builder out(Path folder) {
+            o.out = folder == null ? null : folder.toAbsolutePath().toString();
+            return this;
+        }
+
+        /** Recompute rows whose outputs exist (default false: they are skipped and their results reused). */
+        public Builder overwrite(boolean overwrite) {
+            o.overwrite = overwrite;
+            return this;
+        }
+
+        /** How volumes' values become gray levels (auto, ct, mr, lo,hi), as in {@code segment}. */
+        public Builder intensity(String spec) {
+            o.intensity = spec;
+            return this;
+        }
+
+        /** Prompted slices per encoder pass (default 1, at least 1). */
+        public Builder encoderBatch(int n) {
+            o.encoderBatch = n;
+            return this;
+        }
+
+        /**
+         * PyTorch threads per task (0, the default: spark.task.cpus); the engine's thread pool is
+         * shared by the tasks of an executor, so tasks × threads should be the executor's cores.
+         */
+        public Builder threadsPerTask(int n) {
+            o.threadsPerTask = n;
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws MedsaException naming what is missing or out of range
+         */
+        public BatchOptions build() {
+            if (o.model == null || o.checkpoint == null) {
+                throw new MedsaException("a batch needs a model and a checkpoint");
+            }
+            if (o.out == null) {
+                throw new MedsaException("a batch needs an output folder");
+            }
+            if (o.encoderBatch < 1) {
+                throw new MedsaException("the encoder batch must be at least 1, got " + o.encoderBatch);
+            }
+            if (o.threadsPerTask < 0) {
+                throw new MedsaException("threads per task must be >= 0, got " + o.threadsPerTask);
+            }
+            Intensity.parse(o.intensity);
+            return o.copy();
         }
     }
 }

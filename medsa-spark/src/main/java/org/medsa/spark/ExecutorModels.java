@@ -24,6 +24,11 @@ final class ExecutorModels {
 
     private ExecutorModels() {}
 
+    /** The manager the model for {@code o} lives in (the parent of a task's arrays); {@link #get} first. */
+    static NDManager manager(BatchOptions o) {
+        return MANAGERS.get(o.modelIdentity());
+    }
+
     /** The model for {@code o}, loading it on first use in this JVM. */
     static Sam get(BatchOptions o) {
         String key = o.modelIdentity();
@@ -35,8 +40,7 @@ final class ExecutorModels {
             sam = MODELS.get(key);
             if (sam == null) {
                 NDManager manager = NDManager.newBaseManager(Device.cpu());
-                sam = ModelLoader.of(SamConfig.resolve(o.model()), Path.of(o.checkpoint()))
-                        .adapterWeights(o.adapterWeights() == null ? null : Path.of(o.adapterWeights())).adapters(o.adapters())
+                sam = ModelLoader.of(SamConfig.resolve(o.model()), o.checkpoint()).adapterWeights(o.adapterWeights()).adapters(o.adapters())
                         .inputProfile(o.inputProfile()).load(manager);
                 MANAGERS.put(key, manager);
                 MODELS.put(key, sam);

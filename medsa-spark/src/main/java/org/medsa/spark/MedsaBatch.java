@@ -27,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
@@ -40,7 +41,7 @@ import org.medsa.core.modeling.Sam;
  *
  * <pre>{@code
  * SparkSession spark = SparkSession.builder().master("local[*]").getOrCreate();
- * BatchOptions o = new BatchOptions().model("vit_b", "/models/sam_vit_b.pth").out("/data/out");
+ * BatchOptions o = BatchOptions.builder().model("vit_b", Path.of("/models/sam_vit_b.pth")).out(Path.of("/data/out")).build();
  * MedsaBatch.Summary s = MedsaBatch.run(spark, Path.of("cohort.csv"), o);
  * }</pre>
  */
@@ -69,7 +70,6 @@ public final class MedsaBatch {
      * Spark datasets are; rows are computed when the result is used.
      */
     public static Dataset<Row> segment(Dataset<Row> manifest, BatchOptions options) {
-        options.validate();
         Set<String> columns = new HashSet<>(List.of(manifest.columns()));
         if (!columns.contains("id") || !columns.contains("image")) {
             throw new MedsaException("the manifest needs the columns id and image (it has " + columns + ")");
@@ -89,11 +89,13 @@ public final class MedsaBatch {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         }
         List<Row> out = new ArrayList<>();
-        try (RowSegmenter segmenter = new RowSegmenter(sam, options)) {
+        try (RowSegmenter segmenter = new RowSegmenter(sam, ExecutorModels.manager(options), options)) {
             while (rows.hasNext()) {
                 BatchRow row = BatchRow.of(rows.next());
                 BatchResult r = segmenter.process(row);
-                System.err.printf(Locale.ROOT, "batch: %s %s (%.2f s)%n", r.id(), r.ok() ? "ok" : "error: " + r.status(), r.seconds());
+                // the executor's log
+                Diagnostics.stderr().note(String.format(Locale.ROOT, "batch: %s %s (%.2f s)", r.id(), r.ok() ? "ok" : "error: " + r.status(),
+                        r.seconds()));
                 out.add(RowFactory.create(r.id(), r.status(), r.mask(), r.seconds(), GSON.toJson(r.metrics())));
             }
         }
@@ -109,9 +111,8 @@ public final class MedsaBatch {
      * @throws MedsaException for a missing or unreadable manifest, or missing settings
      */
     public static Summary run(SparkSession spark, Path manifestFile, BatchOptions options) {
-        options.validate();
         Dataset<Row> manifest = readManifest(spark, manifestFile);
-        Path out = Path.of(options.out());
+        Path out = options.out();
         try {
             Files.createDirectories(out.resolve("masks"));
             Files.createDirectories(out.resolve("rows"));

@@ -39,10 +39,11 @@ final class RowSegmenter implements AutoCloseable {
     private final VolumeSegmenter segmenter;
     private final String modelKey;
 
-    RowSegmenter(Sam sam, BatchOptions options) {
+    /** A segmenter for one partition; its arrays live under {@code parent} (the model's manager). */
+    RowSegmenter(Sam sam, NDManager parent, BatchOptions options) {
         this.options = options;
-        this.out = Path.of(options.out());
-        this.manager = NDManager.newBaseManager(sam.device());
+        this.out = options.out();
+        this.manager = parent.newSubManager(sam.device());
         this.segmenter = new VolumeSegmenter(sam, manager);
         this.modelKey = options.modelIdentity() + "|" + options.intensity();
     }
@@ -101,11 +102,11 @@ final class RowSegmenter implements AutoCloseable {
         }
         SegmentationInput input = SegmentationInput.read(image);
         VolumePrompts prompts = prompts(row, input, truth);
-        VolumeSegmenter.Options o = VolumeSegmenter.Options.defaults().encoderBatch(options.encoderBatch());
+        VolumeSegmenter.Options.Builder o = VolumeSegmenter.Options.builder().encoderBatch(options.encoderBatch());
         if (input.isVolume()) {
             o.intensity(Intensity.parse(options.intensity()));
         }
-        Segmentation s = segmenter.segment(input, prompts, o);
+        Segmentation s = segmenter.segment(input, prompts, o.build());
         String maskName = "masks/" + id + (input.isVolume() ? ".nii.gz" : ".png");
         Path mask = out.resolve(maskName);
         for (Path in : new Path[] {image, truth}) {

@@ -10,7 +10,7 @@ public final class BatchMain {
 
     public static void main(String[] args) {
         SparkSession spark = MedsaBatchTest.session();
-        MedsaBatch.run(spark, Path.of(args[0]), MedsaBatchTest.options(Path.of(args[1])));
+        MedsaBatch.run(spark, Path.of(args[0]), MedsaBatchTest.options(Path.of(args[1])).build());
         spark.stop();
     }
 }

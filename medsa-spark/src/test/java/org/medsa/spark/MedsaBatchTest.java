@@ -62,9 +62,9 @@ class MedsaBatchTest {
                 .config("spark.sql.shuffle.partitions", "2").getOrCreate();
     }
 
-    static BatchOptions options(Path out) {
-        return new BatchOptions().model(Fixtures.path("sam_tiny", "config.json").toString(),
-                Fixtures.path("sam_tiny", "state_dict.pth").toString()).out(out.toString());
+    static BatchOptions.Builder options(Path out) {
+        return BatchOptions.builder().model(Fixtures.path("sam_tiny", "config.json").toString(), Fixtures.path("sam_tiny", "state_dict.pth"))
+                .out(out);
     }
 
     static Path writeVolume(Path f, ImageVolume v) {
@@ -178,7 +178,7 @@ class MedsaBatchTest {
         Path m = manifest("cohort.csv", rows());
         Path out = tmp.resolve("out");
         int loadsBefore = MedsaBatch.modelLoadsInThisJvm();
-        MedsaBatch.Summary s = MedsaBatch.run(spark, m, options(out));
+        MedsaBatch.Summary s = MedsaBatch.run(spark, m, options(out).build());
         assertEquals(loadsBefore + 1, MedsaBatch.modelLoadsInThisJvm(), "one model load in this JVM for all partitions");
         assertEquals(9, s.rows());
         assertEquals(5, s.ok());
@@ -247,12 +247,12 @@ class MedsaBatchTest {
         long maskTime = Files.getLastModifiedTime(out.resolve("masks/c0.nii.gz")).toMillis();
         byte[] mask1 = Files.readAllBytes(out.resolve("masks/c0.nii.gz"));
         Thread.sleep(20);
-        MedsaBatch.run(spark, m, options(out));
+        MedsaBatch.run(spark, m, options(out).build());
         assertEquals(new String(csv1), Files.readString(out.resolve("results.csv")));
         assertEquals(maskTime, Files.getLastModifiedTime(out.resolve("masks/c0.nii.gz")).toMillis());
         assertEquals(loadsBefore + 1, MedsaBatch.modelLoadsInThisJvm());
         // a retry (or --overwrite) computes the same mask again, byte for byte
-        MedsaBatch.run(spark, m, options(out).overwrite(true));
+        MedsaBatch.run(spark, m, options(out).overwrite(true).build());
         assertArrayEquals(mask1, Files.readAllBytes(out.resolve("masks/c0.nii.gz")));
         assertEquals(withoutSeconds(tmp.resolve("out").resolve("results.csv")), withoutSeconds(out.resolve("results.csv")));
 
@@ -279,10 +279,10 @@ class MedsaBatchTest {
         long doneBeforeKill = count(killedOut.resolve("rows"));
         assertTrue(doneBeforeKill >= 3 && doneBeforeKill < 24, "rows done before the kill: " + doneBeforeKill);
         assertFalse(Files.exists(killedOut.resolve("results.csv")));
-        MedsaBatch.Summary again = MedsaBatch.run(spark, big, options(killedOut));
+        MedsaBatch.Summary again = MedsaBatch.run(spark, big, options(killedOut).build());
         assertEquals(24, again.ok());
         Path cleanOut = tmp.resolve("clean");
-        MedsaBatch.run(spark, big, options(cleanOut));
+        MedsaBatch.run(spark, big, options(cleanOut).build());
         assertEquals(withoutSeconds(cleanOut.resolve("results.csv")), withoutSeconds(killedOut.resolve("results.csv")));
         for (String sub : new String[] {"masks", "rows"}) {
             try (Stream<Path> st = Files.list(killedOut.resolve(sub))) {

@@ -68,7 +68,7 @@ class OfficialTrainStepParityTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray emb = volumetric ? model.encodeVolume(null, input, 4, true, null) : model.encodeImage(null, input, true);
                 PromptEncoder.Embeddings pe = Ops.noGrad(() -> model.encodePrompts(null, m, points, labels, null, null, true));
-                Sam.Prediction p = model.decode(null, emb, pe, Sam.validTokens(pe.sparse(), labels, false), false, true);
+                Sam.DecoderOutput p = model.decode(null, emb, pe, Sam.validTokens(pe.sparse(), labels, false), false, true);
                 Tolerance.assertClose(dir + " pred", Fixtures.floats("medsa_tiny", concat(d, "pred.npy")), p.lowResLogits().toFloatArray(), 1e-4, 1e-3);
                 NDArray l = Losses.bcePosWeight(2.0).loss(p.lowResLogits(), target, null);
                 loss = l.getFloat();

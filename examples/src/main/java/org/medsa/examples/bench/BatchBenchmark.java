@@ -58,16 +58,16 @@ public final class BatchBenchmark {
         Files.writeString(warm, String.join("\n", m.toString().lines().limit(5).toList()) + "\n");
         SparkSession w = SparkSession.builder().master("local[1]").appName("bench").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").config("spark.ui.showConsoleProgress", "false").getOrCreate();
-        MedsaBatch.run(w, warm, new BatchOptions().model(base.config().toString(), base.checkpoint().toString())
-                .adapterWeights(adapters.toString()).out(work.resolve("warm").toString()));
+        MedsaBatch.run(w, warm, BatchOptions.builder().model(base.config().toString(), base.checkpoint())
+                .adapterWeights(adapters).out(work.resolve("warm")).build());
         w.stop();
         for (int cores = 1; cores <= 2; cores++) {
             SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("bench").config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1").config("spark.ui.showConsoleProgress", "false").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             Path out = work.resolve("out" + cores);
-            BatchOptions o = new BatchOptions().model(base.config().toString(), base.checkpoint().toString())
-                    .adapterWeights(adapters.toString()).out(out.toString());
+            BatchOptions o = BatchOptions.builder().model(base.config().toString(), base.checkpoint())
+                    .adapterWeights(adapters).out(out).build();
             List<double[]> rss = new ArrayList<>();
             Thread sampler = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {

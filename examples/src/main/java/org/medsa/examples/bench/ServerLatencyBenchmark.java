@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.nifti.NiftiDatatype;
@@ -51,7 +52,7 @@ public final class ServerLatencyBenchmark {
             int size;
             int depth;
             if (which.equals("demo")) {
-                model = DemoSetup.model(manager, work.resolve("model"), null);
+                model = DemoSetup.model(manager, work.resolve("model"), Diagnostics.none());
                 size = 64;
                 depth = 32;
             } else {

@@ -1,5 +1,6 @@
 package org.medsa.core.geometry;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -26,7 +27,7 @@ public record ImageFrame(int height, int width, int inputHeight, int inputWidth,
     /** Checks the frame: positive sides, and the resized image no larger than the input square. */
     public ImageFrame {
         if (height <= 0 || width <= 0 || inputHeight <= 0 || inputWidth <= 0 || inputHeight > size || inputWidth > size) {
-            throw new IllegalArgumentException("bad frame: image " + height + "x" + width + " in " + inputHeight + "x"
+            throw new MedsaException("bad frame: image " + height + "x" + width + " in " + inputHeight + "x"
                     + inputWidth + " of a " + size + " input");
         }
     }
@@ -44,7 +45,7 @@ public record ImageFrame(int height, int width, int inputHeight, int inputWidth,
     /** Maps (x, y) pairs (points, or boxes as x0, y0, x1, y1) from the image to the model input. */
     public float[] toInput(double[] xy) {
         if (xy.length % 2 != 0) {
-            throw new IllegalArgumentException("coordinates come in (x, y) pairs, got " + xy.length + " values");
+            throw new MedsaException("coordinates come in (x, y) pairs, got " + xy.length + " values");
         }
         double sx = scaleX();
         double sy = scaleY();
@@ -64,7 +65,7 @@ public record ImageFrame(int height, int width, int inputHeight, int inputWidth,
     public NDArray toInput(NDArray xy) {
         Shape shape = xy.getShape();
         if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) % 2 != 0) {
-            throw new IllegalArgumentException("coordinates come in (x, y) pairs, got shape " + shape);
+            throw new MedsaException("coordinates come in (x, y) pairs, got shape " + shape);
         }
         NDArray scale = xy.getManager().create(new double[] {scaleX(), scaleY()}).toDevice(xy.getDevice(), false);
         NDArray pairs = xy.toType(DataType.FLOAT64, false).reshape(-1, 2);

@@ -1,5 +1,6 @@
 package org.medsa.core.geometry;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -33,10 +34,10 @@ public final class InputGeometry {
      */
     public InputGeometry(InputProfile profile, int size, double[] pixelMean, double[] pixelStd) {
         if (size <= 0) {
-            throw new IllegalArgumentException("input size must be positive, got " + size);
+            throw new MedsaException("input size must be positive, got " + size);
         }
         if (pixelMean.length != 3 || pixelStd.length != 3) {
-            throw new IllegalArgumentException("pixel mean and std need 3 values");
+            throw new MedsaException("pixel mean and std need 3 values");
         }
         this.profile = profile;
         this.size = size;
@@ -44,7 +45,7 @@ public final class InputGeometry {
         this.std = new float[3];
         for (int c = 0; c < 3; c++) {
             if (!Double.isFinite(pixelMean[c]) || !(pixelStd[c] > 0) || !Double.isFinite(pixelStd[c])) {
-                throw new IllegalArgumentException("pixel mean must be finite and pixel std positive, got mean "
+                throw new MedsaException("pixel mean must be finite and pixel std positive, got mean "
                         + pixelMean[c] + ", std " + pixelStd[c]);
             }
             mean[c] = (float) pixelMean[c];
@@ -74,7 +75,7 @@ public final class InputGeometry {
      */
     public ImageFrame frame(int height, int width) {
         if (height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("image size must be positive, got " + height + "x" + width);
+            throw new MedsaException("image size must be positive, got " + height + "x" + width);
         }
         if (!profile.keepsAspect()) {
             return new ImageFrame(height, width, size, size, size);

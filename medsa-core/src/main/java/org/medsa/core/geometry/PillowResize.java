@@ -1,5 +1,7 @@
 package org.medsa.core.geometry;
 
+import org.medsa.core.MedsaException;
+
 /**
  * Pillow's bilinear resampling of 8-bit images ({@code Image.resize(size, BILINEAR)}), reproduced
  * exactly: a separable triangle filter whose support widens by the scale factor when shrinking
@@ -16,10 +18,10 @@ public final class PillowResize {
     /** Resizes an interleaved (H, W, C) uint8 image to (newH, newW, C). */
     public static byte[] resize(byte[] src, int h, int w, int channels, int newH, int newW) {
         if (src.length != h * w * channels) {
-            throw new IllegalArgumentException("image buffer holds " + src.length + " bytes, expected " + h * w * channels);
+            throw new MedsaException("image buffer holds " + src.length + " bytes, expected " + h * w * channels);
         }
         if (newH <= 0 || newW <= 0) {
-            throw new IllegalArgumentException("target size must be positive, got " + newH + "x" + newW);
+            throw new MedsaException("target size must be positive, got " + newH + "x" + newW);
         }
         boolean horizontal = newW != w;
         boolean vertical = newH != h;

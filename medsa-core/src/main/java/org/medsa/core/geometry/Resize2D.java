@@ -1,5 +1,7 @@
 package org.medsa.core.geometry;
 
+import org.medsa.core.MedsaException;
+
 /**
  * Resizing of single 2D planes stored row-major (index = row * width + col).
  *
@@ -77,7 +79,7 @@ public final class Resize2D {
     /** Nearest-neighbour resize of one integer plane (labels). */
     public static int[] nearest(int[] src, int height, int width, int outHeight, int outWidth) {
         if (src.length != height * width || outHeight <= 0 || outWidth <= 0) {
-            throw new IllegalArgumentException("bad plane size " + height + "x" + width + " -> " + outHeight + "x" + outWidth);
+            throw new MedsaException("bad plane size " + height + "x" + width + " -> " + outHeight + "x" + outWidth);
         }
         int[] rows = nearestIndex(height, outHeight);
         int[] cols = nearestIndex(width, outWidth);
@@ -103,10 +105,10 @@ public final class Resize2D {
 
     private static void check(float[] src, int height, int width, int outHeight, int outWidth) {
         if (src.length != height * width) {
-            throw new IllegalArgumentException("plane has " + src.length + " values, expected " + height + "x" + width);
+            throw new MedsaException("plane has " + src.length + " values, expected " + height + "x" + width);
         }
         if (outHeight <= 0 || outWidth <= 0) {
-            throw new IllegalArgumentException("output size must be positive: " + outHeight + "x" + outWidth);
+            throw new MedsaException("output size must be positive: " + outHeight + "x" + outWidth);
         }
     }
 

@@ -208,7 +208,7 @@ public final class Npy {
             case INT8: return "|i1";
             case UINT8: return "|u1";
             case BOOL: return "|b1";
-            default: throw new IllegalArgumentException("cannot write " + t + " to .npy");
+            default: throw new MedsaException("cannot write " + t + " to .npy");
         }
     }
 

@@ -222,7 +222,7 @@ public final class StateDictLoader {
     public static void copyInto(NDArray target, NDArray values) {
         WEIGHT_WRITES.incrementAndGet();
         if (!target.getShape().equals(values.getShape())) {
-            throw new IllegalArgumentException("shape " + values.getShape() + " does not fit " + target.getShape());
+            throw new MedsaException("shape " + values.getShape() + " does not fit " + target.getShape());
         }
         boolean grad = target.hasGradient();
         if (grad) {

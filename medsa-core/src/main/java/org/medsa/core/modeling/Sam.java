@@ -22,8 +22,11 @@ import java.util.List;
  */
 public class Sam extends TorchBlock {
 
-    /** Everything a prompt round produces. */
-    public record Prediction(NDArray lowResLogits, NDArray iouPredictions, NDArray sparseEmbeddings,
+    /**
+     * Everything a decoding produces, as tensors in the autograd graph (training, evaluation); the
+     * host-side result a user reads is {@code SamPrediction}.
+     */
+    public record DecoderOutput(NDArray lowResLogits, NDArray iouPredictions, NDArray sparseEmbeddings,
             NDArray denseEmbeddings, NDArray transformerQueries, NDArray transformerKeys) {}
 
     /** The model's architecture (validated). */
@@ -122,7 +125,7 @@ public class Sam extends TorchBlock {
      * @param points (B, N, 2) or null; {@code labels} (B, N)
      * @param boxes (B, 4) or null; {@code masks} (B, 1, 4h, 4w) or null
      */
-    public Prediction decode(ParameterStore ps, NDArray embeddings, NDArray points, NDArray labels, NDArray boxes,
+    public DecoderOutput decode(ParameterStore ps, NDArray embeddings, NDArray points, NDArray labels, NDArray boxes,
             NDArray masks, boolean multimask, boolean training) {
         PromptEncoder.Embeddings pe = encodePrompts(ps, embeddings.getManager(), points, labels, boxes, masks, training);
         return decode(ps, embeddings, pe, validTokens(pe.sparse(), labels, boxes != null), multimask, training);
@@ -140,12 +143,12 @@ public class Sam extends TorchBlock {
      * @param validTokens (B, T) 1 for real prompt tokens, 0 for SAM's padding point; see
      *     {@link #validTokens}
      */
-    public Prediction decode(ParameterStore ps, NDArray embeddings, PromptEncoder.Embeddings pe, NDArray validTokens,
+    public DecoderOutput decode(ParameterStore ps, NDArray embeddings, PromptEncoder.Embeddings pe, NDArray validTokens,
             boolean multimask, boolean training) {
         PromptContext ctx = new PromptContext(pe.sparse(), validTokens);
         MaskDecoder.Output o = maskDecoder.forward(ps, embeddings, densePe(ps, embeddings, training), pe.sparse(), pe.dense(),
                 multimask, ctx, training);
-        return prediction(o, pe);
+        return output(o, pe);
     }
 
     /** The dense positional encoding in {@code embeddings}' scope, on their device. */
@@ -154,8 +157,8 @@ public class Sam extends TorchBlock {
         return densePe.getDevice().equals(embeddings.getDevice()) ? densePe : densePe.toDevice(embeddings.getDevice(), false);
     }
 
-    private static Prediction prediction(MaskDecoder.Output o, PromptEncoder.Embeddings pe) {
-        return new Prediction(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
+    private static DecoderOutput output(MaskDecoder.Output o, PromptEncoder.Embeddings pe) {
+        return new DecoderOutput(o.masks(), o.iouPredictions(), pe.sparse(), pe.dense(), o.queries(), o.keys());
     }
 
     /**
@@ -178,7 +181,7 @@ public class Sam extends TorchBlock {
      * image: equal up to float rounding, without the decoder's image-only work. The results and
      * intermediates belong to the prompts' manager; nothing is added to the prepared image's.
      */
-    public Prediction decode(ParameterStore ps, MaskDecoder.PreparedImage image, NDArray points, NDArray labels, NDArray boxes,
+    public DecoderOutput decode(ParameterStore ps, MaskDecoder.PreparedImage image, NDArray points, NDArray labels, NDArray boxes,
             boolean multimask, boolean training) {
         NDArray anchor = points != null ? points : boxes;
         if (anchor == null) {
@@ -186,7 +189,7 @@ public class Sam extends TorchBlock {
         }
         PromptEncoder.Embeddings pe = encodePrompts(ps, anchor.getManager(), points, labels, boxes, null, training);
         PromptContext ctx = new PromptContext(pe.sparse(), validTokens(pe.sparse(), labels, boxes != null));
-        return prediction(maskDecoder.forward(ps, image, pe.sparse(), multimask, ctx, training), pe);
+        return output(maskDecoder.forward(ps, image, pe.sparse(), multimask, ctx, training), pe);
     }
 
     /**
@@ -220,7 +223,7 @@ public class Sam extends TorchBlock {
         NDArray masks = in.contains("mask_inputs") ? in.get("mask_inputs") : null;
         boolean multimask = params != null && Boolean.TRUE.equals(params.get("multimask_output"));
         NDArray emb = encodeImage(ps, image, training, params, null);
-        Prediction p = decode(ps, emb, points, labels, boxes, masks, multimask, training);
+        DecoderOutput p = decode(ps, emb, points, labels, boxes, masks, multimask, training);
         return new NDList(p.lowResLogits(), p.iouPredictions());
     }
 }

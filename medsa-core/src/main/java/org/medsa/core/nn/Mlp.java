@@ -1,5 +1,6 @@
 package org.medsa.core.nn;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
@@ -43,7 +44,7 @@ public class Mlp extends TorchBlock {
             if (l.contains("relu")) {
                 return RELU;
             }
-            throw new IllegalArgumentException("unknown activation '" + s + "' (use gelu or relu)");
+            throw new MedsaException("unknown activation '" + s + "' (use gelu or relu)");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.medsa.core.predictor;
 
+import org.medsa.core.MedsaException;
 import java.util.Arrays;
 import org.medsa.core.geometry.ImageFrame;
 
@@ -21,7 +22,7 @@ public record ImageEmbedding(ImageFrame frame, long[] shape, float[] values) {
             n *= s;
         }
         if (shape.length != 4 || shape[0] != 1 || n != values.length) {
-            throw new IllegalArgumentException("an embedding is (1, C, h, w) with C·h·w values, got shape " + Arrays.toString(shape)
+            throw new MedsaException("an embedding is (1, C, h, w) with C·h·w values, got shape " + Arrays.toString(shape)
                     + " and " + values.length + " values");
         }
         shape = shape.clone();

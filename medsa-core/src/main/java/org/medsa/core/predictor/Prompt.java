@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A prompt in original image pixels: clicks (x, y, label 1 foreground / 0 background), an
- * optional box (x0, y0, x1, y1) and an optional previous low-res mask (logits).
+ * A prompt in original image pixels: clicks (x, y, polarity 1 foreground / 0 background, SAM's
+ * point label), an optional box (x0, y0, x1, y1) and an optional previous low-res mask (logits).
  */
 public final class Prompt {
 
-    /** One click. */
-    public record Point(double x, double y, int label) {}
+    /** One click; {@code polarity} is 1 for foreground, 0 for background. */
+    public record Point(double x, double y, int polarity) {}
 
     private final List<Point> points = new ArrayList<>();
     private double[] box;
@@ -20,9 +20,16 @@ public final class Prompt {
     private int maskH;
     private int maskW;
 
-    /** Adds a click at (x, y) = (column, row) in image pixels; label 1 foreground, 0 background. */
-    public Prompt point(double x, double y, int label) {
-        points.add(new Point(x, y, label));
+    /**
+     * Adds a click at (x, y) = (column, row) in image pixels; polarity 1 foreground, 0 background.
+     *
+     * @throws MedsaException for another polarity
+     */
+    public Prompt point(double x, double y, int polarity) {
+        if (polarity != 0 && polarity != 1) {
+            throw new MedsaException("point (" + x + ", " + y + ") has polarity " + polarity + "; use 1 for foreground or 0 for background");
+        }
+        points.add(new Point(x, y, polarity));
         return this;
     }
 
@@ -35,7 +42,7 @@ public final class Prompt {
     /** The low-res logits of a previous round, (h, w) row-major. */
     public Prompt maskInput(float[] logits, int h, int w) {
         if (logits.length != h * w) {
-            throw new IllegalArgumentException("mask input of " + h + "x" + w + " needs " + h * w + " values");
+            throw new MedsaException("mask input of " + h + "x" + w + " needs " + h * w + " values, got " + logits.length);
         }
         this.maskInput = logits;
         this.maskH = h;
@@ -74,8 +81,8 @@ public final class Prompt {
     }
 
     /**
-     * Checks the prompt against an image of (h, w): coordinates inside [0, w] × [0, h], labels 0
-     * or 1, a box with x0 ≤ x1 and y0 ≤ y1.
+     * Checks the prompt against an image of (h, w): coordinates inside [0, w] × [0, h], a box with
+     * x0 ≤ x1 and y0 ≤ y1, a finite mask input.
      *
      * @throws MedsaException naming the offending click or box
      */
@@ -84,10 +91,6 @@ public final class Prompt {
             if (!Double.isFinite(p.x()) || !Double.isFinite(p.y()) || p.x() < 0 || p.y() < 0 || p.x() > w || p.y() > h) {
                 throw new MedsaException("prompt outside the image: point (" + p.x() + ", " + p.y()
                         + ") is not within the " + w + "x" + h + " (width x height) image");
-            }
-            if (p.label() != 0 && p.label() != 1) {
-                throw new MedsaException("point (" + p.x() + ", " + p.y() + ") has label " + p.label()
-                        + "; use 1 for foreground or 0 for background");
             }
         }
         if (maskInput != null) {

@@ -12,7 +12,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
     /** Checks that {@code hwc} holds exactly {@code height * width * 3} bytes. */
     public RgbImage {
         if (height <= 0 || width <= 0 || hwc.length != height * width * 3) {
-            throw new IllegalArgumentException("RGB image of " + height + "x" + width + " needs "
+            throw new MedsaException("RGB image of " + height + "x" + width + " needs "
                     + (long) height * width * 3 + " bytes, got " + hwc.length);
         }
     }
@@ -72,7 +72,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
      */
     public static RgbImage fromPlanes(float[] chw, int channels, int height, int width) {
         if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("an image has 1 or 3 channels, got " + channels);
+            throw new MedsaException("an image has 1 or 3 channels, got " + channels);
         }
         checkSize(chw.length, channels, height, width);
         int plane = height * width;
@@ -88,7 +88,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
 
     private static void checkSize(int values, int channels, int height, int width) {
         if (height <= 0 || width <= 0 || (long) channels * height * width != values) {
-            throw new IllegalArgumentException("an image of " + channels + "x" + height + "x" + width + " needs "
+            throw new MedsaException("an image of " + channels + "x" + height + "x" + width + " needs "
                     + (long) channels * height * width + " values, got " + values);
         }
     }

@@ -78,11 +78,11 @@ public final class SamPredictor implements AutoCloseable {
      * current image without copying. The batch path of volume segmentation: on a GPU a batch keeps
      * the device busy; on a CPU it gives about what one image at a time gives.
      *
-     * @throws IllegalArgumentException for an empty list
+     * @throws MedsaException for an empty list
      */
     public void setImages(List<RgbImage> images) {
         if (images.isEmpty()) {
-            throw new IllegalArgumentException("no images to encode");
+            throw new MedsaException("no images to encode");
         }
         if (imageScope != null) {
             imageScope.close();
@@ -304,7 +304,7 @@ public final class SamPredictor implements AutoCloseable {
                     for (int i = 0; i < pts.size(); i++) {
                         xy[2 * i] = pts.get(i).x();
                         xy[2 * i + 1] = pts.get(i).y();
-                        l[i] = pts.get(i).label();
+                        l[i] = pts.get(i).polarity();
                     }
                     points = step.create(xy, new Shape(1, pts.size(), 2)).toDevice(device, false);
                     labels = step.create(l, new Shape(1, pts.size())).toDevice(device, false);
@@ -322,7 +322,7 @@ public final class SamPredictor implements AutoCloseable {
                     }
                     masks = step.create(prompt.maskInput(), new Shape(1, 1, ms[0], ms[1])).toDevice(device, false);
                 }
-                Sam.Prediction p = decode(points, labels, boxes, masks, multimask);
+                Sam.DecoderOutput p = decode(points, labels, boxes, masks, multimask);
                 NDArray lowRes = p.lowResLogits().get(0);
                 NDArray full = masksToOriginal(p.lowResLogits()).get(0);
                 Shape ls = lowRes.getShape();
@@ -358,7 +358,7 @@ public final class SamPredictor implements AutoCloseable {
      * device, through {@link ImageFrame#toInput(NDArray)}), and optionally previous low-res logits
      * (B, 1, h, w). The arrays' manager owns the result; call inside a no-gradient scope.
      */
-    public Sam.Prediction decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
+    public Sam.DecoderOutput decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
         requireImage();
         NDArray anchor = points != null ? points : boxes != null ? boxes : maskInput;
         if (anchor == null) {

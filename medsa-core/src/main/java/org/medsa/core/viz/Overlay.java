@@ -62,7 +62,7 @@ public final class Overlay {
             for (Prompt.Point p : prompt.points()) {
                 int cx = (int) Math.round(p.x());
                 int cy = (int) Math.round(p.y());
-                g.setColor(p.label() == 1 ? new Color(0, 200, 0) : new Color(220, 0, 0));
+                g.setColor(p.polarity() == 1 ? new Color(0, 200, 0) : new Color(220, 0, 0));
                 g.fillOval(cx - r, cy - r, 2 * r, 2 * r);
                 g.setColor(Color.WHITE);
                 g.drawOval(cx - r, cy - r, 2 * r, 2 * r);

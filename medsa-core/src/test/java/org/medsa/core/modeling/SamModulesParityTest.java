@@ -127,7 +127,7 @@ class SamModulesParityTest extends ParityTest {
             if (Files.exists(Fixtures.path(fixture, "cases", name, "mask_input.npy"))) {
                 masks = Fixtures.npy(fixture, "cases", name, "mask_input.npy").toNDArray(m);
             }
-            Sam.Prediction p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
+            Sam.DecoderOutput p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
             String w = fixture + "/" + name;
             Tolerance.assertClose(w + " sparse", Fixtures.floats(fixture, "cases", name, "sparse_embeddings.npy"), p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
             Tolerance.assertClose(w + " dense", Fixtures.floats(fixture, "cases", name, "dense_embeddings.npy"), p.denseEmbeddings().toFloatArray(), ATOL, RTOL);

@@ -50,7 +50,7 @@ class ImageEmbeddingTest {
                 assertThrows(MedsaException.class, () -> b.setEmbedding(new ImageEmbedding(f, new long[] {1, s[1] / 2, s[2] * 2, s[3]},
                         e.values())));
             }
-            assertThrows(IllegalArgumentException.class, () -> new ImageEmbedding(e.frame(), new long[] {1, 2, 3}, new float[6]));
+            assertThrows(MedsaException.class, () -> new ImageEmbedding(e.frame(), new long[] {1, 2, 3}, new float[6]));
         }
     }
 }

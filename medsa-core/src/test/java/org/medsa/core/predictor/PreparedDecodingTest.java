@@ -49,8 +49,8 @@ class PreparedDecodingTest {
                         NDArray l = kind == 1 ? null : labels;
                         NDArray b = kind == 0 ? null : boxes;
                         String what = (kind == 0 ? "points" : kind == 1 ? "boxes" : "points+boxes") + ", multimask " + multimask;
-                        Sam.Prediction want = sam.decode(null, emb, p, l, b, null, multimask, false);
-                        Sam.Prediction got = sam.decode(null, prepared, p, l, b, multimask, false);
+                        Sam.DecoderOutput want = sam.decode(null, emb, p, l, b, null, multimask, false);
+                        Sam.DecoderOutput got = sam.decode(null, prepared, p, l, b, multimask, false);
                         assertEquals(new Shape(3, multimask ? 3 : 1, 4 * s[2], 4 * s[3]), got.lowResLogits().getShape(), what);
                         Tolerance.assertClose(what + " logits", want.lowResLogits().toFloatArray(), got.lowResLogits().toFloatArray(),
                                 1e-5, 1e-4);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiImage;
@@ -16,8 +17,6 @@ import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Checks and loads one MSD case. Problems are added to a list (each naming the file) instead of
@@ -25,13 +24,15 @@ import org.slf4j.LoggerFactory;
  */
 final class CaseLoader {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CaseLoader.class);
 
     private final int channel;
     private final VolumeTransform pipeline;
     private final Set<Integer> declaredLabels;
 
-    CaseLoader(int channel, VolumeTransform pipeline, Set<Integer> declaredLabels) {
+    private final Diagnostics diagnostics;
+
+    CaseLoader(int channel, VolumeTransform pipeline, Set<Integer> declaredLabels, Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
         this.channel = channel;
         this.pipeline = pipeline;
         this.declaredLabels = declaredLabels;
@@ -74,8 +75,8 @@ final class CaseLoader {
                 problems.add(c.labelName() + String.format(Locale.ROOT, ": its affine puts voxels %.3g mm away from"
                         + " where the image's (%s) puts them; the label does not lie on the image", apart, c.imageName()));
             } else if (apart > 1e-3) {
-                LOG.warn("{}: affine differs from the image's ({}) by up to {} mm; using the image's", c.labelName(),
-                        c.imageName(), String.format(Locale.ROOT, "%.3g", apart));
+                diagnostics.warn(String.format(Locale.ROOT, "%s: affine differs from the image's (%s) by up to %.3g mm; using the"
+                        + " image's", c.labelName(), c.imageName(), apart));
             }
         }
         long frames = 1;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.Sample;
@@ -26,8 +27,6 @@ import org.medsa.data.transforms.VolumeTransform;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Volumes in the Medical Segmentation Decathlon layout ({@code dataset.json}, {@code imagesTr/},
@@ -72,7 +71,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MsdDataset extends RandomAccessDataset {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MsdDataset.class);
 
     private final MsdDescriptor descriptor;
     private final List<MsdCase> cases;
@@ -127,7 +125,7 @@ public final class MsdDataset extends RandomAccessDataset {
     /** A builder serving chunks of {@code depth} consecutive slices (SD-Trans / 3D path). */
     public static Builder chunks(Path root, int depth) {
         if (depth < 1) {
-            throw new IllegalArgumentException("chunk depth must be >= 1, got " + depth);
+            throw new MedsaException("chunk depth must be >= 1, got " + depth);
         }
         return new Builder(root, true, depth);
     }
@@ -210,7 +208,7 @@ public final class MsdDataset extends RandomAccessDataset {
     public PreparedCase preparedCase(String caseId) {
         Integer c = caseIndex.get(caseId);
         if (c == null) {
-            throw new IllegalArgumentException("no case '" + caseId + "' in this dataset");
+            throw new MedsaException("no case '" + caseId + "' in this dataset");
         }
         return preparedCase(c);
     }
@@ -270,7 +268,7 @@ public final class MsdDataset extends RandomAccessDataset {
     private int caseIndexOf(String caseId) {
         Integer c = caseIndex.get(caseId);
         if (c == null) {
-            throw new IllegalArgumentException("no case '" + caseId + "' in this dataset");
+            throw new MedsaException("no case '" + caseId + "' in this dataset");
         }
         return c;
     }
@@ -344,6 +342,7 @@ public final class MsdDataset extends RandomAccessDataset {
         private int chunkStride;
         private Path cacheDirectory;
         private long memoryBudget = Runtime.getRuntime().maxMemory() / 2;
+        private Diagnostics diagnostics = Diagnostics.stderr();
 
         private Builder(Path root, boolean chunked, int depth) {
             this.root = root;
@@ -377,16 +376,22 @@ public final class MsdDataset extends RandomAccessDataset {
         /** Slicing axis of the preprocessed volume: 0 sagittal, 1 coronal, 2 axial (default, after RAS). */
         public Builder optAxis(int a) {
             if (a < 0 || a > 2) {
-                throw new IllegalArgumentException("axis must be 0, 1 or 2, got " + a);
+                throw new MedsaException("axis must be 0, 1 or 2, got " + a);
             }
             this.axis = a;
+            return this;
+        }
+
+        /** Where warnings about the data go (default standard error). */
+        public Builder optDiagnostics(Diagnostics d) {
+            this.diagnostics = d;
             return this;
         }
 
         /** Which frame of 4D images to use (MSD multi-sequence MRI), default 0. */
         public Builder optChannel(int c) {
             if (c < 0) {
-                throw new IllegalArgumentException("channel must be >= 0");
+                throw new MedsaException("channel must be >= 0");
             }
             this.channel = c;
             return this;
@@ -423,7 +428,7 @@ public final class MsdDataset extends RandomAccessDataset {
         /** Distance between chunk starts (default: the depth, i.e. non-overlapping). */
         public Builder optChunkStride(int stride) {
             if (stride < 1) {
-                throw new IllegalArgumentException("chunk stride must be >= 1");
+                throw new MedsaException("chunk stride must be >= 1");
             }
             this.chunkStride = stride;
             return this;
@@ -455,8 +460,8 @@ public final class MsdDataset extends RandomAccessDataset {
             Map<Integer, String> organs = organs(d);
             VolumeTransform pipeline = preprocessing != null ? preprocessing
                     : VolumePipeline.standard(d.isCt(channel) ? Intensity.ct() : Intensity.mr());
-            CaseLoader loader = new CaseLoader(channel, pipeline, new TreeSet<>(d.labels().keySet()));
-            VolumeCache cache = new VolumeCache(cacheDirectory, memoryBudget);
+            CaseLoader loader = new CaseLoader(channel, pipeline, new TreeSet<>(d.labels().keySet()), diagnostics);
+            VolumeCache cache = new VolumeCache(cacheDirectory, memoryBudget, diagnostics);
             List<String> keys = new ArrayList<>();
             for (MsdCase c : selected) {
                 keys.add(VolumeCache.key(c, channel, pipeline.cacheKey()));
@@ -495,8 +500,8 @@ public final class MsdDataset extends RandomAccessDataset {
                 boolean[][] present = presence[c];
                 int slices = present.length;
                 if (chunked && slices < depth) {
-                    LOG.warn("{}: {} slices along axis {}, fewer than the chunk depth {}; no chunks",
-                            selected.get(c).caseId(), slices, axis, depth);
+                    diagnostics.warn(selected.get(c).caseId() + ": " + slices + " slices along axis " + axis
+                            + ", fewer than the chunk depth " + depth + "; no chunks");
                 }
                 for (int start = 0; start + depth <= slices; start += chunked ? stride : 1) {
                     for (int o = 0; o < organValues.length; o++) {

@@ -1,5 +1,6 @@
 package org.medsa.data.dataset;
 
+import org.medsa.core.MedsaException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -26,7 +27,7 @@ public final class Splits {
     /** Splits {@code cases} by seed; returns [training, validation], both in id order. */
     public static <T> List<List<T>> bySeed(List<T> cases, Function<T, String> id, long seed, double fraction) {
         if (!(fraction >= 0 && fraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + fraction);
+            throw new MedsaException("validation fraction must be in [0, 1), got " + fraction);
         }
         List<T> sorted = new ArrayList<>(cases);
         sorted.sort(Comparator.comparing(id));

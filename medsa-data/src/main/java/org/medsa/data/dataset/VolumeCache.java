@@ -1,5 +1,6 @@
 package org.medsa.data.dataset;
 
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.io.Hashes;
@@ -25,8 +26,6 @@ import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps preprocessed cases so that an epoch does not decode gzip again.
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class VolumeCache {
 
-    private static final Logger LOG = LoggerFactory.getLogger(VolumeCache.class);
     private static final byte[] MAGIC = "MEDSAVOL".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT_VERSION = 1;
 
@@ -53,12 +51,14 @@ final class VolumeCache {
     private final LinkedHashMap<String, PreparedCase> memory = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Object> loadLocks = new HashMap<>();
     private long memoryBytes;
+    private final Diagnostics diagnostics;
 
     /**
      * @param directory where to keep raw files, or null for memory only
      * @param memoryBudget bytes of preprocessed volumes kept in memory
      */
-    VolumeCache(Path directory, long memoryBudget) {
+    VolumeCache(Path directory, long memoryBudget, Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
         this.directory = directory;
         this.memoryBudget = memoryBudget;
     }
@@ -183,7 +183,7 @@ final class VolumeCache {
             }
             return new PreparedCase(caseId, new VolumePair(new ImageVolume(grid, image), label), original);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("ignoring unreadable cache file {} ({}); recomputing", f, e.toString());
+            diagnostics.warn("ignoring unreadable cache file " + f + " (" + e.getMessage() + "); recomputing");
             return null;
         }
     }
@@ -194,7 +194,7 @@ final class VolumeCache {
         int n = v.grid().voxelCount();
         long total = MAGIC.length + 4 + 64 + 2 * (12 + 12 * 8) + 1 + 4L * n + (v.hasLabel() ? 4L * n : 0);
         if (total > Integer.MAX_VALUE) {
-            LOG.warn("{}: too large for the disk cache; kept in memory only", c.caseId());
+            diagnostics.warn(c.caseId() + ": too large for the disk cache; kept in memory only");
             return;
         }
         ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
@@ -210,7 +210,7 @@ final class VolumeCache {
         try {
             AtomicFiles.write(f, out -> out.write(b.array()));
         } catch (MedsaException e) {
-            LOG.warn("{}; continuing without the volume cache", e.getMessage());
+            diagnostics.warn(e.getMessage() + "; continuing without the volume cache");
         }
     }
 

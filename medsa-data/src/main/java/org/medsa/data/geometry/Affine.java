@@ -1,5 +1,6 @@
 package org.medsa.data.geometry;
 
+import org.medsa.core.MedsaException;
 import java.util.Arrays;
 
 /**
@@ -34,12 +35,12 @@ public final class Affine {
     /** From a 4x4 (or 3x4) row-major array of rows. */
     public static Affine of(double[][] rows) {
         if (rows.length < 3) {
-            throw new IllegalArgumentException("an affine needs at least 3 rows of 4");
+            throw new MedsaException("an affine needs at least 3 rows of 4");
         }
         double[] a = new double[16];
         for (int r = 0; r < 3; r++) {
             if (rows[r].length != 4) {
-                throw new IllegalArgumentException("affine row " + r + " must have 4 values");
+                throw new MedsaException("affine row " + r + " must have 4 values");
             }
             System.arraycopy(rows[r], 0, a, 4 * r, 4);
         }
@@ -49,7 +50,7 @@ public final class Affine {
     /** From 16 row-major values (the last row is ignored and forced to 0 0 0 1). */
     public static Affine ofRowMajor(double... values) {
         if (values.length != 16 && values.length != 12) {
-            throw new IllegalArgumentException("an affine needs 12 or 16 values");
+            throw new MedsaException("an affine needs 12 or 16 values");
         }
         double[] a = new double[16];
         System.arraycopy(values, 0, a, 0, 12);
@@ -92,7 +93,7 @@ public final class Affine {
         double g = m[8], h = m[9], i = m[10];
         double det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
         if (Math.abs(det) < 1e-12) {
-            throw new IllegalArgumentException("affine is singular (determinant " + det + ")");
+            throw new MedsaException("affine is singular (determinant " + det + ")");
         }
         double[] inv = new double[16];
         inv[0] = (e * i - f * h) / det;

@@ -1,5 +1,7 @@
 package org.medsa.data.image;
 
+import org.medsa.core.MedsaException;
+
 /**
  * A decoded 2D image with its stored sample values (not converted to colour).
  *
@@ -46,11 +48,11 @@ public final class Image2D {
     /** An image over {@code samples} (interleaved, row-major; not copied); a palette image needs {@code palette}. */
     public Image2D(String format, ColorType colorType, int bitDepth, int height, int width, int[] samples, int[][] palette) {
         if (samples.length != height * width * colorType.channels()) {
-            throw new IllegalArgumentException("image has " + samples.length + " samples, expected "
+            throw new MedsaException("image has " + samples.length + " samples, expected "
                     + height + "x" + width + "x" + colorType.channels());
         }
         if (colorType == ColorType.PALETTE && palette == null) {
-            throw new IllegalArgumentException("a palette image needs its palette");
+            throw new MedsaException("a palette image needs its palette");
         }
         this.format = format;
         this.colorType = colorType;

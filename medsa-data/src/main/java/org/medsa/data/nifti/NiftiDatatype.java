@@ -1,5 +1,7 @@
 package org.medsa.data.nifti;
 
+import org.medsa.core.MedsaException;
+
 /**
  * The voxel datatypes this library reads and writes, with their NIfTI codes.
  *
@@ -95,7 +97,7 @@ public enum NiftiDatatype {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown datatype '" + name + "'");
+        throw new MedsaException("unknown datatype '" + name + "'");
     }
 
     /** A readable name for any NIfTI datatype code, supported or not (for error messages). */

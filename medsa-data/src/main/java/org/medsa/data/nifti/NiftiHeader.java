@@ -1,5 +1,6 @@
 package org.medsa.data.nifti;
 
+import org.medsa.core.MedsaException;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.medsa.data.geometry.Affine;
@@ -475,7 +476,7 @@ public final class NiftiHeader {
         /** NIfTI version, 1 or 2 (default 1). */
         public Builder version(int v) {
             if (v != 1 && v != 2) {
-                throw new IllegalArgumentException("NIfTI version must be 1 or 2, got " + v);
+                throw new MedsaException("NIfTI version must be 1 or 2, got " + v);
             }
             this.version = v;
             return this;
@@ -490,11 +491,11 @@ public final class NiftiHeader {
         /** Axis sizes in file order (1 to 7 of them, each at least 1). */
         public Builder dims(long... d) {
             if (d.length < 1 || d.length > 7) {
-                throw new IllegalArgumentException("NIfTI images have 1 to 7 dimensions, got " + d.length);
+                throw new MedsaException("NIfTI images have 1 to 7 dimensions, got " + d.length);
             }
             for (long v : d) {
                 if (v < 1) {
-                    throw new IllegalArgumentException("dimension sizes must be >= 1: " + Arrays.toString(d));
+                    throw new MedsaException("dimension sizes must be >= 1: " + Arrays.toString(d));
                 }
             }
             this.dims = d.clone();
@@ -504,7 +505,7 @@ public final class NiftiHeader {
         /** All eight pixdim values (pixdim[0] = qfac). */
         public Builder pixdim(double... p) {
             if (p.length != 8) {
-                throw new IllegalArgumentException("pixdim has 8 values");
+                throw new MedsaException("pixdim has 8 values");
             }
             this.pixdim = p.clone();
             return this;
@@ -621,11 +622,11 @@ public final class NiftiHeader {
         /**
          * The header.
          *
-         * @throws IllegalArgumentException if no datatype is set
+         * @throws MedsaException if no datatype is set
          */
         public NiftiHeader build() {
             if (datatype == null) {
-                throw new IllegalArgumentException("datatype is required");
+                throw new MedsaException("datatype is required");
             }
             return new NiftiHeader(this);
         }

@@ -22,7 +22,7 @@ public final class NiftiImage {
 
     NiftiImage(NiftiHeader header, VoxelBuffer voxels, String name) {
         if (header.voxelCount() != voxels.count()) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "header describes " + header.voxelCount() + " voxels, data has " + voxels.count());
         }
         this.header = header;
@@ -183,7 +183,7 @@ public final class NiftiImage {
 
     private static VoxelBuffer encode(NiftiHeader h, ValueSource source, int count, String name) {
         if (count != h.voxelCount()) {
-            throw new IllegalArgumentException(name + ": " + count + " values for a header of "
+            throw new MedsaException(name + ": " + count + " values for a header of "
                     + h.voxelCount() + " voxels");
         }
         NiftiDatatype t = h.datatype();

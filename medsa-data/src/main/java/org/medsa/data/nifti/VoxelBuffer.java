@@ -1,5 +1,6 @@
 package org.medsa.data.nifti;
 
+import org.medsa.core.MedsaException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -17,7 +18,7 @@ public final class VoxelBuffer {
         this.type = type;
         this.bytes = ByteBuffer.wrap(data).order(order);
         if (data.length % type.bytes() != 0) {
-            throw new IllegalArgumentException("data length is not a multiple of the voxel size");
+            throw new MedsaException("data length is not a multiple of the voxel size");
         }
         this.count = data.length / type.bytes();
     }

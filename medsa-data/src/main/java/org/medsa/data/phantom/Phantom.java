@@ -70,7 +70,7 @@ public final class Phantom {
         this.rendering = b.rendering;
         this.orientation = b.orientation;
         if (validationCases >= cases) {
-            throw new IllegalArgumentException("need more cases (" + cases + ") than validation cases (" + validationCases + ")");
+            throw new MedsaException("need more cases (" + cases + ") than validation cases (" + validationCases + ")");
         }
     }
 
@@ -261,7 +261,7 @@ public final class Phantom {
                 sign[v] = -1;
             }
             if (w < 0 || used[w]) {
-                throw new IllegalArgumentException("bad orientation code '" + code + "' (e.g. RAS, LPS, LAS)");
+                throw new MedsaException("bad orientation code '" + code + "' (e.g. RAS, LPS, LAS)");
             }
             used[w] = true;
             worldAxis[v] = w;
@@ -293,7 +293,7 @@ public final class Phantom {
         /** Volume shape in voxels (default 64x48x32; at least 8x8x1). */
         public Builder size(int nx, int ny, int nz) {
             if (nx < 8 || ny < 8 || nz < 1) {
-                throw new IllegalArgumentException("phantom size must be at least 8x8x1, got " + nx + "x" + ny + "x" + nz);
+                throw new MedsaException("phantom size must be at least 8x8x1, got " + nx + "x" + ny + "x" + nz);
             }
             this.size = new int[] {nx, ny, nz};
             return this;
@@ -302,7 +302,7 @@ public final class Phantom {
         /** Voxel size in mm (default 1.5 x 1.5 x 2.5). */
         public Builder spacing(double sx, double sy, double sz) {
             if (!(sx > 0 && sy > 0 && sz > 0)) {
-                throw new IllegalArgumentException("spacing must be positive");
+                throw new MedsaException("spacing must be positive");
             }
             this.spacing = new double[] {sx, sy, sz};
             return this;
@@ -311,7 +311,7 @@ public final class Phantom {
         /** Number of cases, validation cases included (default 10; at least 2). */
         public Builder cases(int n) {
             if (n < 2) {
-                throw new IllegalArgumentException("a phantom dataset needs at least 2 cases, got " + n);
+                throw new MedsaException("a phantom dataset needs at least 2 cases, got " + n);
             }
             this.cases = n;
             return this;
@@ -320,7 +320,7 @@ public final class Phantom {
         /** Cases listed as "validation" (the last ones); default round(cases / 5), at least 1. */
         public Builder validationCases(int n) {
             if (n < 0) {
-                throw new IllegalArgumentException("validation cases must be >= 0");
+                throw new MedsaException("validation cases must be >= 0");
             }
             this.validationCases = n;
             return this;
@@ -342,7 +342,7 @@ public final class Phantom {
         /**
          * The generator.
          *
-         * @throws IllegalArgumentException if there are not more cases than validation cases
+         * @throws MedsaException if there are not more cases than validation cases
          */
         public Phantom build() {
             return new Phantom(this);

@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
@@ -19,7 +20,7 @@ public final class CropForeground implements VolumeTransform {
 
     private CropForeground(boolean useLabels, double threshold, int margin) {
         if (margin < 0) {
-            throw new IllegalArgumentException("margin must be >= 0, got " + margin);
+            throw new MedsaException("margin must be >= 0, got " + margin);
         }
         this.useLabels = useLabels;
         this.threshold = threshold;

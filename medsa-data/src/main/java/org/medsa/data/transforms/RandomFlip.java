@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import java.util.Random;
 
 /** With probability {@code p}, reverses image and target along one axis of the sample. */
@@ -21,7 +22,7 @@ public final class RandomFlip implements SampleTransform {
     /** Flips along {@code axis} with {@code probability} in [0, 1]. */
     public RandomFlip(Axis axis, double probability) {
         if (!(probability >= 0 && probability <= 1)) {
-            throw new IllegalArgumentException("probability must be in [0, 1], got " + probability);
+            throw new MedsaException("probability must be in [0, 1], got " + probability);
         }
         this.axis = axis;
         this.probability = probability;

@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import java.util.Random;
 
 /**
@@ -16,10 +17,10 @@ public final class RandomIntensityShift implements SampleTransform {
     /** Shifts by up to {@code maxFraction} of 255 (at least 0) with {@code probability} in [0, 1]. */
     public RandomIntensityShift(double maxFraction, double probability) {
         if (!(maxFraction >= 0)) {
-            throw new IllegalArgumentException("maxFraction must be >= 0, got " + maxFraction);
+            throw new MedsaException("maxFraction must be >= 0, got " + maxFraction);
         }
         if (!(probability >= 0 && probability <= 1)) {
-            throw new IllegalArgumentException("probability must be in [0, 1], got " + probability);
+            throw new MedsaException("probability must be in [0, 1], got " + probability);
         }
         this.maxFraction = maxFraction;
         this.probability = probability;

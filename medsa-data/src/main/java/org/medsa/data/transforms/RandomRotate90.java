@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import java.util.Random;
 
 /**
@@ -16,7 +17,7 @@ public final class RandomRotate90 implements SampleTransform {
     /** Rotates with {@code probability} in [0, 1]. */
     public RandomRotate90(double probability) {
         if (!(probability >= 0 && probability <= 1)) {
-            throw new IllegalArgumentException("probability must be in [0, 1], got " + probability);
+            throw new MedsaException("probability must be in [0, 1], got " + probability);
         }
         this.probability = probability;
     }

@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
@@ -23,7 +24,7 @@ public final class ResampleToSpacing implements VolumeTransform {
     /** Resamples to {@code sx × sy × sz} mm along the voxel axes i, j, k (all positive). */
     public ResampleToSpacing(double sx, double sy, double sz) {
         if (!(sx > 0 && sy > 0 && sz > 0)) {
-            throw new IllegalArgumentException("target spacing must be positive: " + sx + ", " + sy + ", " + sz);
+            throw new MedsaException("target spacing must be positive: " + sx + ", " + sy + ", " + sz);
         }
         this.target = new double[] {sx, sy, sz};
     }

@@ -1,5 +1,7 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
+
 /**
  * One training sample before it becomes NDArrays: a stack of {@code depth} 2D slices with
  * {@code channels} image channels and one target channel, all {@code height x width}.
@@ -23,14 +25,14 @@ public final class Sample {
     /** A sample over {@code image} and {@code target} (not copied); their lengths must match the dimensions. */
     public Sample(int depth, int channels, int height, int width, float[] image, float[] target) {
         if (depth <= 0 || channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("sample dimensions must be positive");
+            throw new MedsaException("sample dimensions must be positive");
         }
         if (image.length != depth * channels * height * width) {
-            throw new IllegalArgumentException("image has " + image.length + " values, expected "
+            throw new MedsaException("image has " + image.length + " values, expected "
                     + depth + "x" + channels + "x" + height + "x" + width);
         }
         if (target.length != depth * height * width) {
-            throw new IllegalArgumentException("target has " + target.length + " values, expected "
+            throw new MedsaException("target has " + target.length + " values, expected "
                     + depth + "x" + height + "x" + width);
         }
         this.depth = depth;

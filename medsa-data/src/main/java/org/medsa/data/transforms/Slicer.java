@@ -1,5 +1,6 @@
 package org.medsa.data.transforms;
 
+import org.medsa.core.MedsaException;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
@@ -61,7 +62,7 @@ public final class Slicer {
     public static void put(int[] volumeData, Grid grid, int axis, int index, int[] slice) {
         int[] off = offsets(grid, axis, index);
         if (slice.length != off.length || volumeData.length != grid.voxelCount()) {
-            throw new IllegalArgumentException("slice of " + slice.length + " values does not fit axis " + axis + " of " + grid);
+            throw new MedsaException("slice of " + slice.length + " values does not fit axis " + axis + " of " + grid);
         }
         for (int p = 0; p < off.length; p++) {
             volumeData[off[p]] = slice[p];
@@ -72,7 +73,7 @@ public final class Slicer {
     static int[] offsets(Grid g, int axis, int index) {
         checkAxis(axis);
         if (index < 0 || index >= g.size(axis)) {
-            throw new IllegalArgumentException("slice " + index + " out of range 0.." + (g.size(axis) - 1) + " on axis " + axis);
+            throw new MedsaException("slice " + index + " out of range 0.." + (g.size(axis) - 1) + " on axis " + axis);
         }
         int a = axis == 0 ? 1 : 0;
         int b = axis == 2 ? 1 : 2;
@@ -90,7 +91,7 @@ public final class Slicer {
 
     private static void checkAxis(int axis) {
         if (axis < 0 || axis > 2) {
-            throw new IllegalArgumentException("slice axis must be 0, 1 or 2, got " + axis);
+            throw new MedsaException("slice axis must be 0, 1 or 2, got " + axis);
         }
     }
 }

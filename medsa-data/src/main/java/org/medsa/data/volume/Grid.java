@@ -1,5 +1,6 @@
 package org.medsa.data.volume;
 
+import org.medsa.core.MedsaException;
 import java.util.Arrays;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.geometry.Orientation;
@@ -33,11 +34,11 @@ public final class Grid {
     /** A grid of nx × ny × nz voxels (each positive, at most 2^31-1 in all) placed by {@code affine} (voxel to mm). */
     public Grid(int nx, int ny, int nz, Affine affine) {
         if (nx <= 0 || ny <= 0 || nz <= 0) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "grid dimensions must be positive, got " + nx + "x" + ny + "x" + nz);
         }
         if ((long) nx * ny * nz > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "grid " + nx + "x" + ny + "x" + nz + " has more than 2^31-1 voxels");
         }
         this.shape = new int[] {nx, ny, nz};

@@ -1,5 +1,7 @@
 package org.medsa.data.volume;
 
+import org.medsa.core.MedsaException;
+
 /**
  * A 3D intensity volume: float values on a {@link Grid}, i fastest.
  *
@@ -13,7 +15,7 @@ public final class ImageVolume {
     /** A volume over {@code data} (one value per voxel, i fastest; shared, not copied). */
     public ImageVolume(Grid grid, float[] data) {
         if (data.length != grid.voxelCount()) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "image has " + data.length + " values for a grid of " + grid.voxelCount() + " voxels");
         }
         this.grid = grid;

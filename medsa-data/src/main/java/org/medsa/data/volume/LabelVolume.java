@@ -1,5 +1,7 @@
 package org.medsa.data.volume;
 
+import org.medsa.core.MedsaException;
+
 /**
  * A 3D label map: an integer label per voxel (0 = background) on a {@link Grid}, i fastest.
  *
@@ -13,7 +15,7 @@ public final class LabelVolume {
     /** A label map over {@code data} (one label per voxel, i fastest; shared, not copied). */
     public LabelVolume(Grid grid, int[] data) {
         if (data.length != grid.voxelCount()) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "label map has " + data.length + " values for a grid of " + grid.voxelCount() + " voxels");
         }
         this.grid = grid;

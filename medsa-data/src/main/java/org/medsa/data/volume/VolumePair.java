@@ -1,5 +1,7 @@
 package org.medsa.data.volume;
 
+import org.medsa.core.MedsaException;
+
 /**
  * An image with its (optional) label map on the same grid: the unit that volume transforms work
  * on, so that image and labels always stay aligned.
@@ -14,7 +16,7 @@ public final class VolumePair {
      */
     public VolumePair(ImageVolume image, LabelVolume label) {
         if (label != null && !java.util.Arrays.equals(image.grid().shape(), label.grid().shape())) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "image " + image.grid() + " and label " + label.grid() + " differ in shape");
         }
         this.image = image;

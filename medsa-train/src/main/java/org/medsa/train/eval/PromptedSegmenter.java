@@ -1,5 +1,6 @@
 package org.medsa.train.eval;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -49,7 +50,7 @@ public final class PromptedSegmenter implements AutoCloseable {
         int h = image.height();
         int w = image.width();
         if (truth.length != k * h * w) {
-            throw new IllegalArgumentException(k + " targets of " + h + "x" + w + " need " + k * h * w + " values, got "
+            throw new MedsaException(k + " targets of " + h + "x" + w + " need " + k * h * w + " values, got "
                     + truth.length);
         }
         predictor.setImage(image);
@@ -76,18 +77,18 @@ public final class PromptedSegmenter implements AutoCloseable {
         switch (s.kind()) {
             case POINTS: {
                 PromptBatch pb = PromptSampler.randomPositiveClicks(truth, (int) s.value());
-                Sam.Prediction p = decode(pb.points(), pb.labels(), null, null, s.value() == 1);
+                Sam.DecoderOutput p = decode(pb.points(), pb.labels(), null, null, s.value() == 1);
                 return toImage(bestByIou(p));
             }
             case BOX_AT_IOU: {
                 NDArray boxes = PromptSampler.boxesAtIou(truth, s.value(), PromptSampler.BOX_CANDIDATES);
-                Sam.Prediction p = decode(null, null, boxes, null, false);
+                Sam.DecoderOutput p = decode(null, null, boxes, null, false);
                 return toImage(p.lowResLogits().get(":, 0:1"));
             }
             case ITERATIVE_CLICKS:
             default: {
                 PromptBatch pb = PromptSampler.randomPositiveClicks(truth, 1);
-                Sam.Prediction p = decode(pb.points(), pb.labels(), null, null, true);
+                Sam.DecoderOutput p = decode(pb.points(), pb.labels(), null, null, true);
                 NDArray low = bestByIou(p);
                 for (int r = 1; r < (int) s.value(); r++) {
                     pb = pb.append(PromptSampler.correctiveClicks(truth, toImage(low), true));
@@ -105,19 +106,19 @@ public final class PromptedSegmenter implements AutoCloseable {
      * segmentation (a batched decode may round differently). Only the low-res logits and the IoU
      * predictions are kept.
      */
-    private Sam.Prediction decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
+    private Sam.DecoderOutput decode(NDArray points, NDArray labels, NDArray boxes, NDArray maskInput, boolean multimask) {
         NDArray any = points != null ? points : boxes;
         long k = any.getShape().get(0);
         NDList low = new NDList();
         NDList iou = new NDList();
         for (long j = 0; j < k; j++) {
             String row = j + ":" + (j + 1);
-            Sam.Prediction p = predictor.decode(points == null ? null : points.get(row), labels == null ? null : labels.get(row),
+            Sam.DecoderOutput p = predictor.decode(points == null ? null : points.get(row), labels == null ? null : labels.get(row),
                     boxes == null ? null : boxes.get(row), maskInput == null ? null : maskInput.get(row), multimask);
             low.add(p.lowResLogits());
             iou.add(p.iouPredictions());
         }
-        return new Sam.Prediction(NDArrays.concat(low, 0), NDArrays.concat(iou, 0), null, null, null, null);
+        return new Sam.DecoderOutput(NDArrays.concat(low, 0), NDArrays.concat(iou, 0), null, null, null, null);
     }
 
     private NDArray toImage(NDArray lowRes) {
@@ -125,7 +126,7 @@ public final class PromptedSegmenter implements AutoCloseable {
     }
 
     /** Per sample, the mask with the highest predicted IoU: (B, 1, L, L). */
-    public static NDArray bestByIou(Sam.Prediction p) {
+    public static NDArray bestByIou(Sam.DecoderOutput p) {
         NDArray logits = p.lowResLogits();
         long c = logits.getShape().get(1);
         if (c == 1) {

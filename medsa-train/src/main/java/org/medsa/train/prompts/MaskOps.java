@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -29,7 +30,7 @@ final class MaskOps {
         if (shape.dimension() == 4 && shape.get(1) == 1) {
             return new long[] {shape.get(0), shape.get(2), shape.get(3)};
         }
-        throw new IllegalArgumentException(
+        throw new MedsaException(
                 name + " must be (B, H, W) or (B, 1, H, W), got " + shape);
     }
 
@@ -37,7 +38,7 @@ final class MaskOps {
     static NDArray foreground(NDArray masks, NDManager scope) {
         long[] bhw = batchHeightWidth(masks, "masks");
         if (bhw[0] < 1 || bhw[1] < 1 || bhw[2] < 1) {
-            throw new IllegalArgumentException("masks must not be empty, got " + masks.getShape());
+            throw new MedsaException("masks must not be empty, got " + masks.getShape());
         }
         NDArray binary =
                 masks.getDataType() == DataType.BOOLEAN

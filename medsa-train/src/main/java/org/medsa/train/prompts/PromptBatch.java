@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -15,19 +16,19 @@ public record PromptBatch(NDArray points, NDArray labels, NDArray boxes) {
     /** Checks the shapes: points (B, N, 2) with labels (B, N), boxes (B, 4). */
     public PromptBatch {
         if ((points == null) != (labels == null)) {
-            throw new IllegalArgumentException("points and labels must both be present or absent");
+            throw new MedsaException("points and labels must both be present or absent");
         }
         if (points != null) {
             if (points.getShape().dimension() != 3 || points.getShape().get(2) != 2) {
-                throw new IllegalArgumentException("points must be (B, N, 2), got " + points.getShape());
+                throw new MedsaException("points must be (B, N, 2), got " + points.getShape());
             }
             if (!labels.getShape().equals(points.getShape().slice(0, 2))) {
-                throw new IllegalArgumentException(
+                throw new MedsaException(
                         "labels " + labels.getShape() + " do not match points " + points.getShape());
             }
         }
         if (boxes != null && (boxes.getShape().dimension() != 2 || boxes.getShape().get(1) != 4)) {
-            throw new IllegalArgumentException("boxes must be (B, 4), got " + boxes.getShape());
+            throw new MedsaException("boxes must be (B, 4), got " + boxes.getShape());
         }
     }
 

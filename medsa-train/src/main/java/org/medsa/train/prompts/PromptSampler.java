@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -76,7 +77,7 @@ public final class PromptSampler {
     public static PromptBatch randomPositiveClicks(NDArray masks, int k, int interiorMargin) {
         requireAtLeastOne(k, "k");
         if (interiorMargin < 0) {
-            throw new IllegalArgumentException("interiorMargin must be >= 0, got " + interiorMargin);
+            throw new MedsaException("interiorMargin must be >= 0, got " + interiorMargin);
         }
         try (NDManager scope = scopeFor(masks)) {
             NDArray fg = MaskOps.foreground(masks, scope);
@@ -113,7 +114,7 @@ public final class PromptSampler {
     public static PromptBatch negativeClicks(NDArray masks, int k, double band) {
         requireAtLeastOne(k, "k");
         if (!(band >= 0)) {
-            throw new IllegalArgumentException("band must be >= 0, got " + band);
+            throw new MedsaException("band must be >= 0, got " + band);
         }
         try (NDManager scope = scopeFor(masks)) {
             NDArray fg = MaskOps.foreground(masks, scope);
@@ -174,7 +175,7 @@ public final class PromptSampler {
         long[] maskShape = MaskOps.batchHeightWidth(masks, "masks");
         long[] logitShape = MaskOps.batchHeightWidth(logits, "logits");
         if (!java.util.Arrays.equals(maskShape, logitShape)) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "logits " + logits.getShape() + " must match masks " + masks.getShape()
                             + " (resize the logits to the masks' resolution first)");
         }
@@ -255,7 +256,7 @@ public final class PromptSampler {
      */
     public static NDArray jitteredBoxes(NDArray masks, double fraction, double maxShift) {
         if (!(fraction >= 0) || !(maxShift >= 0)) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "fraction and maxShift must be >= 0, got " + fraction + ", " + maxShift);
         }
         try (NDManager scope = scopeFor(masks)) {
@@ -338,7 +339,7 @@ public final class PromptSampler {
             NDArray masks, double target, BoxOverlap mode, int candidates) {
         Objects.requireNonNull(mode, "mode");
         if (!(target > 0 && target <= 1)) {
-            throw new IllegalArgumentException("target must be in (0, 1], got " + target);
+            throw new MedsaException("target must be in (0, 1], got " + target);
         }
         requireAtLeastOne(candidates, "candidates");
         try (NDManager scope = scopeFor(masks)) {
@@ -419,7 +420,7 @@ public final class PromptSampler {
         if (!a.getShape().equals(b.getShape())
                 || a.getShape().dimension() != 2
                 || a.getShape().get(1) != 4) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "boxes must both be (B, 4), got " + a.getShape() + " and " + b.getShape());
         }
         try (NDManager scope = a.getManager().newSubManager(a.getDevice())) {
@@ -617,7 +618,7 @@ public final class PromptSampler {
 
     private static void requireAtLeastOne(int value, String name) {
         if (value < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+            throw new MedsaException(name + " must be >= 1, got " + value);
         }
     }
 }

@@ -51,7 +51,7 @@ final class PromptRounds {
         PromptBatch prompts = perSample(b.masks(), seeds, depth, 0, m -> useBox
                 ? new PromptBatch(null, null, PromptSampler.jitteredBoxes(m, 0.1, 20))
                 : PromptSampler.randomPositiveClicks(m, 1));
-        Sam.Prediction p = decode(ps, embeddings, prompts, null, !useBox);
+        Sam.DecoderOutput p = decode(ps, embeddings, prompts, null, !useBox);
         NDArray total = loss.loss(p.lowResLogits(), b.lowResTargets(), p.iouPredictions());
         NDArray prev = bestMask(p, b.lowResTargets());
         for (int r = 0; r < correctiveRounds; r++) {
@@ -89,7 +89,7 @@ final class PromptRounds {
     }
 
     /** Decodes with the prompt encoder run without gradients (it is frozen in both recipes). */
-    private Sam.Prediction decode(ParameterStore ps, NDArray emb, PromptBatch prompts, NDArray maskInput, boolean multimask) {
+    private Sam.DecoderOutput decode(ParameterStore ps, NDArray emb, PromptBatch prompts, NDArray maskInput, boolean multimask) {
         NDManager m = emb.getManager();
         PromptEncoder.Embeddings pe = Ops.noGrad(() -> model.encodePrompts(ps, m, prompts.points(), prompts.labels(),
                 prompts.boxes(), maskInput, true));
@@ -98,7 +98,7 @@ final class PromptRounds {
     }
 
     /** Per sample, the mask with the lowest loss (for the next round's mask prompt): (B, 1, L, L). */
-    private NDArray bestMask(Sam.Prediction p, NDArray target) {
+    private NDArray bestMask(Sam.DecoderOutput p, NDArray target) {
         NDArray logits = p.lowResLogits();
         if (logits.getShape().get(1) == 1) {
             return logits;

@@ -1,5 +1,6 @@
 package org.medsa.train.training;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
@@ -124,7 +125,7 @@ public interface TrainingData {
         int h = (int) s[chunk ? 2 : 1];
         int w = (int) s[chunk ? 3 : 2];
         if ((s.length != 3 && s.length != 4) || target.getShape().size() != (long) depth * h * w) {
-            throw new IllegalArgumentException("a record must hold an image (C, H, W) or (D, C, H, W) and a target of"
+            throw new MedsaException("a record must hold an image (C, H, W) or (D, C, H, W) and a target of"
                     + " the same H, W; got " + image.getShape() + " and " + target.getShape());
         }
         return new Sample(depth, channels, h, w, image.toFloatArray(), target.toFloatArray());

@@ -160,7 +160,7 @@ public final class Validator {
                 NDArray emb = ((MedsaModel) model).encodeVolume(null, input, d, false, null);
                 NDArray truth = m.create(s.target(), new Shape(d, h, w));
                 PromptBatch clicks = PromptSampler.randomPositiveClicks(truth, 1);
-                Sam.Prediction p = model.decode(null, emb, frame.toInput(clicks.points()), clicks.labels(), null, null, true,
+                Sam.DecoderOutput p = model.decode(null, emb, frame.toInput(clicks.points()), clicks.labels(), null, null, true,
                         false);
                 NDArray logits = frame.masksToOriginal(PromptedSegmenter.bestByIou(p)).squeeze(1);
                 NDArray present = PromptSampler.nonEmpty(truth).reshape(d, 1, 1);

@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -49,7 +50,7 @@ class BoxIouTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.zeros(new Shape(2, 4));
             NDArray b = manager.zeros(new Shape(3, 4));
-            assertThrows(IllegalArgumentException.class, () -> PromptSampler.boxIou(a, b));
+            assertThrows(MedsaException.class, () -> PromptSampler.boxIou(a, b));
         }
     }
 }

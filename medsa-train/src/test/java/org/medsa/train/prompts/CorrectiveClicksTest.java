@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -206,7 +207,7 @@ class CorrectiveClicksTest {
             float[] points = clicks.points().toFloatArray();
             assertTrue(points[0] >= 4 && points[0] <= 5 && points[1] >= 4 && points[1] <= 5);
             NDArray lowRes = manager.zeros(new Shape(2, HEIGHT / 2, WIDTH / 2));
-            assertThrows(IllegalArgumentException.class, () -> PromptSampler.correctiveClicks(masks, lowRes, false));
+            assertThrows(MedsaException.class, () -> PromptSampler.correctiveClicks(masks, lowRes, false));
         }
     }
 }

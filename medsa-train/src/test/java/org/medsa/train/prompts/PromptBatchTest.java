@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -46,12 +47,12 @@ class PromptBatchTest {
     void rejectsInconsistentParts() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray points = manager.zeros(new Shape(2, 3, 2));
-            assertThrows(IllegalArgumentException.class, () -> new PromptBatch(points, null, null));
+            assertThrows(MedsaException.class, () -> new PromptBatch(points, null, null));
             assertThrows(
-                    IllegalArgumentException.class,
+                    MedsaException.class,
                     () -> new PromptBatch(points, manager.zeros(new Shape(2, 2)), null));
             assertThrows(
-                    IllegalArgumentException.class,
+                    MedsaException.class,
                     () -> PromptBatch.ofBoxes(manager.zeros(new Shape(2, 3))));
         }
     }

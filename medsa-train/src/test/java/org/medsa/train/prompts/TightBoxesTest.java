@@ -1,5 +1,6 @@
 package org.medsa.train.prompts;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -73,7 +74,7 @@ class TightBoxesTest {
     void rejectsMasksWithoutABatchAxis() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray flat = manager.zeros(new Shape(HEIGHT, WIDTH));
-            assertThrows(IllegalArgumentException.class, () -> PromptSampler.tightBoxes(flat));
+            assertThrows(MedsaException.class, () -> PromptSampler.tightBoxes(flat));
         }
     }
 }

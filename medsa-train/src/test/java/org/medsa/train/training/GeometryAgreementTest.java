@@ -107,7 +107,7 @@ class GeometryAgreementTest {
             try (VolumeSegmenter segmenter = new VolumeSegmenter(model, m)) {
                 // the dataset's MR preprocessing is the segmenter's "mr" intensity
                 Segmentation s = segmenter.segment(SegmentationInput.read(imageFile), boxes,
-                        VolumeSegmenter.Options.defaults().axis(2).intensity(Intensity.mr()));
+                        VolumeSegmenter.Options.builder().axis(2).intensity(Intensity.mr()).build());
                 int[] labels = s.labels().data();
                 boolean[] pred = new boolean[labels.length];
                 boolean[] want = new boolean[labels.length];

@@ -1,5 +1,6 @@
 package org.medsa.core.io.pth;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -52,7 +53,7 @@ final class NativeCopy {
             stored = DataType.INT32;
         }
         if (target == DataType.BFLOAT16 || target == DataType.INT16) {
-            throw new IllegalArgumentException("NDArrays of " + target + " are not supported by DJL's PyTorch engine");
+            throw new MedsaException("NDArrays of " + target + " are not supported by DJL's PyTorch engine");
         }
         if (bytes.length == 0) {
             return manager.create(shape, target);

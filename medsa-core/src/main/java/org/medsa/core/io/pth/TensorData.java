@@ -1,5 +1,6 @@
 package org.medsa.core.io.pth;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,7 +22,7 @@ public final class TensorData {
      * A tensor of {@code dtype} and {@code shape} over {@code bytes} (C order, little-endian; kept,
      * not copied).
      *
-     * @throws IllegalArgumentException if the byte count does not match the shape and dtype
+     * @throws MedsaException if the byte count does not match the shape and dtype
      */
     public TensorData(TorchDType dtype, long[] shape, byte[] bytes) {
         this.dtype = dtype;
@@ -29,7 +30,7 @@ public final class TensorData {
         this.bytes = bytes;
         long n = numel();
         if (n * dtype.elementSize() != bytes.length) {
-            throw new IllegalArgumentException(
+            throw new MedsaException(
                     "tensor of shape " + Arrays.toString(shape) + " and " + dtype.typeName()
                             + " needs " + n * dtype.elementSize() + " bytes, got " + bytes.length);
         }

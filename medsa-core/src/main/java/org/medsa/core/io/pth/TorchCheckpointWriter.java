@@ -1,5 +1,6 @@
 package org.medsa.core.io.pth;
 
+import org.medsa.core.MedsaException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -111,7 +112,7 @@ public final class TorchCheckpointWriter {
             tensor(t.dtype(), t.shape(), null);
             TensorData d = t.values().get();
             if (d.dtype() != t.dtype() || !java.util.Arrays.equals(d.shape(), t.shape())) {
-                throw new IllegalArgumentException("lazy tensor produced " + d + ", announced " + t.dtype() + " "
+                throw new MedsaException("lazy tensor produced " + d + ", announced " + t.dtype() + " "
                         + java.util.Arrays.toString(t.shape()));
             }
             stored(zip, archive + "/data/" + (storages - 1), d.bytes());
@@ -139,7 +140,7 @@ public final class TorchCheckpointWriter {
                 pkl.write('e');
             }
         } else {
-            throw new IllegalArgumentException("cannot pickle a " + o.getClass().getName());
+            throw new MedsaException("cannot pickle a " + o.getClass().getName());
         }
     }
 

@@ -1,5 +1,6 @@
 package org.medsa.core.io.pth;
 
+import org.medsa.core.MedsaException;
 import ai.djl.ndarray.types.DataType;
 
 /** PyTorch storage element types, by their pickled storage class names. */
@@ -79,6 +80,6 @@ public enum TorchDType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("no PyTorch storage type for " + type);
+        throw new MedsaException("no PyTorch storage type for " + type);
     }
 }
