@@ -1,5 +1,6 @@
 package org.medsa.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -14,31 +15,41 @@ import picocli.CommandLine.Option;
 @Command(name = "batch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Segment a cohort listed in a manifest on Apache Spark (embedded local[*] by default; docs/spark.md).",
             "Manifest columns: id, image, and box | points | truth [+ labels]; optional truth for metrics.",
-            "Writes masks/<id>.nii.gz (or .png), results.parquet and results.csv into --out; finished rows are skipped on a re-run."})
+            "Writes masks/<id>.nii.gz (or .png), results.parquet and results.csv into --out; finished rows are skipped on a "
+                    + "re-run."})
 public final class BatchCommand implements Callable<Integer> {
 
-    @Option(names = "--manifest", required = true, paramLabel = "<rows.csv|rows.parquet>", description = "The cohort: one row per image.")
+    @Option(names = "--manifest", required = true, paramLabel = "<rows.csv|rows.parquet>",
+            description = "The cohort: one row per image.")
     Path manifest;
-    @Option(names = "--out", required = true, paramLabel = "<dir>", description = "Output folder (masks/, rows/, results.parquet, results.csv).")
+    @Option(names = "--out", required = true, paramLabel = "<dir>",
+            description = "Output folder (masks/, rows/, results.parquet, results.csv).")
     Path out;
-    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>", description = "Model preset or config.json.")
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
+            description = "Model preset or config.json.")
     String model;
-    @Option(names = "--checkpoint", required = true, paramLabel = "<file.pth>", description = "SAM weights (a path every executor can read).")
+    @Option(names = "--checkpoint", required = true, paramLabel = "<file.pth>",
+            description = "SAM weights (a path every executor can read).")
     Path checkpoint;
     @Option(names = "--adapter-weights", paramLabel = "<file>", description = "Adapter file written by 'medsa train'.")
     Path adapterWeights;
-    @Option(names = "--adapters", paramLabel = "<paper|official-code>", description = "Build Med-SA with this adapter preset (default: plain SAM).")
+    @Option(names = "--adapters", paramLabel = "<paper|official-code>",
+            description = "Build Med-SA with this adapter preset (default: plain SAM).")
     String adapters;
-    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>", description = "How images enter the model (default: as recorded).")
+    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
+            description = "How images enter the model (default: as recorded).")
     String inputProfile;
-    @Option(names = "--intensity", defaultValue = "auto", paramLabel = "<auto|ct|mr|lo,hi>", description = "Volumes' gray levels, as for segment (default ${DEFAULT-VALUE}).")
+    @Option(names = "--intensity", defaultValue = "auto", paramLabel = "<auto|ct|mr|lo,hi>",
+            description = "Volumes' gray levels, as for segment (default ${DEFAULT-VALUE}).")
     String intensity;
     @Option(names = "--master", defaultValue = "local[*]", paramLabel = "<local[N]|spark://host:port|yarn>",
-            description = "Spark master (default ${DEFAULT-VALUE}: embedded, all cores). Under spark-submit the submitted master is used.")
+            description = "Spark master (default ${DEFAULT-VALUE}: embedded, all cores). Under spark-submit the submitted "
+                    + "master is used.")
     String master;
     @Option(names = "--overwrite", description = "Recompute rows whose outputs exist.")
     boolean overwrite;
-    @Option(names = "--encoder-batch", defaultValue = "1", paramLabel = "N", description = "Prompted slices per encoder pass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--encoder-batch", defaultValue = "1", paramLabel = "N",
+            description = "Prompted slices per encoder pass (default ${DEFAULT-VALUE}).")
     int encoderBatch;
     @Option(names = "--threads-per-task", defaultValue = "0", paramLabel = "N",
             description = "PyTorch threads per Spark task (default 0: spark.task.cpus).")
@@ -47,10 +58,10 @@ public final class BatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!java.nio.file.Files.isRegularFile(checkpoint)) {
+        if (!Files.isRegularFile(checkpoint)) {
             throw new MedsaException(checkpoint + ": no such checkpoint file");
         }
-        if (adapterWeights != null && !java.nio.file.Files.isRegularFile(adapterWeights)) {
+        if (adapterWeights != null && !Files.isRegularFile(adapterWeights)) {
             throw new MedsaException(adapterWeights + ": no such adapter file");
         }
         if (encoderBatch < 1 || threadsPerTask < 0) {
@@ -70,7 +81,8 @@ public final class BatchCommand implements Callable<Integer> {
         try {
             long t0 = System.nanoTime();
             MedsaBatch.Summary s = MedsaBatch.run(spark, manifest, o);
-            System.out.printf(Locale.ROOT, "%d rows: %d ok, %d errors in %.1f s; results: %s and %s%n", s.rows(), s.ok(), s.errors(),
+            System.out.printf(Locale.ROOT, "%d rows: %d ok, %d errors in %.1f s; results: %s and %s%n", s.rows(), s.ok(),
+                    s.errors(),
                     (System.nanoTime() - t0) / 1e9, s.csv(), s.parquet());
         } finally {
             spark.stop();

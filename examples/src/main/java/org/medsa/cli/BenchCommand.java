@@ -3,6 +3,7 @@ package org.medsa.cli;
 import com.google.gson.Gson;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.medsa.adapters.MedsaConfig;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.examples.bench.Benchmarks;
@@ -30,11 +31,14 @@ public final class BenchCommand implements Runnable {
     }
 
     /** {@code bench encoder}. */
-    @Command(name = "encoder", mixinStandardHelpOptions = true, description = "One image of the model's input size through the image encoder.")
+    @Command(name = "encoder", mixinStandardHelpOptions = true,
+            description = "One image of the model's input size through the image encoder.")
     static final class Encoder implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
+                description = "vit_b, vit_l, vit_h or a config.json.")
         String model;
-        @Option(names = "--runs", defaultValue = "3", paramLabel = "N", description = "Forward passes; the first is the first call (default ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "3", paramLabel = "N",
+                description = "Forward passes; the first is the first call (default ${DEFAULT-VALUE}).")
         int runs;
         @Option(names = "--json", description = "Print {first_s, steady_s, gflop, gflops, matmul_gflops, ratio}.")
         boolean json;
@@ -44,8 +48,10 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), half);
-            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
-                    + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(), r.gflops(),
+            System.out.println(json ? GSON.toJson(r.json())
+                    : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
+                    + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(),
+                            r.gflops(),
                     r.ratio(), r.matmulGflops()));
             return 0;
         }
@@ -54,13 +60,17 @@ public final class BenchCommand implements Runnable {
     /** {@code bench train}. */
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Adapter training steps on random images and masks.")
     static final class Train implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
+                description = "vit_b, vit_l, vit_h or a config.json.")
         String model;
-        @Option(names = "--adapters", defaultValue = "paper", paramLabel = "<paper|official-code>", description = "Adapter preset (default ${DEFAULT-VALUE}).")
+        @Option(names = "--adapters", defaultValue = "paper", paramLabel = "<paper|official-code>",
+                description = "Adapter preset (default ${DEFAULT-VALUE}).")
         String adapters;
-        @Option(names = "--steps", defaultValue = "3", paramLabel = "N", description = "Steps; the median after the first is reported (default ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "3", paramLabel = "N",
+                description = "Steps; the median after the first is reported (default ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--batch", defaultValue = "1", paramLabel = "N", description = "Images per step (default ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+                description = "Images per step (default ${DEFAULT-VALUE}).")
         int batch;
         @Option(names = "--checkpointing", description = "Activation checkpointing of the encoder blocks.")
         boolean checkpointing;
@@ -71,22 +81,27 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            org.medsa.adapters.MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
+            MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
             Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
                     atLeast(batch, 1, "--batch"), checkpointing, half);
-            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
-                    + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch, r.stepS(),
+            System.out.println(json ? GSON.toJson(r.json())
+                    : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
+                    + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch,
+                            r.stepS(),
                     r.peakRssGb(), r.trainable()));
             return 0;
         }
     }
 
     /** {@code bench decode}. */
-    @Command(name = "decode", mixinStandardHelpOptions = true, description = "One point prompt against an already computed embedding.")
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = "One point prompt against an already computed embedding.")
     static final class Decode implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+        @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
+                description = "vit_b, vit_l, vit_h or a config.json.")
         String model;
-        @Option(names = "--runs", defaultValue = "50", paramLabel = "N", description = "Decodes measured (default ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "50", paramLabel = "N",
+                description = "Decodes measured (default ${DEFAULT-VALUE}).")
         int runs;
         @Option(names = "--json", description = "Print {p50_ms, p95_ms}.")
         boolean json;
@@ -94,7 +109,8 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
-            System.out.println(json ? GSON.toJson(r.json()) : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
+            System.out.println(json ? GSON.toJson(r.json())
+                    : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
                     r.p95Ms()));
             return 0;
         }

@@ -2,10 +2,12 @@ package org.medsa.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import org.medsa.core.MedsaException;
-
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.medsa.core.MedsaException;
 
 /** Parses {@code --device}: auto, cpu, gpu, gpu:N, or (for training) a comma list or "all". */
 final class Devices {
@@ -32,14 +34,14 @@ final class Devices {
             var urls = Thread.currentThread().getContextClassLoader().getResources("native/lib/pytorch.properties");
             while (urls.hasMoreElements()) {
                 try (var in = urls.nextElement().openStream()) {
-                    java.util.Properties p = new java.util.Properties();
+                    Properties p = new Properties();
                     p.load(in);
                     if (String.valueOf(p.getProperty("flavor")).startsWith("cu")) {
                         return true;
                     }
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
         return false;
@@ -70,7 +72,7 @@ final class Devices {
             return out;
         }
         for (String s : spec.split(",")) {
-            String name = s.trim().toLowerCase(java.util.Locale.ROOT);
+            String name = s.trim().toLowerCase(Locale.ROOT);
             Device d;
             if (name.equals("cpu")) {
                 d = Device.cpu();
@@ -83,7 +85,8 @@ final class Devices {
             }
             if (d.isGpu() && gpus == 0) {
                 throw new MedsaException("--device " + name + ": no GPU found (" + (cudaNativesBundled()
-                        ? "this CUDA build needs an NVIDIA GPU with its driver" : "this is the CPU build; the CUDA build (mvn -Pcuda)"
+                        ? "this CUDA build needs an NVIDIA GPU with its driver"
+                                : "this is the CPU build; the CUDA build (mvn -Pcuda)"
                         + " needs an NVIDIA GPU with its driver") + "); use --device cpu");
             }
             if (d.isGpu() && d.getDeviceId() >= gpus) {

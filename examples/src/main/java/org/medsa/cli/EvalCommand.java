@@ -1,6 +1,11 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
@@ -15,12 +20,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-
 /** {@code medsa eval}: per-organ Dice / IoU / HD95 under prompt settings. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a model per organ (Dice, IoU, HD95) under prompt settings; writes results.md/.csv/.json.")
@@ -28,19 +27,24 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
     @Option(names = "--data", required = true, paramLabel = "<dir>",
-            description = "An MSD-layout folder (per organ and volume, HD95 in mm) or a folder with images/ and masks/ (per image, px).")
+            description = "An MSD-layout folder (per organ and volume, HD95 in mm) or a folder with images/ and masks/ (per "
+                    + "image, px).")
     Path data;
     @Option(names = "--prompts", defaultValue = "1-point,3-points,bbox-0.5,bbox-0.75", paramLabel = "<settings>",
             description = "Comma-separated prompt settings (default ${DEFAULT-VALUE}): k-points (k random clicks), bbox-t (a box"
-                    + " of IoU t with the organ's tight box; bbox-1 is the tight box), clicks-N (one click then N-1 corrective clicks).")
+                    + " of IoU t with the organ's tight box; bbox-1 is the tight box), clicks-N (one click then N-1 corrective "
+                            + "clicks).")
     String prompts;
     @Option(names = "--split", defaultValue = "validation", paramLabel = "<validation|training|all>",
-            description = "Which cases to evaluate (default ${DEFAULT-VALUE}: dataset.json's validation list, else the seeded split).")
+            description = "Which cases to evaluate (default ${DEFAULT-VALUE}: dataset.json's validation list, else the seeded "
+                    + "split).")
     String split;
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
-            description = "Seed of the split and of the sampled prompts (default ${DEFAULT-VALUE}; training validation uses its --seed).")
+            description = "Seed of the split and of the sampled prompts (default ${DEFAULT-VALUE}; training validation uses its "
+                    + "--seed).")
     long seed;
-    @Option(names = "--out", required = true, paramLabel = "<dir>", description = "Folder for results.md, results.csv, results.json.")
+    @Option(names = "--out", required = true, paramLabel = "<dir>",
+            description = "Folder for results.md, results.csv, results.json.")
     Path out;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 

@@ -1,6 +1,13 @@
 package org.medsa.cli;
 
+import ai.djl.engine.EngineException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.util.Arrays;
+import java.util.Locale;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +19,8 @@ import picocli.CommandLine.Option;
         version = "medsa 0.1.0",
         description = "Segment Anything with Medical SAM Adapters, on DJL.",
         subcommands = {DemoCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, MetricsCommand.class,
-            SegmentCommand.class, ServeCommand.class, BatchCommand.class, BenchCommand.class, ParamsCommand.class, InspectCommand.class, PretrainCommand.class, PhantomCommand.class})
+            SegmentCommand.class, ServeCommand.class, BatchCommand.class, BenchCommand.class, ParamsCommand.class,
+                    InspectCommand.class, PretrainCommand.class, PhantomCommand.class})
 public final class MedsaCli implements Runnable {
 
     /** Shared by every subcommand: show stack traces of errors. */
@@ -35,7 +43,7 @@ public final class MedsaCli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         // DJL's warnings (e.g. a CUDA runtime without a driver) would add lines to a one-line error
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "error");
@@ -46,7 +54,7 @@ public final class MedsaCli implements Runnable {
                     if (verbose) {
                         ex.printStackTrace(System.err);
                     }
-                    Throwable root = ex instanceof java.io.UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
+                    Throwable root = ex instanceof UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
                     commandLine.getErr().println("error: " + describe(root));
                     return exitCode(root);
                 });
@@ -55,7 +63,13 @@ public final class MedsaCli implements Runnable {
             ex.getCommandLine().getErr().println("error: " + oneLine(ex.getMessage()));
             return 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes errors through; the heap that ran out cannot hold a stack trace anyway
+            System.err.println("error: " + describe(e));
+            return 2;
+        }
     }
 
     /**
@@ -63,8 +77,8 @@ public final class MedsaCli implements Runnable {
      * for anything else (a bug).
      */
     static int exitCode(Throwable t) {
-        return t instanceof MedsaException || t instanceof IllegalArgumentException || t instanceof java.io.IOException
-                || t instanceof OutOfMemoryError || t instanceof ai.djl.engine.EngineException ? 2 : 1;
+        return t instanceof MedsaException || t instanceof IllegalArgumentException || t instanceof IOException
+                || t instanceof OutOfMemoryError || t instanceof EngineException ? 2 : 1;
     }
 
     /** One line for the user: what went wrong, never an exception's class name. */
@@ -72,15 +86,22 @@ public final class MedsaCli implements Runnable {
         if (t instanceof MedsaException || t instanceof IllegalArgumentException) {
             return oneLine(t.getMessage() == null ? "invalid input" : t.getMessage());
         }
-        if (t instanceof java.io.IOException io) {
-            return oneLine(org.medsa.core.io.AtomicFiles.reason(io));
+        if (t instanceof FileSystemException fs && fs.getFile() != null) {
+            return oneLine(fs.getFile() + ": " + AtomicFiles.reason(fs)
+                    + (fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")"));
+        }
+        if (t instanceof IOException io) {
+            return oneLine(AtomicFiles.reason(io));
         }
         if (t instanceof OutOfMemoryError) {
-            return "out of memory; try a smaller model or batch, or raise the Java heap (MEDSA_JAVA_OPTS=-Xmx...)";
+            return String.format(Locale.ROOT, "out of memory: this JVM may use %.1f GB; raise it (e.g. MEDSA_JAVA_OPTS=-Xmx%dg),"
+                    + " or use a smaller model, batch or image", Runtime.getRuntime().maxMemory() / 1e9,
+                    Math.max(2, 2 * (Runtime.getRuntime().maxMemory() >> 30)));
         }
-        if (t instanceof ai.djl.engine.EngineException || (t.getCause() instanceof ai.djl.engine.EngineException)) {
+        if (t instanceof EngineException || (t.getCause() instanceof EngineException)) {
             return "the PyTorch engine could not start: no PyTorch native library for this machine is bundled (and nothing is"
-                    + " downloaded offline); use the CPU build (mvn package) or add ai.djl.pytorch:pytorch-native-cpu (" + oneLine(
+                    + " downloaded offline); use the CPU build (mvn package) or add ai.djl.pytorch:pytorch-native-cpu ("
+                            + oneLine(
                     String.valueOf(t.getMessage())) + ")";
         }
         String m = t.getMessage();

@@ -1,18 +1,9 @@
 package org.medsa.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.medsa.core.MedsaException;
-import org.medsa.data.image.Image2D;
-import org.medsa.data.image.Image2DReader;
-import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
-import org.medsa.data.volume.LabelVolume;
 import org.medsa.metrics.LabelMapMetrics;
 import org.medsa.metrics.MaskFile;
 import org.medsa.metrics.MetricsReport;
@@ -53,7 +44,8 @@ public final class MetricsCommand implements Callable<Integer> {
                     + " --pred-label, else N if the prediction has it, else its only non-zero label.")
     Integer truthLabel;
 
-    @Option(names = "--pred-label", paramLabel = "M", description = "With --truth-label: the prediction's label to compare (default: see --truth-label).")
+    @Option(names = "--pred-label", paramLabel = "M",
+            description = "With --truth-label: the prediction's label to compare (default: see --truth-label).")
     Integer predLabel;
 
     @Option(names = "--json", description = "Print one JSON object {\"labels\": {\"<label>\": {\"dice\", \"iou\", \"hd95\"}}}.")

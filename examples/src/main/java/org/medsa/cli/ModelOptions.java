@@ -2,14 +2,12 @@ package org.medsa.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import org.medsa.core.Diagnostics;
+import java.nio.file.Path;
 import org.medsa.adapters.ModelLoader;
-import org.medsa.core.MedsaException;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
 
 /** Options every command that runs a model shares. */
 public class ModelOptions {
@@ -28,7 +26,8 @@ public class ModelOptions {
     String adapters;
 
     @Option(names = "--adapter-weights", paramLabel = "<file>",
-            description = "Adapter file written by 'medsa train' (its preset and settings are read from it; checked against --checkpoint).")
+            description = "Adapter file written by 'medsa train' (its preset and settings are read from it; checked against "
+                    + "--checkpoint).")
     Path adapterWeights;
 
     @Option(names = "--allow-base-mismatch",

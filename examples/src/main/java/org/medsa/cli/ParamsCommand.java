@@ -1,5 +1,7 @@
 package org.medsa.cli;
 
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.adapters.ParameterCounts;
@@ -7,15 +9,13 @@ import org.medsa.core.modeling.SamConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.Locale;
-import java.util.concurrent.Callable;
-
 /** {@code medsa params}: total and trainable parameter counts per part (no weights needed). */
 @Command(name = "params", mixinStandardHelpOptions = true,
         description = "Print total and trainable parameter counts per part of a Med-SA model.")
 public final class ParamsCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "<preset|config.json>", description = "vit_b, vit_l, vit_h or a config.json.")
+    @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
+            description = "vit_b, vit_l, vit_h or a config.json.")
     String model;
 
     @Option(names = "--adapters", defaultValue = "paper", paramLabel = "<paper|official-code>",
@@ -33,7 +33,8 @@ public final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MedsaConfig mc = MedsaConfig.builder(adapters).volumetric(volumetric || MedsaConfig.preset(adapters).volumetric()).build();
+        MedsaConfig mc = MedsaConfig.builder(adapters).volumetric(volumetric || MedsaConfig.preset(adapters).volumetric())
+                .build();
         ParameterCounts c = ParameterCounts.of(new MedsaModel(SamConfig.resolve(model), mc));
         if (json) {
             System.out.println(c.toJson());

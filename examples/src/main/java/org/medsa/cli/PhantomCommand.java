@@ -1,25 +1,27 @@
 package org.medsa.cli;
 
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.medsa.core.MedsaException;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-
 /** {@code medsa phantom}: writes the built-in synthetic CT/MR-like dataset in the MSD layout. */
 @Command(name = "phantom", mixinStandardHelpOptions = true,
         description = "Write a synthetic multi-organ dataset (MSD layout: dataset.json, imagesTr/, labelsTr/).")
 public final class PhantomCommand implements Callable<Integer> {
 
-    @Option(names = "--rendering", defaultValue = "ct", paramLabel = "<ct|mr>", description = "Intensity rendering (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rendering", defaultValue = "ct", paramLabel = "<ct|mr>",
+            description = "Intensity rendering (default ${DEFAULT-VALUE}).")
     String rendering;
-    @Option(names = "--cases", defaultValue = "12", paramLabel = "N", description = "Number of volumes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cases", defaultValue = "12", paramLabel = "N",
+            description = "Number of volumes (default ${DEFAULT-VALUE}).")
     int cases;
-    @Option(names = "--validation", paramLabel = "N", description = "Cases listed for validation (default: a fifth).") Integer validation;
+    @Option(names = "--validation", paramLabel = "N",
+            description = "Cases listed for validation (default: a fifth).") Integer validation;
     @Option(names = "--size", defaultValue = "64,48,32", paramLabel = "nx,ny,nz",
             description = "Voxels per volume (default ${DEFAULT-VALUE}; at least 8,8,1).")
     String size;

@@ -1,6 +1,11 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Npy;
 import org.medsa.core.io.pth.TensorData;
@@ -13,15 +18,9 @@ import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.image.ImageFiles;
 import org.medsa.data.transforms.Intensity;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code medsa predict}: SAM's predictor on one image and one prompt. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -35,7 +34,8 @@ public final class PredictCommand implements Callable<Integer> {
     PromptOptions promptOptions;
 
     @Option(names = "--image", required = true, paramLabel = "<file.png|.jpg|.dcm|.npy>",
-            description = "The image: PNG/JPEG/BMP/TIFF, a single-frame DICOM file, or a uint8 .npy of (H, W, 3) RGB or (H, W) gray.")
+            description = "The image: PNG/JPEG/BMP/TIFF, a single-frame DICOM file, or a uint8 .npy of (H, W, 3) RGB or (H, W) "
+                    + "gray.")
     Path image;
 
     @Option(names = "--intensity", defaultValue = "auto", paramLabel = "<auto|ct|mr|lo,hi>",
@@ -69,10 +69,10 @@ public final class PredictCommand implements Callable<Integer> {
             TensorData m = Npy.read(maskInput);
             long[] s = m.shape();
             int n = s.length;
-            boolean leadingOnes = n >= 2 && n <= 4 && java.util.Arrays.stream(s, 0, n - 2).allMatch(v -> v == 1);
+            boolean leadingOnes = n >= 2 && n <= 4 && Arrays.stream(s, 0, n - 2).allMatch(v -> v == 1);
             if (m.dtype() != TorchDType.FLOAT32 || !leadingOnes) {
                 throw new MedsaException(maskInput + ": --mask-input must be float32 logits of shape (h, w), (1, h, w) or"
-                        + " (1, 1, h, w), got " + m.dtype().typeName() + " " + java.util.Arrays.toString(s));
+                        + " (1, 1, h, w), got " + m.dtype().typeName() + " " + Arrays.toString(s));
             }
             prompt.maskInput(m.toFloatArray(), (int) s[n - 2], (int) s[n - 1]);
         }

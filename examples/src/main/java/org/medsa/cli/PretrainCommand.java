@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.dataset.Datasets;
@@ -32,7 +33,8 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
             description = "Model preset or a config.json in the fixtures' layout.")
     String model;
-    @Option(names = "--init", paramLabel = "<sam.pth>", description = "Start from these weights (default: random, seeded).") Path init;
+    @Option(names = "--init", paramLabel = "<sam.pth>",
+            description = "Start from these weights (default: random, seeded).") Path init;
     @Option(names = "--data", required = true, paramLabel = "<dataset dir>",
             description = "An MSD-layout folder or a folder with images/ and masks/.")
     Path data;
@@ -41,8 +43,10 @@ public final class PretrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps (>= 1; overrides --epochs).") Integer steps;
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default 1).") Integer epochs;
-    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).") double lr;
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "16", description = "Samples per step (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3",
+            description = "Peak learning rate (default ${DEFAULT-VALUE}).") double lr;
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
+            description = "Samples per step (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
             description = "Seed of the initial weights, the split, augmentations and prompts (default ${DEFAULT-VALUE}).")
     long seed;
@@ -77,9 +81,15 @@ public final class PretrainCommand implements Callable<Integer> {
         List<Device> devs = Devices.parse(devices);
         RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, SamplePipeline.btcvAugmentation(), 1, batch);
         RandomAccessDataset valSet = Datasets.open(data, Subset.VALIDATION, seed, null, 1, batch);
-        System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%n", trainSet.size(), valSet.size());
-        Trainer.Result r = new Pretraining(samConfig, init, cfg, out).devices(devs).console(Diagnostics.stderr())
+        if (trainSet.size() < cfg.batch()) {
+            throw new MedsaException(data + ": " + trainSet.size() + " training samples, fewer than one batch of " + cfg.batch()
+                    + " (--batch)");
+        }
+        Diagnostics.Deferred console = Diagnostics.deferred(Diagnostics.stderr());
+        console.note(String.format(Locale.ROOT, "data: %d training and %d validation samples", trainSet.size(), valSet.size()));
+        Trainer.Result r = new Pretraining(samConfig, init, cfg, out).devices(devs).console(console)
                 .run(TrainingData.of(trainSet), TrainingData.of(valSet), resume);
+        console.flush();
         System.out.printf(Locale.ROOT, "trained %d steps; best validation Dice %.4f at step %d; weights: %s%n",
                 r.steps(), r.bestDice(), r.bestStep(), r.best());
         return 0;

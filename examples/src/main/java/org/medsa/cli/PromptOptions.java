@@ -1,14 +1,13 @@
 package org.medsa.cli;
 
-import org.medsa.core.predictor.Prompt;
+import java.util.ArrayList;
+import java.util.List;
 import org.medsa.core.MedsaException;
+import org.medsa.core.predictor.Prompt;
 import org.medsa.inference.VolumePrompts;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /** {@code --point x,y,label} (repeatable) and {@code --box x0,y0,x1,y1}, in original pixels. */
 public class PromptOptions {

@@ -1,25 +1,24 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
-import org.medsa.inference.Segmentation;
 import org.medsa.inference.Propagation;
+import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
 import org.medsa.inference.VolumeSegmenter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /**
  * {@code medsa segment}: a thin wrapper of {@link VolumeSegmenter}. A NIfTI volume, a DICOM series
@@ -32,7 +31,8 @@ public final class SegmentCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
     @Option(names = "--image", required = true, paramLabel = "<file.nii[.gz]|dicom-folder|.dcm|.png|.jpg>",
-            description = "The volume (NIfTI, a DICOM series folder or DICOM file) or 2D image (PNG, JPEG, BMP, TIFF, uint8 .npy) to segment.")
+            description = "The volume (NIfTI, a DICOM series folder or DICOM file) or 2D image (PNG, JPEG, BMP, TIFF, uint8 "
+                    + ".npy) to segment.")
     Path image;
     @Option(names = "--series", paramLabel = "UID", description = "The series to segment when a DICOM folder holds several.")
     String series;
@@ -40,7 +40,8 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "A click in voxel indices (2D: x = column, y = row); label 1 = foreground, 0 = background. Repeatable.")
     List<String> points = new ArrayList<>();
     @Option(names = "--box", paramLabel = "i0,j0,k0,i1,j1,k1 | x0,y0,x1,y1",
-            description = "A box in voxel indices, corners included: the same box on every slice from k0 to k1 along --axis. Repeatable for volumes.")
+            description = "A box in voxel indices, corners included: the same box on every slice from k0 to k1 along --axis. "
+                    + "Repeatable for volumes.")
     List<String> boxes = new ArrayList<>();
     @Option(names = "--axis", paramLabel = "<0|1|2>", description = "Slicing axis of a volume (default: 2, the k axis).")
     Integer axis;
@@ -49,17 +50,20 @@ public final class SegmentCommand implements Callable<Integer> {
                     + " percentiles of non-zero voxels, or a window lo,hi; auto picks ct when values go below -500.")
     String intensity;
     @Option(names = "--propagate", arity = "0..1", fallbackValue = "both", paramLabel = "<both|up|down>",
-            description = "Follow each label into the neighbouring slices along --axis, each prompted by the previous slice's mask,"
+            description = "Follow each label into the neighbouring slices along --axis, each prompted by the previous slice's "
+                    + "mask,"
                     + " until the mask vanishes (no value: both ways; up = higher slice indices).")
     String propagate;
     @Option(names = "--propagate-max", paramLabel = "N",
             description = "With --propagate: at most N slices in each direction (default: no limit).")
     Integer propagateMax;
     @Option(names = "--propagate-min-iou", paramLabel = "X",
-            description = "With --propagate: stop at a slice whose predicted IoU is below X (0..1; default 0: only an empty mask stops).")
+            description = "With --propagate: stop at a slice whose predicted IoU is below X (0..1; default 0: only an empty "
+                    + "mask stops).")
     Double propagateMinIou;
     @Option(names = "--out", required = true, paramLabel = "<mask.nii.gz|mask.png>",
-            description = "The mask file: NIfTI for a volume (input header and affine), PNG for a 2D image; overlays go beside it.")
+            description = "The mask file: NIfTI for a volume (input header and affine), PNG for a 2D image; overlays go beside "
+                    + "it.")
     Path out;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
@@ -80,7 +84,8 @@ public final class SegmentCommand implements Callable<Integer> {
             options.intensity(Intensity.parse(intensity));
         }
         if ((propagateMax != null || propagateMinIou != null) && propagate == null) {
-            throw new MedsaException((propagateMax != null ? "--propagate-max" : "--propagate-min-iou") + " applies with --propagate");
+            throw new MedsaException((propagateMax != null ? "--propagate-max" : "--propagate-min-iou")
+                    + " applies with --propagate");
         }
         if (propagate != null) {
             if (!input.isVolume()) {
@@ -117,9 +122,11 @@ public final class SegmentCommand implements Callable<Integer> {
                 }
                 long n = s.labelledVoxels();
                 long total = s.labels().data().length;
-                System.out.printf(Locale.ROOT, "mask: %d of %d %s (%.2f%%) -> %s%n", n, total, input.isVolume() ? "voxels" : "pixels",
+                System.out.printf(Locale.ROOT, "mask: %d of %d %s (%.2f%%) -> %s%n", n, total, input.isVolume() ? "voxels"
+                        : "pixels",
                         100.0 * n / total, out);
-                System.out.println("overlays: " + overlays.size() + (overlays.isEmpty() ? "" : " (" + overlays.get(0).getParent() + ")"));
+                System.out.println("overlays: " + overlays.size()
+                        + (overlays.isEmpty() ? "" : " (" + overlays.get(0).getParent() + ")"));
             }
         }
         return 0;

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.medsa.core.Diagnostics;
 import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -27,33 +27,42 @@ import picocli.CommandLine.Option;
                     + " and MR-like phantom volumes, kept in ~/.cache/medsa (or $XDG_CACHE_HOME/medsa)."})
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "<vit_b|vit_l|vit_h|config.json>", description = "Model preset or config.json (with --checkpoint).")
+    @Option(names = "--model", paramLabel = "<vit_b|vit_l|vit_h|config.json>",
+            description = "Model preset or config.json (with --checkpoint).")
     String model;
     @Option(names = "--checkpoint", paramLabel = "<file.pth>", description = "SAM weights (with --model).")
     Path checkpoint;
-    @Option(names = "--adapters", paramLabel = "<paper|official-code>", description = "Build Med-SA with this adapter preset (default: plain SAM).")
+    @Option(names = "--adapters", paramLabel = "<paper|official-code>",
+            description = "Build Med-SA with this adapter preset (default: plain SAM).")
     String adapters;
     @Option(names = "--adapter-weights", paramLabel = "<file>", description = "Adapter file written by 'medsa train'.")
     Path adapterWeights;
-    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>", description = "How images enter the model (default: as recorded).")
+    @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
+            description = "How images enter the model (default: as recorded).")
     String inputProfile;
     @Option(names = {"--device", "--devices"}, defaultValue = "auto", paramLabel = "<auto|cpu|gpu|gpu:N>",
             description = "Where to compute (default: ${DEFAULT-VALUE}).")
     String device;
-    @Option(names = "--data", paramLabel = "<dir>", description = "The folder whose images may be opened (default with the demo model: phantom volumes).")
+    @Option(names = "--data", paramLabel = "<dir>",
+            description = "The folder whose images may be opened (default with the demo model: phantom volumes).")
     Path data;
     @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "<address>",
             description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 opens it to the network).")
     String host;
-    @Option(names = "--port", defaultValue = "8080", paramLabel = "N", description = "Port (default ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "N",
+            description = "Port (default ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
-    @Option(names = "--cache-mb", defaultValue = "1024", paramLabel = "MB", description = "Memory for cached image embeddings (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cache-mb", defaultValue = "1024", paramLabel = "MB",
+            description = "Memory for cached image embeddings (default ${DEFAULT-VALUE}).")
     long cacheMb;
-    @Option(names = "--cache-dir", paramLabel = "<dir>", description = "Also keep embeddings on disk here, so a restart does not re-encode.")
+    @Option(names = "--cache-dir", paramLabel = "<dir>",
+            description = "Also keep embeddings on disk here, so a restart does not re-encode.")
     Path cacheDir;
-    @Option(names = "--max-upload-mb", defaultValue = "512", paramLabel = "MB", description = "Largest upload accepted (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-upload-mb", defaultValue = "512", paramLabel = "MB",
+            description = "Largest upload accepted (default ${DEFAULT-VALUE}).")
     long maxUploadMb;
-    @Option(names = "--idle-minutes", defaultValue = "30", paramLabel = "N", description = "Free volumes unused this long (default ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-minutes", defaultValue = "30", paramLabel = "N",
+            description = "Free volumes unused this long (default ${DEFAULT-VALUE}).")
     long idleMinutes;
     @Option(names = "--no-look-ahead", description = "Do not encode the neighbours of the viewed slice ahead of time.")
     boolean noLookAhead;
@@ -98,7 +107,8 @@ public final class ServeCommand implements Callable<Integer> {
         } else {
             Sam sam = ModelLoader.of(SamConfig.resolve(model), checkpoint).adapterWeights(adapterWeights).adapters(adapters)
                     .inputProfile(inputProfile).notes(Diagnostics.stderr()).load(manager);
-            served = ServedModel.of(sam, checkpoint.getFileName() + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),
+            served = ServedModel.of(sam, checkpoint.getFileName()
+                    + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),
                     checkpoint, adapterWeights);
         }
         String name = String.valueOf(served.description().get("name"));

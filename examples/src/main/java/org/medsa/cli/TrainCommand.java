@@ -44,10 +44,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps (>= 1; overrides --epochs).") Integer steps;
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default 1; ignored with --steps).")
     Integer epochs;
-    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code).") Double lr;
+    @Option(names = "--lr", paramLabel = "X",
+            description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code).") Double lr;
     @Option(names = "--batch", paramLabel = "N", description = "Samples per step (default 4).") Integer batch;
-    @Option(names = "--accumulate", paramLabel = "N", description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
-    @Option(names = "--checkpointing", description = "Recompute the encoder blocks' activations in the backward instead of keeping them"
+    @Option(names = "--accumulate", paramLabel = "N",
+            description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
+    @Option(names = "--checkpointing",
+            description = "Recompute the encoder blocks' activations in the backward instead of keeping them"
             + " (far less memory for ViT-L/H, one more encoder forward per step).") boolean checkpointing;
     @Option(names = "--half", description = "Run the frozen encoder in float16 (adapters, norms, softmax, decoder and loss stay"
             + " float32; loss scaled by 1024). For GPUs: slower than float32 on a CPU.") boolean half;
@@ -57,13 +60,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
             description = "Seed of the split, the adapters' start, augmentations and prompts (default ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--validate-every", paramLabel = "N", description = "Validate and keep the best every N steps (default: every epoch).")
+    @Option(names = "--validate-every", paramLabel = "N",
+            description = "Validate and keep the best every N steps (default: every epoch).")
     Integer validateEvery;
     @Option(names = "--volumetric", paramLabel = "D", description = "Train the SD-Trans 3D path on chunks of D slices (D >= 2).")
     Integer volumetric;
     @Option(names = "--no-augment", description = "Turn off flips, rotations and intensity shifts.") boolean noAugment;
     @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
-            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the adapters.")
+            description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the "
+                    + "adapters.")
     String inputProfile;
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.") boolean resume;
     @Option(names = {"--device", "--devices"}, paramLabel = "<auto|cpu|gpu|gpu:0,gpu:1|all>", defaultValue = "auto",
@@ -103,12 +108,14 @@ public final class TrainCommand implements Callable<Integer> {
         Datasets.layout(data);
         RunFolder.check(out, resume);
         List<Device> devs = Devices.parse(devices);
-        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, noAugment ? null : SamplePipeline.btcvAugmentation(),
+        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, noAugment ? null
+                : SamplePipeline.btcvAugmentation(),
                 depth, cfg.batch());
         RandomAccessDataset valSet = Datasets.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch());
         System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%s%n", trainSet.size(), valSet.size(),
                 depth > 1 ? " (chunks of " + depth + " slices)" : "");
-        Trainer.Result r = new FineTuning(samConfig, checkpoint, MedsaConfig.preset(adapters).forDepth(depth), cfg, out).devices(devs)
+        Trainer.Result r = new FineTuning(samConfig, checkpoint, MedsaConfig.preset(adapters).forDepth(depth), cfg, out)
+                .devices(devs)
                 .inputProfile(inputProfile).console(Diagnostics.stderr())
                 .train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
         System.out.printf(Locale.ROOT, "trained %d steps; last loss %.4f; best validation Dice %.4f at step %d%n",

@@ -1,30 +1,25 @@
 package org.medsa.examples;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.medsa.core.MedsaException;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.MsdWriter;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.volume.VolumeFiles;
-import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.AtomicFiles;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
-import org.medsa.examples.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Segments the hippocampus in a real brain MRI: Debian's {@code mricron-data} ships the "ch2" T1
@@ -68,11 +63,13 @@ public final class FineTuneBrainMri {
             MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch(), false).build();
             MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
             long t0 = System.nanoTime();
-            FineTuning.Result r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
+            FineTuning.Result r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg,
+                    out.resolve("run"))
                     .run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
-            System.out.printf(java.util.Locale.ROOT, "best validation Dice %.4f at step %d; evaluation 1-point mean Dice %.4f; %.0f s%n",
-                    r.training().bestDice(), r.training().bestStep(), r.after().meanDice("1-point"), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "best validation Dice %.4f at step %d; evaluation 1-point mean Dice %.4f; %.0f s%n",
+                    r.training().bestDice(), r.training().bestStep(), r.after().meanDice("1-point"),
+                            (System.nanoTime() - t0) / 1e9);
         } catch (MedsaException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);

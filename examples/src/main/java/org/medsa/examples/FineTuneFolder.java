@@ -7,7 +7,6 @@ import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
 import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
-import org.medsa.examples.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
@@ -25,7 +24,8 @@ public final class FineTuneFolder {
     private FineTuneFolder() {}
 
     public static void main(String[] argv) throws Exception {
-        MainArgs a = new MainArgs("FineTuneFolder", "Fine-tunes Med-SA adapters on a folder of 2D images (images/) and masks (masks/).")
+        MainArgs a = new MainArgs("FineTuneFolder",
+                "Fine-tunes Med-SA adapters on a folder of 2D images (images/) and masks (masks/).")
                 .option("data", null, "folder with images/ and masks/ (required)")
                 .option("model", "vit_b", "model preset or config.json (with --checkpoint)")
                 .option("checkpoint", null, "base SAM weights; without it the demo's small phantom-trained SAM")
@@ -49,7 +49,8 @@ public final class FineTuneFolder {
             ImageMaskFolderDataset val = ImageMaskFolderDataset.builder(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed())
                     .setSampling(1, false).build();
             FineTuning job = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
-            FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
+            FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings)
+                    -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
         } catch (MedsaException e) {
             System.err.println("error: " + e.getMessage());

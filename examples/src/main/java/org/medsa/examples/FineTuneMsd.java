@@ -9,7 +9,6 @@ import org.medsa.data.phantom.Phantom;
 import org.medsa.data.transforms.SamplePipeline;
 import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
-import org.medsa.examples.MainArgs;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
@@ -27,7 +26,8 @@ public final class FineTuneMsd {
     private FineTuneMsd() {}
 
     public static void main(String[] argv) throws Exception {
-        MainArgs a = new MainArgs("FineTuneMsd", "Fine-tunes Med-SA adapters on an MSD-layout dataset and evaluates before and after.")
+        MainArgs a = new MainArgs("FineTuneMsd",
+                "Fine-tunes Med-SA adapters on an MSD-layout dataset and evaluates before and after.")
                 .option("data", null, "MSD dataset folder (default: a CT phantom written to <out>/phantom-ct)")
                 .option("model", "vit_b", "model preset or config.json (with --checkpoint)")
                 .option("checkpoint", null, "base SAM weights; without it the demo's small phantom-trained SAM")
@@ -51,9 +51,11 @@ public final class FineTuneMsd {
                     .seed(a.integer("seed", 0)).build();
             MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(cfg.seed())
                     .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch(), false).build();
-            MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed()).setSampling(1, false).build();
+            MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(cfg.seed()).setSampling(1, false)
+                    .build();
             FineTuning job = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"));
-            FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
+            FineTuning.Result r = job.run(TrainingData.of(train), TrainingData.of(val), (ev, settings)
+                    -> ev.evaluate(val, settings));
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
         } catch (MedsaException e) {
             System.err.println("error: " + e.getMessage());

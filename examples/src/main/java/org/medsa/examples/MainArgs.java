@@ -1,12 +1,11 @@
 package org.medsa.examples;
 
-import org.medsa.core.MedsaException;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.medsa.core.MedsaException;
 
 /**
  * {@code --key value} arguments for small runnable mains (the examples), with nothing but the

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.testing.Fixtures;
@@ -32,7 +33,8 @@ class BatchCommandTest {
             images = s.sorted().toList();
         }
         Path manifest = tmp.resolve("rows.csv");
-        Files.writeString(manifest, "id,image,box\na," + images.get(0) + ",\"4,3,2,20,15,3\"\nb," + images.get(1) + ",\"6,5,1,25,18,4\"\n");
+        Files.writeString(manifest, "id,image,box\na," + images.get(0) + ",\"4,3,2,20,15,3\"\nb," + images.get(1)
+                + ",\"6,5,1,25,18,4\"\n");
         String cfg = Fixtures.path("sam_tiny", "config.json").toString();
         String ckpt = Fixtures.path("sam_tiny", "state_dict.pth").toString();
         Path out = tmp.resolve("out");
@@ -44,10 +46,11 @@ class BatchCommandTest {
         String[][] boxes = {{"a", "4,3,2,20,15,3"}, {"b", "6,5,1,25,18,4"}};
         for (int i = 0; i < 2; i++) {
             Path seg = tmp.resolve("seg" + i + ".nii.gz");
-            CliRunner.Result s = CliRunner.run("segment", "--model", cfg, "--checkpoint", ckpt, "--image", images.get(i).toString(), "--box",
+            CliRunner.Result s = CliRunner.run("segment", "--model", cfg, "--checkpoint", ckpt, "--image", images.get(i)
+                    .toString(), "--box",
                     boxes[i][1], "--out", seg.toString(), "--device", "cpu");
             assertEquals(0, s.exitCode(), s.err());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(NiftiReader.read(seg).toLabelVolume().data(),
+            Assertions.assertArrayEquals(NiftiReader.read(seg).toLabelVolume().data(),
                     NiftiReader.read(out.resolve("masks/" + boxes[i][0] + ".nii.gz")).toLabelVolume().data(), boxes[i][0]);
         }
         r = CliRunner.run("batch", "--manifest", tmp.resolve("none.csv").toString(), "--out", out.toString(), "--model", cfg,

@@ -32,7 +32,8 @@ class BenchCommandTest {
 
         JsonObject d = run("bench", "decode", "--model", cfg, "--runs", "5", "--json");
         assertEquals(Set.of("p50_ms", "p95_ms"), d.keySet());
-        assertTrue(d.get("p95_ms").getAsDouble() >= d.get("p50_ms").getAsDouble() && d.get("p50_ms").getAsDouble() > 0, d.toString());
+        assertTrue(d.get("p95_ms").getAsDouble() >= d.get("p50_ms").getAsDouble() && d.get("p50_ms").getAsDouble() > 0,
+                d.toString());
 
         JsonObject t = run("bench", "train", "--model", cfg, "--steps", "2", "--checkpointing", "--json");
         assertEquals(Set.of("step_s", "peak_rss_gb", "trainable"), t.keySet());

@@ -32,10 +32,12 @@ class CliClasspathTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Path base = Fixtures.path("sam_tiny", "state_dict.pth");
             Sam sam = ModelLoader.of(SamConfig.load(Fixtures.path("sam_tiny", "config.json")), base).load(m);
-            try (SegmentationServer s = SegmentationServer.builder(ServedModel.of(sam, "sam_tiny", base), m).dataFolder(tmp).port(0)
+            try (SegmentationServer s = SegmentationServer.builder(ServedModel.of(sam, "sam_tiny", base), m).dataFolder(tmp)
+                    .port(0)
                     .build().start()) {
                 HttpClient http = HttpClient.newHttpClient();
-                HttpResponse<String> page = http.send(HttpRequest.newBuilder(s.url()).GET().build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(s.url()).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, page.statusCode());
                 assertTrue(page.body().contains("viewer"), "the viewer page");
                 HttpResponse<String> health = http.send(HttpRequest.newBuilder(s.url().resolve("/api/health")).GET().build(),

@@ -1,16 +1,16 @@
 package org.medsa.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.medsa.core.testing.Fixtures;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medsa.core.testing.Fixtures;
 
 /** Bad input: a non-zero exit, one clear line naming the problem, and no stack trace. */
 class CliErrorsTest {
@@ -56,7 +56,8 @@ class CliErrorsTest {
         fails(new String[] {"serve", "--data", tmp.resolve("missing").toString()}, "--data must be a folder");
         fails(new String[] {"serve", "--adapter-weights", "a.pth"}, "need --model and --checkpoint");
         Path taken = Files.writeString(tmp.resolve("f.txt"), "x");
-        fails(new String[] {"serve", "--model", "vit_b", "--checkpoint", tmp.resolve("none.pth").toString(), "--data", taken.toString()},
+        fails(new String[] {"serve", "--model", "vit_b", "--checkpoint", tmp.resolve("none.pth").toString(), "--data",
+                taken.toString()},
                 "--data must be a folder");
     }
 
@@ -74,14 +75,16 @@ class CliErrorsTest {
 
     @Test
     void missingAndBrokenFiles() throws Exception {
-        fails(replace(predict("--point", "10,10,1"), "--checkpoint", tmp.resolve("none.pth").toString()), "none.pth: no such file");
+        fails(replace(predict("--point", "10,10,1"), "--checkpoint", tmp.resolve("none.pth").toString()),
+                "none.pth: no such file");
         Path trunc = tmp.resolve("trunc.pth");
         byte[] all = Files.readAllBytes(Fixtures.path("sam_tiny", "state_dict.pth"));
-        Files.write(trunc, java.util.Arrays.copyOf(all, 5000));
+        Files.write(trunc, Arrays.copyOf(all, 5000));
         fails(replace(predict("--point", "10,10,1"), "--checkpoint", trunc.toString()), "trunc.pth", "truncated");
         Path png = tmp.resolve("broken.png");
         Files.writeString(png, "nope");
-        fails(replace(predict("--point", "10,10,1"), "--image", png.toString()), "broken.png", "not a PNG, JPEG, BMP or TIFF image");
+        fails(replace(predict("--point", "10,10,1"), "--image", png.toString()), "broken.png",
+                "not a PNG, JPEG, BMP or TIFF image");
         fails(replace(predict("--point", "10,10,1"), "--model", "vit_q"), "vit_q", "no such config file");
     }
 
@@ -95,7 +98,8 @@ class CliErrorsTest {
     void promptOutsideTheImage() {
         fails(predict("--point", "500,10,1"), "prompt outside the image");
         fails(predict("--box", "10,10,5,50"), "x0 <= x1");
-        fails(predict("--mask-input", Fixtures.path("sam_tiny", "image.npy").toString(), "--point", "1,1,1"), "--mask-input must be float32");
+        fails(predict("--mask-input", Fixtures.path("sam_tiny", "image.npy").toString(), "--point", "1,1,1"),
+                "--mask-input must be float32");
     }
 
     @Test

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
@@ -29,7 +31,6 @@ import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
-import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.inference.SegmentationInput;
@@ -119,7 +120,7 @@ class DicomCommandsTest {
                 && r.out().contains("CT, series " + UID_A), r.out());
     }
 
-    private static void assertJsonClose(String key, com.google.gson.JsonElement want, com.google.gson.JsonElement got) {
+    private static void assertJsonClose(String key, JsonElement want, JsonElement got) {
         if (want.isJsonArray()) {
             JsonArray a = want.getAsJsonArray();
             JsonArray b = got.getAsJsonArray();
@@ -144,11 +145,12 @@ class DicomCommandsTest {
             "--box", "4,3,2,15,12,4", "--point", "9,8,3,1", "--out", mask.toString(), "--device", "cpu"};
         CliRunner.Result r = CliRunner.run(common);
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().startsWith("error: " + dir + ": holds 2 series; choose one with --series UID: ") && r.err().contains(UID_B)
+        assertTrue(r.err().startsWith("error: " + dir + ": holds 2 series; choose one with --series UID: ") && r.err()
+                .contains(UID_B)
                 && r.err().strip().lines().count() == 1, r.err());
         assertTrue(Files.notExists(mask));
 
-        String[] picked = java.util.Arrays.copyOf(common, common.length + 2);
+        String[] picked = Arrays.copyOf(common, common.length + 2);
         picked[common.length] = "--series";
         picked[common.length + 1] = UID_B;
         r = CliRunner.run(picked);
@@ -167,12 +169,13 @@ class DicomCommandsTest {
             Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
             try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, m)) {
                 VolumePrompts p = new VolumePrompts().box(4, 3, 2, 15, 12, 4).point(9, 8, 3, true);
-                expected = segmenter.segment(SegmentationInput.of(source(), null), p, VolumeSegmenter.Options.defaults()).labels().data();
+                expected = segmenter.segment(SegmentationInput.of(source(), null), p, VolumeSegmenter.Options.defaults())
+                        .labels().data();
             }
         }
         int[] got = out.toLabelVolume().data();
         assertArrayEquals(expected, got);
-        assertTrue(java.util.Arrays.stream(got).sum() > 0, "the mask is not empty");
+        assertTrue(Arrays.stream(got).sum() > 0, "the mask is not empty");
         assertTrue(r.out().contains("mask: "), r.out());
     }
 
@@ -227,7 +230,7 @@ class DicomCommandsTest {
         CliRunner.Result r = CliRunner.run("predict", "--model", cfg(), "--checkpoint", base(), "--image", dcm.toString(),
                 "--intensity", "-1000,1000", "--point", "70,50,1", "--out", tmp.resolve("pw").toString(), "--device", "cpu");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(!java.util.Arrays.equals(Npy.read(outDicom.resolve("low_res_logits.npy")).toFloatArray(),
+        assertTrue(!Arrays.equals(Npy.read(outDicom.resolve("low_res_logits.npy")).toFloatArray(),
                 Npy.read(tmp.resolve("pw").resolve("low_res_logits.npy")).toFloatArray()));
         Path multi = TestData.path("dicom", "pydicom", "SC_rgb_rle_2frame.dcm");
         r = CliRunner.run("predict", "--model", cfg(), "--checkpoint", base(), "--image", multi.toString(),

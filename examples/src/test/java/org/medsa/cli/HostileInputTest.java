@@ -12,7 +12,10 @@ import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +26,7 @@ import org.medsa.core.io.pth.TorchCheckpointWriter;
 import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.core.testing.Reference;
 import org.medsa.data.geometry.Affine;
@@ -30,6 +34,7 @@ import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
+import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
@@ -67,18 +72,20 @@ class HostileInputTest {
     /** Runs the CLI and checks the failure contract; returns stderr's one line. */
     static String refused(String... args) {
         CliRunner.Result r = CliRunner.run(args);
-        assertEquals(2, r.exitCode(), "exit code for " + String.join(" ", args) + "; stderr: " + r.err() + "; stdout: " + r.out());
+        assertEquals(2, r.exitCode(), "exit code for " + String.join(" ", args) + "; stderr: " + r.err() + "; stdout: "
+                + r.out());
         List<String> lines = r.err().strip().lines().toList();
         assertEquals(1, lines.size(), "one line on stderr: " + r.err());
         String line = lines.get(0);
         assertTrue(line.startsWith("error: "), line);
-        assertFalse(line.contains("Exception") || line.contains("Error:") || line.contains("\tat "), "no exception names: " + line);
+        assertFalse(line.contains("Exception") || line.contains("Error:") || line.contains("\tat "), "no exception names: "
+                + line);
         return line;
     }
 
     private static String[] segment(String image, String out, String... extra) {
         String[] base = {"segment", "--model", cfg(), "--checkpoint", ckpt(), "--image", image, "--out", out, "--device", "cpu"};
-        String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+        String[] all = Arrays.copyOf(base, base.length + extra.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
         return all;
     }
@@ -110,7 +117,7 @@ class HostileInputTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Sam sam = Sam.load(SamConfig.load(Path.of(cfg())), Path.of(ckpt()), m);
             // an in-place write into a parameter: allowed only outside autograd (grad mode is per thread)
-            org.medsa.core.nn.Ops.noGrad(() -> {
+            Ops.noGrad(() -> {
                 sam.stateDictParameters().get("mask_decoder.iou_token.weight").getArray().set(new NDIndex("0, 0"), Float.NaN);
                 return null;
             });
@@ -120,14 +127,16 @@ class HostileInputTest {
         }
         String line = refused("predict", "--model", cfg(), "--checkpoint", nanCkpt.toString(), "--image",
                 Fixtures.path("sam_tiny", "image.npy").toString(), "--point", "10,10,1", "--out", tmp.resolve("p1").toString());
-        assertTrue(line.contains("nan_weights.pth") && line.contains("mask_decoder.iou_token.weight") && line.contains("NaN"), line);
+        assertTrue(line.contains("nan_weights.pth") && line.contains("mask_decoder.iou_token.weight") && line.contains("NaN"),
+                line);
 
         // an all-NaN mask input
         Path mask = tmp.resolve("nan_mask.npy");
         float[] nan = new float[32 * 32];
-        java.util.Arrays.fill(nan, Float.NaN);
+        Arrays.fill(nan, Float.NaN);
         Npy.writeFloats(mask, nan, 32, 32);
-        line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image", Fixtures.path("sam_tiny", "image.npy").toString(),
+        line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image", Fixtures.path("sam_tiny", "image.npy")
+                .toString(),
                 "--mask-input", mask.toString(), "--out", tmp.resolve("p2").toString());
         assertTrue(line.contains("mask input holds NaN"), line);
 
@@ -147,7 +156,8 @@ class HostileInputTest {
             for (int i = 0; i < d.length; i++) {
                 d[i] = i < bad ? Float.NaN : -1000 + i;
             }
-            NiftiWriter.write(NiftiImage.of(new ImageVolume(new Grid(24, 16, 6, Affine.identity()), d), NiftiDatatype.FLOAT32), v);
+            NiftiWriter.write(NiftiImage.of(new ImageVolume(new Grid(24, 16, 6, Affine.identity()), d), NiftiDatatype.FLOAT32),
+                    v);
             line = refused(segment(v.toString(), tmp.resolve("nanout.nii.gz").toString(), "--box", "2,2,2,10,10,3"));
             assertTrue(line.contains(v.toString()) && line.contains(bad + " of 2304 voxels are NaN or infinite"), line);
             assertFalse(Files.exists(tmp.resolve("nanout.nii.gz")));
@@ -166,7 +176,7 @@ class HostileInputTest {
         assertTrue(line.contains("CMYK"), line);
 
         BufferedImage img = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
-        java.util.Random r = new java.util.Random(2);
+        Random r = new Random(2);
         for (int y = 0; y < 240; y++) {
             for (int x = 0; x < 320; x++) {
                 img.setRGB(x, y, r.nextInt(1 << 24));
@@ -176,7 +186,7 @@ class HostileInputTest {
         ImageIO.write(img, "jpeg", whole.toFile());
         byte[] b = Files.readAllBytes(whole);
         Path cut = dir.resolve("cut.jpg");
-        Files.write(cut, java.util.Arrays.copyOf(b, b.length * 6 / 10));
+        Files.write(cut, Arrays.copyOf(b, b.length * 6 / 10));
         line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image", cut.toString(), "--point", "5,5,1",
                 "--out", tmp.resolve("c3").toString());
         assertTrue(line.contains("cut.jpg") && line.contains("damaged JPEG"), line);
@@ -199,7 +209,7 @@ class HostileInputTest {
     @Test
     void masksMustLieOnTheSameGrid() throws Exception {
         Path label = data.resolve("labelsTr").resolve("phantom_000.nii.gz");
-        NiftiImage truth = org.medsa.data.nifti.NiftiReader.read(label);
+        NiftiImage truth = NiftiReader.read(label);
         LabelVolume lv = truth.toLabelVolume();
         double[][] rows = truth.grid().affine().toRows();
         // shifted 30 mm, and mirrored
@@ -209,7 +219,8 @@ class HostileInputTest {
         mirrored[0][0] = -mirrored[0][0];
         for (double[][] a : List.of(shifted, mirrored)) {
             Path moved = tmp.resolve("moved" + a[0][0] + ".nii.gz");
-            NiftiWriter.write(NiftiImage.of(new LabelVolume(lv.grid().withAffine(Affine.of(a)), lv.data()), NiftiDatatype.UINT8), moved);
+            NiftiWriter.write(NiftiImage.of(new LabelVolume(lv.grid().withAffine(Affine.of(a)), lv.data()),
+                    NiftiDatatype.UINT8), moved);
             String line = refused("metrics", "--pred", moved.toString(), "--truth", label.toString());
             assertTrue(line.contains(moved.toString()) && line.contains("not on the same grid"), line);
         }
@@ -218,7 +229,7 @@ class HostileInputTest {
         Files.createDirectories(off);
         copyTree(data, off);
         Path l0 = off.resolve("labelsTr").resolve("phantom_001.nii.gz");
-        NiftiImage orig = org.medsa.data.nifti.NiftiReader.read(l0);
+        NiftiImage orig = NiftiReader.read(l0);
         double[][] r40 = orig.grid().affine().toRows();
         r40[1][3] += 40;
         NiftiWriter.write(NiftiImage.of(new LabelVolume(orig.toLabelVolume().grid().withAffine(Affine.of(r40)),
@@ -310,7 +321,7 @@ class HostileInputTest {
         Files.createDirectories(empty);
         copyTree(data, empty);
         for (Path l : Files.list(empty.resolve("labelsTr")).toList()) {
-            NiftiImage n = org.medsa.data.nifti.NiftiReader.read(l);
+            NiftiImage n = NiftiReader.read(l);
             LabelVolume lv = n.toLabelVolume();
             NiftiWriter.write(NiftiImage.of(new LabelVolume(lv.grid(), new int[lv.data().length]), NiftiDatatype.UINT8), l);
         }
@@ -322,7 +333,8 @@ class HostileInputTest {
 
     @Test
     void aGpuThatIsNotThereIsNamedAsSuch() {
-        String line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image", Fixtures.path("sam_tiny", "image.npy").toString(),
+        String line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image",
+                Fixtures.path("sam_tiny", "image.npy").toString(),
                 "--point", "10,10,1", "--out", tmp.resolve("g").toString(), "--device", "gpu");
         assertTrue(line.contains("no GPU found"), line);
         line = refused("train", "--model", cfg(), "--checkpoint", ckpt(), "--adapters", "paper", "--data", data.toString(),
@@ -347,7 +359,7 @@ class HostileInputTest {
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(t);
                 } else {
-                    Files.copy(p, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }

@@ -1,8 +1,22 @@
 package org.medsa.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -11,20 +25,6 @@ import org.medsa.core.io.Npy;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.core.testing.Tolerance;
-
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code medsa predict} reproduces every fixture case through its file contract. */
 class PredictCommandTest {
@@ -45,14 +45,16 @@ class PredictCommandTest {
             for (int i = 0; i < pts.getAsJsonArray().size(); i++) {
                 JsonArray xy = pts.getAsJsonArray().get(i).getAsJsonArray();
                 a.add("--point");
-                a.add(String.format(Locale.ROOT, "%s,%s,%d", xy.get(0).getAsString(), xy.get(1).getAsString(), labels.get(i).getAsInt()));
+                a.add(String.format(Locale.ROOT, "%s,%s,%d", xy.get(0).getAsString(), xy.get(1).getAsString(), labels.get(i)
+                        .getAsInt()));
             }
         }
         JsonElement box = cj.get("box_original_xyxy");
         if (box != null && !box.isJsonNull()) {
             JsonArray b = box.getAsJsonArray();
             a.add("--box");
-            a.add(b.get(0).getAsString() + "," + b.get(1).getAsString() + "," + b.get(2).getAsString() + "," + b.get(3).getAsString());
+            a.add(b.get(0).getAsString() + "," + b.get(1).getAsString() + "," + b.get(2).getAsString() + "," + b.get(3)
+                    .getAsString());
         }
         if (Files.exists(Fixtures.path(fixture, "cases", name, "mask_input.npy"))) {
             a.add("--mask-input");
@@ -73,7 +75,7 @@ class PredictCommandTest {
             TensorData ref = Fixtures.npy(fixture, "cases", name, f + ".npy");
             TensorData got = Npy.read(out.resolve(f + ".npy"));
             long[] rs = ref.shape();
-            assertArrayEquals(java.util.Arrays.copyOfRange(rs, 1, rs.length), got.shape(), w + " " + f + " shape (C, …)");
+            assertArrayEquals(Arrays.copyOfRange(rs, 1, rs.length), got.shape(), w + " " + f + " shape (C, …)");
             Tolerance.assertClose(w + " " + f, ref.toFloatArray(), got.toFloatArray(), 1e-4, 1e-3);
         }
         // mask.png is the best mask (highest predicted IoU) thresholded at 0, pixel for pixel
@@ -108,7 +110,8 @@ class PredictCommandTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (String fixture : List.of("sam_tiny", "sam_tiny_large")) {
             try (Stream<Path> s = Files.list(Fixtures.path(fixture, "cases"))) {
-                s.map(p -> p.getFileName().toString()).sorted().forEach(name -> tests.add(DynamicTest.dynamicTest(fixture + "/" + name, () -> {
+                s.map(p -> p.getFileName().toString()).sorted()
+                        .forEach(name -> tests.add(DynamicTest.dynamicTest(fixture + "/" + name, () -> {
                     Path out = tmp.resolve(fixture + "-" + name);
                     CliRunner.Result r = CliRunner.run(args(fixture, name, out).toArray(String[]::new));
                     assertEquals(0, r.exitCode(), r.err());

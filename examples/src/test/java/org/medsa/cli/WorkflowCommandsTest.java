@@ -1,11 +1,25 @@
 package org.medsa.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import ai.djl.ndarray.NDManager;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -17,29 +31,25 @@ import org.medsa.core.testing.Fixtures;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.nifti.NiftiDatatype;
+import org.medsa.data.nifti.NiftiImage;
+import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.data.phantom.Rendering;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
-import org.medsa.metrics.SegmentationMetrics;
-import org.medsa.data.transforms.Intensity;
+import org.medsa.data.volume.VolumePair;
+import org.medsa.inference.Propagation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
 import org.medsa.inference.VolumeSegmenter;
-import java.util.List;
-import java.util.Map;
-import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
-import org.medsa.data.phantom.Phantom;
-import org.medsa.data.phantom.Rendering;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.medsa.metrics.SegmentationMetrics;
+import org.medsa.train.eval.Evaluator;
+import org.medsa.train.prompts.BoxSampler;
+import org.medsa.train.prompts.ClickSampler;
 
 /** train → eval → segment → metrics through the CLI contract, on sam_tiny and a small phantom. */
 class WorkflowCommandsTest {
@@ -66,13 +76,15 @@ class WorkflowCommandsTest {
     void trainResumeEvalSegmentMetrics() throws Exception {
         Path run = tmp.resolve("run");
         CliRunner.Result r = CliRunner.run("train", "--model", cfg(), "--checkpoint", base(), "--adapters", "paper",
-                "--data", data.toString(), "--steps", "2", "--batch", "2", "--seed", "3", "--out", run.toString(), "--devices", "cpu");
+                "--data", data.toString(), "--steps", "2", "--batch", "2", "--seed", "3", "--out", run.toString(), "--devices",
+                        "cpu");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(Files.exists(run.resolve("adapters_best.pth")) && Files.exists(run.resolve("checkpoint_latest.pth")));
         assertTrue(Files.readAllLines(run.resolve("metrics.jsonl")).size() >= 2);
         // a second run into the same folder must not overwrite it
         r = CliRunner.run("train", "--model", cfg(), "--checkpoint", base(), "--adapters", "paper",
-                "--data", data.toString(), "--steps", "2", "--batch", "2", "--seed", "3", "--out", run.toString(), "--devices", "cpu");
+                "--data", data.toString(), "--steps", "2", "--batch", "2", "--seed", "3", "--out", run.toString(), "--devices",
+                        "cpu");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--resume"), r.err());
 
@@ -100,14 +112,33 @@ class WorkflowCommandsTest {
             boxRows++;
         }
         assertEquals(expected.size(), boxRows, "one row per case and organ present");
+        double bestBox = expected.values().stream().mapToDouble(v -> v[0]).max().orElseThrow();
+        assertTrue(bestBox > 0, "tight boxes find the organs (rows of Dice 0 would agree too): best Dice " + bestBox);
+        // the 1-point rows: the same seeded clicks, decoded one organ at a time by the predictor
+        Map<String, Double> clicks = independentClickDice(adapters, 42);
+        int clickRows = 0;
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",", -1);
+            if (f[0].equals("1-point")) {
+                Double e = clicks.get(f[2] + "/" + f[1]);
+                assertTrue(e != null, "unexpected row " + line);
+                assertEquals(e, Double.parseDouble(f[3]), 1e-6, line + " dice");
+                clickRows++;
+            }
+        }
+        assertEquals(clicks.size(), clickRows, "one 1-point row per case and organ present");
+        double bestClick = clicks.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertTrue(bestClick > 0, "clicks find something: best Dice " + bestClick);
+        System.out.printf(Locale.ROOT, "best Dice: tight box %.4f, one click %.4f%n", bestBox, bestClick);
         JsonObject results = JsonParser.parseString(Files.readString(eval.resolve("results.json"))).getAsJsonObject();
         assertEquals("mm", results.get("units").getAsString());
-        Map<String, List<Double>> perOrgan = new java.util.TreeMap<>();
-        expected.forEach((k, v) -> perOrgan.computeIfAbsent(k.substring(k.indexOf('/') + 1), o -> new java.util.ArrayList<>()).add(v[0]));
-        double mean = perOrgan.values().stream().mapToDouble(l -> l.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
+        Map<String, List<Double>> perOrgan = new TreeMap<>();
+        expected.forEach((k, v) -> perOrgan.computeIfAbsent(k.substring(k.indexOf('/') + 1), o -> new ArrayList<>()).add(v[0]));
+        double mean = perOrgan.values().stream()
+                .mapToDouble(l -> l.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
                 .average().orElseThrow();
         assertEquals(mean, results.getAsJsonObject("settings").getAsJsonObject("bbox-1").get("mean_dice").getAsDouble(), 1e-9);
-        assertTrue(Files.readString(eval.resolve("results.md")).contains(String.format(java.util.Locale.ROOT, "**%.4f**", mean)));
+        assertTrue(Files.readString(eval.resolve("results.md")).contains(String.format(Locale.ROOT, "**%.4f**", mean)));
 
         // segment a volume with a box over two slices and a click: the mask keeps the header and the affine, and its
         // prompted slices are the predictor's masks for the same prompts on the same slice images
@@ -134,7 +165,7 @@ class WorkflowCommandsTest {
                 for (int k = 0; k < g.nz(); k++) {
                     int[] got = Slicer.slice(new LabelVolume(g, labels), 2, k);
                     if (k != 3 && k != 4) {
-                        assertEquals(0, java.util.Arrays.stream(got).sum(), "slice " + k + " is not prompted");
+                        assertEquals(0, Arrays.stream(got).sum(), "slice " + k + " is not prompted");
                         continue;
                     }
                     predictor.setImage(RgbImage.fromGray(Slicer.slice(mr, 2, k), hw[0], hw[1]));
@@ -153,7 +184,8 @@ class WorkflowCommandsTest {
                 }
             }
         }
-        assertTrue(Files.exists(mask.resolveSibling("mask_slice003.png")) && Files.exists(mask.resolveSibling("mask_slice004.png")));
+        assertTrue(Files.exists(mask.resolveSibling("mask_slice003.png"))
+                && Files.exists(mask.resolveSibling("mask_slice004.png")));
 
         // metrics of a damaged copy of a label file against the original: Dice and IoU by counting
         Path label = Files.list(data.resolve("labelsTr")).sorted().findFirst().orElseThrow();
@@ -182,7 +214,8 @@ class WorkflowCommandsTest {
             }
         }
         // one label of the truth against a binary prediction
-        r = CliRunner.run("metrics", "--pred", pred.toString(), "--truth", label.toString(), "--truth-label", "2", "--pred-label", "2",
+        r = CliRunner.run("metrics", "--pred", pred.toString(), "--truth", label.toString(), "--truth-label", "2",
+                "--pred-label", "2",
                 "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonObject only = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("labels");
@@ -190,7 +223,8 @@ class WorkflowCommandsTest {
         assertEquals(1.0, only.getAsJsonObject("2").get("dice").getAsDouble(), 0);
         // and a prediction of another shape is refused
         Path small = tmp.resolve("small.nii.gz");
-        NiftiWriter.write(NiftiImage.of(new LabelVolume(new Grid(4, 4, 4, truth.grid().affine()), new int[64]), NiftiDatatype.UINT8), small);
+        NiftiWriter.write(NiftiImage.of(new LabelVolume(new Grid(4, 4, 4, truth.grid().affine()), new int[64]),
+                NiftiDatatype.UINT8), small);
         r = CliRunner.run("metrics", "--pred", small.toString(), "--truth", label.toString());
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("differs from the truth's"), r.err());
@@ -208,7 +242,7 @@ class WorkflowCommandsTest {
             Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).load(m);
             try (VolumeSegmenter vs = new VolumeSegmenter(sam, m)) {
                 want = vs.segment(SegmentationInput.read(Path.of(image)), new VolumePrompts().box(5, 6, 4, 25, 20, 4),
-                        VolumeSegmenter.Options.builder().propagate(org.medsa.inference.Propagation.Direction.BOTH, 2).build()).labels().data();
+                        VolumeSegmenter.Options.builder().propagate(Propagation.Direction.BOTH, 2).build()).labels().data();
             }
         }
         assertArrayEquals(want, NiftiReader.read(mask).toLabelVolume().data());
@@ -226,8 +260,76 @@ class WorkflowCommandsTest {
      * Per "case/organ": Dice, IoU, HD95 (mm) of the volume segmenter's masks for the tight box of
      * the organ on every slice that holds it, for the validation cases.
      */
+    /**
+     * The 1-point Dice per case and organ as the evaluator defines it (docs/training.md): on each
+     * slice, the engine seeded for (seed, case, slice), the settings' draws in their order (here the
+     * bbox-1 boxes, then one random positive click per organ present), then each organ's click
+     * decoded on its own by the predictor with SAM's three masks, the best by predicted IoU.
+     */
+    private static Map<String, Double> independentClickDice(Path adapters, long seed) throws Exception {
+        Map<String, Double> out = new TreeMap<>();
+        MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).adapterWeights(adapters).load(m);
+            try (SamPredictor predictor = new SamPredictor(sam, m)) {
+                for (String caseId : val.caseIds()) {
+                    VolumePair v = val.preparedCase(caseId).volumes();
+                    Grid g = v.grid();
+                    int[] hw = Slicer.sliceShape(g, 2);
+                    int plane = hw[0] * hw[1];
+                    List<Integer> present = new ArrayList<>();
+                    for (int label : v.label().foregroundLabels()) {
+                        if (val.organs().containsKey(label)) {
+                            present.add(label);
+                        }
+                    }
+                    Map<Integer, boolean[]> predicted = new TreeMap<>();
+                    for (int k = 0; k < g.nz(); k++) {
+                        int[] lab = Slicer.slice(v.label(), 2, k);
+                        List<Integer> here = present.stream().filter(o -> Arrays.stream(lab).anyMatch(x -> x == o)).toList();
+                        if (here.isEmpty()) {
+                            continue;
+                        }
+                        float[] targets = new float[here.size() * plane];
+                        for (int o = 0; o < here.size(); o++) {
+                            for (int q = 0; q < plane; q++) {
+                                targets[o * plane + q] = lab[q] == here.get(o) ? 1 : 0;
+                            }
+                        }
+                        float[] points;
+                        try (NDManager scope = m.newSubManager()) {
+                            NDArray truth = scope.create(targets, new Shape(here.size(), hw[0], hw[1]));
+                            Evaluator.reseed(seed, caseId, k);
+                            BoxSampler.boxesAtIou(truth, 1.0, BoxSampler.BOX_CANDIDATES);
+                            points = ClickSampler.randomPositiveClicks(truth, 1).points().toFloatArray();
+                        }
+                        predictor.setImage(RgbImage.fromGray(Slicer.slice(v.image(), 2, k), hw[0], hw[1]));
+                        for (int o = 0; o < here.size(); o++) {
+                            SamPrediction r = predictor.predict(new Prompt().point(points[2 * o], points[2 * o + 1], 1), true);
+                            boolean[] mask = r.mask(r.best());
+                            boolean[] vol = predicted.computeIfAbsent(here.get(o), x -> new boolean[g.voxelCount()]);
+                            for (int q = 0; q < plane; q++) {
+                                // axial slice k: rows i, columns j
+                                vol[g.index(q / hw[1], q % hw[1], k)] |= mask[q];
+                            }
+                        }
+                    }
+                    for (int organ : present) {
+                        boolean[] t = new boolean[g.voxelCount()];
+                        for (int q = 0; q < t.length; q++) {
+                            t[q] = v.label().data()[q] == organ;
+                        }
+                        out.put(caseId + "/" + val.organs().get(organ), SegmentationMetrics.dice(predicted.getOrDefault(organ,
+                                new boolean[t.length]), t));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static Map<String, double[]> independentBoxScores(Path adapters) throws Exception {
-        Map<String, double[]> out = new java.util.TreeMap<>();
+        Map<String, double[]> out = new TreeMap<>();
         MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).build();
         try (NDManager m = NDManager.newBaseManager()) {
             Sam sam = ModelLoader.of(SamConfig.load(Path.of(cfg())), Path.of(base())).adapterWeights(adapters).load(m);
@@ -260,7 +362,8 @@ class WorkflowCommandsTest {
                         if (boxed == 0) {
                             continue;
                         }
-                        int[] pred = segmenter.segment(input, boxes, VolumeSegmenter.Options.builder().intensity(Intensity.mr()).build())
+                        int[] pred = segmenter.segment(input, boxes, VolumeSegmenter.Options.builder().intensity(Intensity.mr())
+                                .build())
                                 .labels().data();
                         boolean[] p = new boolean[pred.length];
                         boolean[] t = new boolean[pred.length];
@@ -269,8 +372,10 @@ class WorkflowCommandsTest {
                             t[v] = truth.data()[v] == organ.getKey();
                         }
                         double[] sp = g.spacing();
-                        out.put(caseId + "/" + organ.getValue(), new double[] {SegmentationMetrics.dice(p, t), SegmentationMetrics.iou(p, t),
-                            SegmentationMetrics.hd95(p, t, new int[] {g.nz(), g.ny(), g.nx()}, new double[] {sp[2], sp[1], sp[0]})});
+                        out.put(caseId + "/" + organ.getValue(),
+                                new double[] {SegmentationMetrics.dice(p, t), SegmentationMetrics.iou(p, t),
+                            SegmentationMetrics.hd95(p, t, new int[] {g.nz(), g.ny(), g.nx()},
+                                    new double[] {sp[2], sp[1], sp[0]})});
                     }
                 }
             }
@@ -285,8 +390,8 @@ class WorkflowCommandsTest {
             "--steps", "2", "--batch", "2", "--out", run.toString(), "--devices", "cpu"};
         assertEquals(0, CliRunner.run(base).exitCode());
         String[] more = base.clone();
-        more[java.util.Arrays.asList(more).indexOf("--steps") + 1] = "3";
-        String[] withResume = java.util.Arrays.copyOf(more, more.length + 1);
+        more[Arrays.asList(more).indexOf("--steps") + 1] = "3";
+        String[] withResume = Arrays.copyOf(more, more.length + 1);
         withResume[more.length] = "--resume";
         CliRunner.Result r = CliRunner.run(withResume);
         // the step count is part of the run's settings: resuming with another one is refused clearly

@@ -9,7 +9,8 @@ import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.Ops;
 
 /**
- * A ViT block with Med-SA's adapters (spec §B.2, §B.4): {@code Space_Adapter} (with skip) on the
+ * A ViT block with Med-SA's adapters (docs/model.md, "Encoder block with adapters", "SD-Trans"): {@code Space_Adapter} (with
+ * skip) on the
  * attention output before the residual, {@code MLP_Adapter} parallel to the MLP scaled by s, and
  * for volumes the SD-Trans depth branch with its {@code Depth_Adapter}.
  *

@@ -11,7 +11,7 @@ import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
- * A bottleneck adapter (spec §B.1): down-projection {@code D_fc1} (dim → width), activation,
+ * A bottleneck adapter (docs/model.md, "Adapter"): down-projection {@code D_fc1} (dim → width), activation,
  * up-projection {@code D_fc2} (width → dim); output {@code x + y} with a skip, else {@code y}.
  * The names are the official Med-SA code's, so its checkpoints load as they are.
  */

@@ -3,6 +3,7 @@ package org.medsa.adapters;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.modeling.PromptContext;
@@ -14,7 +15,8 @@ import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**
- * The Hyper-Prompting Adapter (spec §B.5 [DESIGN]): a bottleneck adapter whose inner weights are
+ * The Hyper-Prompting Adapter (docs/model.md, "Decoder adapters and HyP-Adpt"; sizes are ours): a bottleneck adapter whose inner
+ * weights are
  * generated from the prompt. The prompt embedding e_prompt (mean of the real sparse prompt
  * tokens) goes through an MLP M to K weight matrices w_k (width × width); inside the adapter
  * e_k = ReLU(LayerNorm(e_{k−1} · w_k)) after the down-projection, and the output is
@@ -73,7 +75,7 @@ public class HyperPromptAdapter extends TorchBlock {
     /** The generated weights (Bp, K, width, width). */
     public NDArray generatedWeights(ParameterStore ps, PromptContext ctx, boolean training) {
         NDArray e = promptEmbedding(ctx);
-        NDArray m = hyper2.forward(ps, ai.djl.nn.Activation.relu(hyper1.forward(ps, e, training)), training);
+        NDArray m = hyper2.forward(ps, Activation.relu(hyper1.forward(ps, e, training)), training);
         return m.reshape(e.getShape().get(0), layers, width, width);
     }
 
@@ -83,7 +85,7 @@ public class HyperPromptAdapter extends TorchBlock {
         NDArray w = generatedWeights(ps, ctx, training);
         for (int k = 0; k < layers; k++) {
             NDArray wk = w.get(":, " + k); // (Bp, width, width)
-            e = ai.djl.nn.Activation.relu(norms.get(k).forward(ps, e.matMul(wk), training));
+            e = Activation.relu(norms.get(k).forward(ps, e.matMul(wk), training));
         }
         return x.add(Ops.mul(up.forward(ps, e, training), scale));
     }

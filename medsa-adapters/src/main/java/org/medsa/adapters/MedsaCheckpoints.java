@@ -4,26 +4,22 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchCheckpoint;
 import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.io.pth.TorchTensor;
 import org.medsa.core.modeling.SamConfig;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Loading base checkpoints into a {@link MedsaModel}, and saving/loading adapter files.
@@ -62,7 +58,7 @@ public final class MedsaCheckpoints {
                 throw new MedsaException(file + ": this is an adapter file; pass it with --adapter-weights and give"
                         + " the base SAM checkpoint with --checkpoint");
             }
-            java.util.Set<String> expected = model.stateDictParameters().keySet();
+            Set<String> expected = model.stateDictParameters().keySet();
             Function<String, String> rename = k -> expected.contains(k) ? k : renameFor(k, expected);
             StateDictLoader.Report r = StateDictLoader.load(model, ckpt, sd, manager,
                     new StateDictLoader.Options().rename(rename).mayBeMissing(MedsaModel::isAdapter));
@@ -81,7 +77,7 @@ public final class MedsaCheckpoints {
     }
 
     /** Maps a key of another layout to this model's name for it, if there is one. */
-    static String renameFor(String k, java.util.Set<String> expected) {
+    static String renameFor(String k, Set<String> expected) {
         String[][] pairs = {
             {".attn.rel_pos_h", ".attn.rel_h"}, {".attn.rel_pos_w", ".attn.rel_w"},
             {".mlp.lin1.", ".mlp.layers.0.0."}, {".mlp.lin2.", ".mlp.fc."},
@@ -113,7 +109,7 @@ public final class MedsaCheckpoints {
         for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
             Parameter p = e.getValue();
             sd.put(e.getKey(), new TorchCheckpointWriter.LazyTensor(
-                    org.medsa.core.io.pth.TorchDType.FLOAT32, p.getArray().getShape().getShape(),
+                    TorchDType.FLOAT32, p.getArray().getShape().getShape(),
                     () -> TensorData.of(p.getArray().toType(DataType.FLOAT32, false))));
         }
         Map<String, Object> root = new LinkedHashMap<>();
@@ -190,7 +186,7 @@ public final class MedsaCheckpoints {
                 }
             }
             Map<String, TorchTensor> sd = ckpt.stateDict();
-            java.util.Set<String> trainable = model.trainableParameters().keySet();
+            Set<String> trainable = model.trainableParameters().keySet();
             StateDictLoader.load(model, ckpt, sd, manager, new StateDictLoader.Options()
                     .mayBeMissing(k -> !trainable.contains(k)));
             Object step = root.get("step");
@@ -218,7 +214,8 @@ public final class MedsaCheckpoints {
             String preset = String.valueOf(root.get("preset"));
             MedsaConfig.Preset.parse(preset);
             boolean volumetric = Boolean.TRUE.equals(root.get("volumetric"));
-            MedsaConfig mc = root.get("medsa_config") instanceof String s ? MedsaConfig.fromJson(s, file + " (medsa_config)") : null;
+            MedsaConfig mc = root.get("medsa_config") instanceof String s ? MedsaConfig.fromJson(s, file + " (medsa_config)")
+                    : null;
             SamConfig sc = root.get("model_config") instanceof String s
                     ? SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)") : null;
             long step = root.get("step") instanceof Number n ? n.longValue() : 0;
@@ -227,6 +224,7 @@ public final class MedsaCheckpoints {
     }
 
     private static String describe(SamConfig c) {
-        return "embed_dim " + c.imageEncoder.embedDim + ", depth " + c.imageEncoder.depth + ", img_size " + c.imageEncoder.imgSize;
+        return "embed_dim " + c.imageEncoder.embedDim + ", depth " + c.imageEncoder.depth + ", img_size "
+                + c.imageEncoder.imgSize;
     }
 }

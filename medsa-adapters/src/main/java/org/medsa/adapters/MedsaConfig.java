@@ -3,11 +3,10 @@ package org.medsa.adapters;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import org.medsa.core.MedsaException;
-import org.medsa.core.nn.Mlp;
-
 import java.util.List;
 import java.util.Locale;
+import org.medsa.core.MedsaException;
+import org.medsa.core.nn.Mlp;
 
 /**
  * How SAM is adapted: which adapters exist, their sizes and initialisation, and which of the

@@ -4,16 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.medsa.core.modeling.ImageEncoderViT;
 import org.medsa.core.modeling.MaskDecoder;
 import org.medsa.core.modeling.PromptEncoder;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.TwoWayTransformer;
-
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * SAM with Med-SA's adapters, assembled for a {@link MedsaConfig} preset. Everything of SAM is
@@ -90,7 +90,7 @@ public class MedsaModel extends Sam {
 
     /** Sets requires-gradient on exactly the trainable parameters (buffers never). */
     public void freeze() {
-        java.util.Set<String> buffers = bufferNames();
+        Set<String> buffers = bufferNames();
         for (Map.Entry<String, Parameter> e : stateDictParameters().entrySet()) {
             e.getValue().freeze(!(isTrainable(e.getKey()) && !buffers.contains(e.getKey())));
         }
@@ -99,7 +99,7 @@ public class MedsaModel extends Sam {
     /** The trainable parameters by state-dict name. */
     public Map<String, Parameter> trainableParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        java.util.Set<String> buffers = bufferNames();
+        Set<String> buffers = bufferNames();
         stateDictParameters().forEach((k, p) -> {
             if (isTrainable(k) && !buffers.contains(k)) {
                 out.put(k, p);

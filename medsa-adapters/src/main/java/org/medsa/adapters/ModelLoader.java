@@ -3,16 +3,15 @@ package org.medsa.adapters;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.io.pth.TorchCheckpoint;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Builds a model and loads its weights the one way every tool does: plain SAM from a checkpoint,

@@ -9,7 +9,8 @@ import org.medsa.core.nn.Mlp;
 import org.medsa.core.nn.ModuleList;
 
 /**
- * The official Med-SA code's two-way block (EfficientSAM-derived, spec §B.12): the token MLP is
+ * The official Med-SA code's two-way block (EfficientSAM-derived; docs/model.md, "The official code's decoder blocks"): the
+ * token MLP is
  * named {@code mlp.layers.0.0} / {@code mlp.fc}; the first block's self-attention keeps its
  * residual; later blocks add the query PE to the queries before self-attention, so it also flows
  * into the value and the residual.

@@ -8,7 +8,8 @@ import org.medsa.core.modeling.TwoWayAttentionBlock;
 import org.medsa.core.nn.Ops;
 
 /**
- * SAM's two-way block with the paper's three decoder adapters (spec §B.5): {@code HyP_Adapter}
+ * SAM's two-way block with the paper's three decoder adapters (docs/model.md, "Decoder adapters and HyP-Adpt"): {@code
+ * HyP_Adapter}
  * on the token→image attention output inside the residual, {@code MLP_Adapter} parallel to the
  * token MLP scaled by s, and {@code I2T_Adapter} (with skip) on the image tokens after the
  * image→token attention. SAM's own weights stay frozen.
@@ -24,7 +25,8 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
     public PaperTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, MedsaConfig m) {
         super(cfg, skipFirstLayerPe);
         int c = cfg.embeddingDim;
-        this.hypAdapter = child("HyP_Adapter", new HyperPromptAdapter(c, m.decoderWidth(), m.hyperLayers(), m.hyperScale(), m.init()));
+        this.hypAdapter = child("HyP_Adapter",
+                new HyperPromptAdapter(c, m.decoderWidth(), m.hyperLayers(), m.hyperScale(), m.init()));
         this.mlpAdapter = child("MLP_Adapter", new Adapter(c, m.decoderWidth(), m.activation(), false, m.init()));
         this.i2tAdapter = child("I2T_Adapter", new Adapter(c, m.decoderWidth(), m.activation(), true, m.init()));
         this.mlpScale = m.decoderMlpScale();

@@ -2,7 +2,6 @@ package org.medsa.adapters;
 
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.modeling.DecoderAttention;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.testing.Fixtures;
@@ -82,7 +83,7 @@ class ActivationCheckpointsTest {
      */
     static MedsaModel tinyModelWithRandomAdapters(int depth, NDManager m) {
         MedsaConfig mc = MedsaConfig.builder("paper").volumetric(depth > 1).build();
-        MedsaModel model = new MedsaModel(org.medsa.core.modeling.SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
+        MedsaModel model = new MedsaModel(SamConfig.load(Fixtures.path("sam_tiny", "config.json")), mc);
         MedsaCheckpoints.loadBase(model, Fixtures.path("sam_tiny", "state_dict.pth"), m);
         Ops.noGrad(() -> {
             for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {

@@ -1,11 +1,24 @@
 package org.medsa.adapters;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
@@ -16,20 +29,7 @@ import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.medsa.core.testing.Tolerance;
 
 /** Freezing rules, trainable names and counts of both presets, and the paper preset's start at SAM. */
 class PresetsTest {
@@ -64,7 +64,7 @@ class PresetsTest {
                     SamPrediction b = pm.predict(prompt, mm);
                     assertArrayEquals(a.lowResLogits(), b.lowResLogits(), c + " low-res logits");
                     assertArrayEquals(a.iouPredictions(), b.iouPredictions(), c + " iou");
-                    org.medsa.core.testing.Tolerance.assertClose(c + " vs fixture",
+                    Tolerance.assertClose(c + " vs fixture",
                             Fixtures.floats("sam_tiny", "cases", c, "masks_logits.npy"), b.masksLogits(), 1e-4, 1e-3);
                 }
             }
@@ -77,12 +77,13 @@ class PresetsTest {
             MedsaModel model = paperOnSamTiny(m);
             Map<String, Parameter> all = model.stateDictParameters();
             for (Map.Entry<String, Parameter> e : all.entrySet()) {
-                assertEquals(MedsaModel.isAdapter(e.getKey()), e.getValue().getArray().hasGradient(), e.getKey() + " requires grad");
+                assertEquals(MedsaModel.isAdapter(e.getKey()), e.getValue().getArray().hasGradient(), e.getKey()
+                        + " requires grad");
             }
             try (NDManager step = m.newSubManager()) {
                 NDArray input = Fixtures.npy("sam_tiny", "input_image.npy").toNDArray(step);
-                NDArray points = step.create(new float[] {60, 40, 20, 70}, new ai.djl.ndarray.types.Shape(1, 2, 2));
-                NDArray labels = step.create(new float[] {1, 0}, new ai.djl.ndarray.types.Shape(1, 2));
+                NDArray points = step.create(new float[] {60, 40, 20, 70}, new Shape(1, 2, 2));
+                NDArray labels = step.create(new float[] {1, 0}, new Shape(1, 2));
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray emb = model.encodeImage(null, input, true);
                     Sam.DecoderOutput p = model.decode(null, emb, points, labels, null, null, false, true);
@@ -124,7 +125,8 @@ class PresetsTest {
         for (var e : t.getAsJsonArray("requires_grad_true_names")) {
             expected.add(e.getAsString());
         }
-        MedsaModel model = new MedsaModel(SamConfig.load(Fixtures.path("medsa_tiny", "config.json")), MedsaConfig.preset("official-code"));
+        MedsaModel model = new MedsaModel(SamConfig.load(Fixtures.path("medsa_tiny", "config.json")),
+                MedsaConfig.preset("official-code"));
         assertEquals(new TreeSet<>(expected), new TreeSet<>(model.trainableParameters().keySet()));
         ParameterCounts c = ParameterCounts.of(model);
         assertEquals(t.get("requires_grad_true_count").getAsLong(), c.trainable());
@@ -141,7 +143,8 @@ class PresetsTest {
         };
         String[] presets = {"vit_b", "vit_l", "vit_h"};
         for (int i = 0; i < 3; i++) {
-            ParameterCounts c = ParameterCounts.of(new MedsaModel(SamConfig.preset(presets[i]), MedsaConfig.preset("official-code")));
+            ParameterCounts c = ParameterCounts.of(new MedsaModel(SamConfig.preset(presets[i]),
+                    MedsaConfig.preset("official-code")));
             assertEquals(expected[i][0], c.total(), presets[i] + " total");
             assertEquals(expected[i][1], c.trainable(), presets[i] + " trainable");
             assertEquals(expected[i][2], c.parts().get("image_encoder")[2], presets[i] + " adapters");

@@ -1,6 +1,8 @@
 package org.medsa.core;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +60,68 @@ public interface Diagnostics {
                 out.flush();
             }
         };
+    }
+
+    /**
+     * Notes held back until the work starts (the first progress line) or {@link Deferred#flush}:
+     * a job refused before it starts (bad data, a damaged checkpoint, a loss that is NaN at the
+     * first step) then says only its error, not the lines that led up to it.
+     */
+    static Deferred deferred(Diagnostics target) {
+        return new Deferred(target);
+    }
+
+    /** See {@link #deferred}. */
+    final class Deferred implements Diagnostics {
+        private final Diagnostics target;
+        private final List<String[]> held = new ArrayList<>();
+        private boolean started;
+
+        private Deferred(Diagnostics target) {
+            this.target = target;
+        }
+
+        @Override
+        public synchronized void note(String line) {
+            if (started) {
+                target.note(line);
+            } else {
+                held.add(new String[] {"note", line});
+            }
+        }
+
+        @Override
+        public synchronized void warn(String line) {
+            if (started) {
+                target.warn(line);
+            } else {
+                held.add(new String[] {"warn", line});
+            }
+        }
+
+        @Override
+        public synchronized void progress(String line, boolean last) {
+            flush();
+            target.progress(line, last);
+        }
+
+        @Override
+        public boolean redrawsProgress() {
+            return target.redrawsProgress();
+        }
+
+        /** Says what was held back; from now on everything passes straight through. */
+        public synchronized void flush() {
+            started = true;
+            for (String[] h : held) {
+                if (h[0].equals("warn")) {
+                    target.warn(h[1]);
+                } else {
+                    target.note(h[1]);
+                }
+            }
+            held.clear();
+        }
     }
 
     /** Standard error; on a terminal the progress line is redrawn in place. */

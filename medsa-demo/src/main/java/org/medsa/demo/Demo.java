@@ -87,7 +87,8 @@ public final class Demo {
     /** Runs the demo; a run folder left by an earlier demo is started afresh. */
     public Result run() throws IOException {
         long t0 = System.nanoTime();
-        TrainConfig cfg = TrainConfig.builder("paper").steps(steps).batch(16).lr(3e-3).seed(seed).validateEvery(Math.max(50, steps / 4))
+        TrainConfig cfg = TrainConfig.builder("paper").steps(steps).batch(16).lr(3e-3).seed(seed)
+                .validateEvery(Math.max(50, steps / 4))
                 .validationSamples(160).checkpointEvery(steps).build();
         Files.createDirectories(out);
         DemoModels.Base base = DemoModels.extractBase(out.resolve("base"));
@@ -99,14 +100,16 @@ public final class Demo {
         MsdDataset evalSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).setSampling(1, false).build();
         MsdDataset trainSet = MsdDataset.slices(data).optSubset(Subset.TRAINING).optSeed(seed)
                 .optAugmentation(SamplePipeline.btcvAugmentation()).setSampling(cfg.batch(), false).build();
-        MsdDataset valSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).setSampling(cfg.batch(), false).build();
+        MsdDataset valSet = MsdDataset.slices(data).optSubset(Subset.VALIDATION).optSeed(seed).setSampling(cfg.batch(), false)
+                .build();
         Path runDir = out.resolve("run");
         AtomicFiles.deleteTree(runDir);
         List<int[]> picks = overlaySlices(evalSet);
         List<Map<String, BufferedImage>> pictures = new ArrayList<>();
         ParameterCounts[] counts = new ParameterCounts[1];
         List<PromptSetting> settings = PromptSetting.paper();
-        FineTuning.Result r = new FineTuning(SamConfig.load(base.config()), base.checkpoint(), DemoModels.paperAdapters(), cfg, runDir)
+        FineTuning.Result r = new FineTuning(SamConfig.load(base.config()), base.checkpoint(), DemoModels.paperAdapters(), cfg,
+                runDir)
                 .device(Device.cpu()).console(console).settings(settings).reports(out.resolve("before"), out.resolve("after"))
                 .run(TrainingData.of(trainSet), TrainingData.of(valSet), (evaluator, s) -> {
                     boolean before = pictures.isEmpty();
@@ -199,14 +202,16 @@ public final class Demo {
                         predicted[i] |= m[i];
                     }
                 }
-                out.put(String.format(Locale.ROOT, "%s_slice%02d", caseId, p[1]), Overlay.scale(Overlay.render(image, predicted, truth, all), 4));
+                out.put(String.format(Locale.ROOT, "%s_slice%02d", caseId, p[1]),
+                        Overlay.scale(Overlay.render(image, predicted, truth, all), 4));
             }
         }
         return out;
     }
 
     private static BufferedImage sideBySide(BufferedImage a, BufferedImage b) {
-        BufferedImage img = new BufferedImage(a.getWidth() + b.getWidth() + 8, Math.max(a.getHeight(), b.getHeight()), BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = new BufferedImage(a.getWidth() + b.getWidth() + 8, Math.max(a.getHeight(), b.getHeight()),
+                BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());

@@ -1,16 +1,18 @@
 package org.medsa.demo;
 
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.AtomicFiles;
-import org.medsa.core.modeling.SamConfig;
-import org.medsa.adapters.MedsaConfig;
-import org.medsa.train.FineTuning;
-import org.medsa.train.training.TrainConfig;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.data.phantom.Rendering;
+import org.medsa.train.FineTuning;
+import org.medsa.train.training.TrainConfig;
 
 /**
  * The small SAM this library pre-trained on CT-like phantoms (64×64 input, 0.99 M parameters),
@@ -33,12 +35,15 @@ public final class DemoModels {
      * The MR-like phantoms the demo adapts to (16 cases of 64 × 48 × 32, the last 4 held out): what
      * {@code medsa demo} trains and evaluates on and what {@code medsa serve} shows by default.
      */
-    public static org.medsa.data.phantom.Phantom mrPhantoms() {
-        return org.medsa.data.phantom.Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4)
-                .rendering(org.medsa.data.phantom.Rendering.MR).build();
+    public static Phantom mrPhantoms() {
+        return Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4)
+                .rendering(Rendering.MR).build();
     }
 
-    /** The paper preset with adapter widths in proportion to this small model (32 in the encoder, 16 in the decoder; ViT-H takes 64). */
+    /**
+     * The paper preset with adapter widths in proportion to this small model (32 in the encoder, 16 in the decoder; ViT-H takes
+     * 64).
+     */
     public static MedsaConfig paperAdapters() {
         return MedsaConfig.builder("paper").encoderWidth(32).decoderWidth(16).build();
     }
@@ -85,7 +90,7 @@ public final class DemoModels {
                 throw new MedsaException("the demo model's " + name + " is missing from the medsa-demo jar");
             }
             bytes = in.readAllBytes();
-            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
                 return target;
             }
         } catch (IOException e) {

@@ -13,7 +13,6 @@ import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.server.ServedModel;
-import org.medsa.demo.DemoModels;
 
 /**
  * The embedded default of {@code medsa serve}: the demo's model (the small SAM this library

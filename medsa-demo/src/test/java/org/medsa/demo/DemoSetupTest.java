@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.medsa.core.Diagnostics;
 import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.phantom.Phantom;
@@ -45,9 +44,9 @@ class DemoSetupTest {
             Sam baseOnly = ModelLoader.of(SamConfig.load(b.config()), b.checkpoint()).load(manager);
             double adapted = meanDice(demo, manager, data, truth, k);
             double base = meanDice(ServedModel.of(baseOnly, "base", b.checkpoint()), manager, data, truth, k);
-            System.out.printf(Locale.ROOT, "one click per organ on phantom_012 slice %d: mean Dice %.4f adapted, %.4f base%n", k, adapted, base);
-            // medsa demo's evaluation gives 1-point mean Dice 0.8754 adapted vs 0.3438 base over all slices of the held-out
-            // cases (random clicks); on this slice with innermost clicks it measured 0.7707 vs 0.2288
+            System.out.printf(Locale.ROOT, "one click per organ on phantom_012 slice %d: mean Dice %.4f adapted, %.4f base%n",
+                    k, adapted, base);
+            // the bounds sit well below what docs/demo.md records for the shipped adapters and the base
             assertTrue(adapted >= 0.7, "adapted " + adapted);
             assertTrue(adapted > base + 0.3, "adapted " + adapted + " vs base " + base);
         }
@@ -57,7 +56,8 @@ class DemoSetupTest {
     static double meanDice(ServedModel model, NDManager manager, Path data, LabelVolume truth, int k) throws Exception {
         double sum = 0;
         int organs = 0;
-        try (SegmentationServer server = SegmentationServer.builder(model, manager).dataFolder(data).port(0).lookAhead(false).build()
+        try (SegmentationServer server = SegmentationServer.builder(model, manager).dataFolder(data).port(0).lookAhead(false)
+                .build()
                 .start()) {
             InteractiveSession s = server.open(data.resolve("phantom_012.nii.gz"), "phantom_012.nii.gz");
             int nx = truth.grid().nx();
@@ -91,7 +91,8 @@ class DemoSetupTest {
                 if (best == null) {
                     continue;
                 }
-                InteractiveSession.SegmentResult r = s.segment(2, k, List.of(new double[] {best[0], best[1], 1}), null, false, null, label);
+                InteractiveSession.SegmentResult r = s.segment(2, k, List.of(new double[] {best[0], best[1], 1}), null, false,
+                        null, label);
                 long inter = 0, a = 0, t = 0;
                 for (int i = 0; i < nx; i++) {
                     for (int j = 0; j < ny; j++) {

@@ -120,10 +120,12 @@ public final class Propagation {
         }
         List<Step> out = new ArrayList<>();
         if (direction != Direction.UP) {
-            walk(from, -1, seed, seedLowRes, lowHeight, lowWidth, height, width, slices, maxSlices, minIou, reserved, decoder, out);
+            walk(from, -1, seed, seedLowRes, lowHeight, lowWidth, height, width, slices, maxSlices, minIou, reserved, decoder,
+                    out);
         }
         if (direction != Direction.DOWN) {
-            walk(from, +1, seed, seedLowRes, lowHeight, lowWidth, height, width, slices, maxSlices, minIou, reserved, decoder, out);
+            walk(from, +1, seed, seedLowRes, lowHeight, lowWidth, height, width, slices, maxSlices, minIou, reserved, decoder,
+                    out);
         }
         return out;
     }

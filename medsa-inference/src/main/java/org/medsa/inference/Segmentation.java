@@ -1,6 +1,12 @@
 package org.medsa.inference;
 
-import org.medsa.data.transforms.Intensity;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
@@ -11,16 +17,10 @@ import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
-
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Collections;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * The result of {@link VolumeSegmenter#segment}: a label volume on the input's grid (0 =
@@ -37,11 +37,11 @@ public final class Segmentation {
     private final SegmentationInput input;
     private final int axis;
     private final Intensity intensity;
-    private final org.medsa.data.volume.ImageVolume normalised;
+    private final ImageVolume normalised;
     private final int[] labels;
     private final List<SliceResult> slices;
 
-    Segmentation(SegmentationInput input, int axis, Intensity intensity, org.medsa.data.volume.ImageVolume normalised,
+    Segmentation(SegmentationInput input, int axis, Intensity intensity, ImageVolume normalised,
             int[] labels, List<SliceResult> slices) {
         this.input = input;
         this.axis = axis;

@@ -1,19 +1,18 @@
 package org.medsa.inference;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.image.ImageFiles;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
-import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.ImageVolume;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumeFiles;
 
 /**
  * An image to segment: a 3D volume (NIfTI; its header and affine are kept for the output) or a 2D
@@ -188,7 +187,7 @@ public final class SegmentationInput {
         if (volume == null) {
             return labels.clone();
         }
-        return Slicer.slice(new org.medsa.data.volume.LabelVolume(volume.grid(), labels), axis, index);
+        return Slicer.slice(new LabelVolume(volume.grid(), labels), axis, index);
     }
 
     @Override

@@ -1,13 +1,12 @@
 package org.medsa.inference;
 
-import org.medsa.core.MedsaException;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.data.volume.SliceMasks;
 
@@ -239,7 +238,8 @@ public final class VolumePrompts {
     public static double[] numbers(String text, int n, String what, String example) {
         String[] parts = text.split(",");
         if (parts.length != n) {
-            throw new MedsaException(what + " expects " + n + " comma-separated numbers here (e.g. " + example + "), got '" + text + "'");
+            throw new MedsaException(what + " expects " + n + " comma-separated numbers here (e.g. " + example + "), got '"
+                    + text + "'");
         }
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {

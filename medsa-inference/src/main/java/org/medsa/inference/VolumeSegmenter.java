@@ -1,7 +1,10 @@
 package org.medsa.inference;
 
-import org.medsa.data.transforms.Intensity;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
@@ -9,12 +12,8 @@ import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.ImageVolume;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Segments a volume (or a 2D image) from prompts in voxel indices and returns a label volume
@@ -53,7 +52,8 @@ public final class VolumeSegmenter implements AutoCloseable {
      * @param encoderBatch prompted slices per encoder pass (default 1); larger batches keep a GPU
      *     busy, the masks are the same up to float rounding of the batched arithmetic
      */
-    public record Options(int axis, Intensity intensity, Propagation.Direction propagation, int maxSlices, double propagationMinIou,
+    public record Options(int axis, Intensity intensity, Propagation.Direction propagation, int maxSlices,
+            double propagationMinIou,
             int encoderBatch) {
 
         /** Checks the values; see {@link Builder}. */
@@ -271,7 +271,8 @@ public final class VolumeSegmenter implements AutoCloseable {
         }
     }
 
-    private static List<Propagation.Step> walk(Map.Entry<Integer, SamPrediction> seed, Propagation.Direction d, int[] hw, int slices,
+    private static List<Propagation.Step> walk(Map.Entry<Integer, SamPrediction> seed, Propagation.Direction d, int[] hw,
+            int slices,
             Options options, TreeMap<Integer, SamPrediction> prompted, Propagation.SliceDecoder decoder) {
         SamPrediction r = seed.getValue();
         boolean[] mask = r.mask(0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.MedsaException;
@@ -31,7 +32,7 @@ class PropagationTest {
             }
         }
         float[] low = new float[4];
-        java.util.Arrays.fill(low, slice);
+        Arrays.fill(low, slice);
         return new SamPrediction(1, H, W, logits, 2, 2, low, new float[] {iou}, 0f);
     }
 
@@ -46,13 +47,15 @@ class PropagationTest {
     void walksDownThenUpPromptedByThePreviousMask() {
         List<String> calls = new ArrayList<>();
         Propagation.SliceDecoder d = (s, p) -> {
-            calls.add(s + ":" + java.util.Arrays.toString(p.box()) + ":" + (p.maskInput() == null ? "-" : String.valueOf(p.maskInput()[0])));
+            calls.add(s + ":" + Arrays.toString(p.box()) + ":"
+                    + (p.maskInput() == null ? "-" : String.valueOf(p.maskInput()[0])));
             if (s == 2 || s == 8) {
                 return rect(s, 0, 0, -1, -1, 0.9f); // empty: the structure ends
             }
             return rect(s, 1, 0, 4 - Math.abs(s - 5) , 2, 0.9f);
         };
-        List<Propagation.Step> steps = Propagation.run(5, seed(), new float[] {7, 7, 7, 7}, 2, 2, H, W, 10, Propagation.Direction.BOTH,
+        List<Propagation.Step> steps = Propagation.run(5, seed(), new float[] {7, 7, 7, 7}, 2, 2, H, W, 10,
+                Propagation.Direction.BOTH,
                 100, 0, s -> false, d);
         List<Integer> slices = new ArrayList<>();
         steps.forEach(st -> slices.add(st.slice()));
@@ -68,17 +71,20 @@ class PropagationTest {
     void stopsAtTheMinimumIouTheLimitAReservedSliceAndTheEdge() {
         Propagation.SliceDecoder d = (s, p) -> rect(s, 0, 0, 1, 1, s == 7 ? 0.4f : 0.8f);
         List<Integer> got = new ArrayList<>();
-        Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.UP, 100, 0.5, s -> false, d).forEach(st -> got.add(st.slice()));
+        Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.UP, 100, 0.5, s -> false, d)
+                .forEach(st -> got.add(st.slice()));
         assertEquals(List.of(6), got, "slice 7's IoU 0.4 is below 0.5");
         got.clear();
-        Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.DOWN, 2, 0, s -> false, d).forEach(st -> got.add(st.slice()));
+        Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.DOWN, 2, 0, s -> false, d)
+                .forEach(st -> got.add(st.slice()));
         assertEquals(List.of(4, 3), got, "at most 2 slices");
         got.clear();
         Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.DOWN, 100, 0, s -> s == 2, d)
                 .forEach(st -> got.add(st.slice()));
         assertEquals(List.of(4, 3), got, "stops before reserved slice 2");
         got.clear();
-        Propagation.run(8, seed(), null, 2, 2, H, W, 10, Propagation.Direction.UP, 100, 0, s -> false, d).forEach(st -> got.add(st.slice()));
+        Propagation.run(8, seed(), null, 2, 2, H, W, 10, Propagation.Direction.UP, 100, 0, s -> false, d)
+                .forEach(st -> got.add(st.slice()));
         assertEquals(List.of(9), got, "the edge");
     }
 
@@ -86,11 +92,15 @@ class PropagationTest {
     void badArgumentsAndEmptySeedsAreRefused() {
         Propagation.SliceDecoder d = (s, p) -> rect(s, 0, 0, 1, 1, 1f);
         MedsaException e = assertThrows(MedsaException.class,
-                () -> Propagation.run(5, new boolean[H * W], null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 0, s -> false, d));
+                () -> Propagation.run(5, new boolean[H * W], null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 0, s -> false,
+                        d));
         assertTrue(e.getMessage().contains("nothing to propagate"));
-        assertThrows(MedsaException.class, () -> Propagation.run(10, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 0, s -> false, d));
-        assertThrows(MedsaException.class, () -> Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 0, 0, s -> false, d));
-        assertThrows(MedsaException.class, () -> Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 1.5, s -> false, d));
+        assertThrows(MedsaException.class, ()
+                -> Propagation.run(10, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 0, s -> false, d));
+        assertThrows(MedsaException.class, ()
+                -> Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 0, 0, s -> false, d));
+        assertThrows(MedsaException.class, ()
+                -> Propagation.run(5, seed(), null, 2, 2, H, W, 10, Propagation.Direction.BOTH, 3, 1.5, s -> false, d));
         assertEquals(Propagation.Direction.UP, Propagation.Direction.parse(" Up "));
         assertThrows(MedsaException.class, () -> Propagation.Direction.parse("sideways"));
         assertNull(Propagation.promptFrom(new boolean[H * W], H, W, null, 0, 0));

@@ -1,5 +1,6 @@
 package org.medsa.metrics;
 
+import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
@@ -18,8 +19,8 @@ final class Box {
     Box(int rank) {
         lo = new int[rank];
         hi = new int[rank];
-        java.util.Arrays.fill(lo, Integer.MAX_VALUE);
-        java.util.Arrays.fill(hi, Integer.MIN_VALUE);
+        Arrays.fill(lo, Integer.MAX_VALUE);
+        Arrays.fill(hi, Integer.MIN_VALUE);
     }
 
     boolean isEmpty() {
@@ -75,7 +76,7 @@ final class Box {
         boolean[] out = new boolean[rows * rowLength];
         // Rows along the last axis are contiguous in both arrays; walk the other axes as an odometer.
         int[] row = new int[rank - 1];
-        int[] rowShape = java.util.Arrays.copyOf(cropShape, rank - 1);
+        int[] rowShape = Arrays.copyOf(cropShape, rank - 1);
         for (int r = 0; r < rows; r++) {
             int start = lo[rank - 1];
             for (int axis = 0; axis < rank - 1; axis++) {

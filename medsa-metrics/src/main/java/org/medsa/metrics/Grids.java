@@ -1,7 +1,7 @@
 package org.medsa.metrics;
 
-import org.medsa.core.MedsaException;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 
 /** Argument checks and index arithmetic shared by the metrics (row-major / C order throughout). */
 final class Grids {

@@ -1,7 +1,9 @@
 package org.medsa.metrics;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The result of {@link SegmentationMetrics#perLabel}: metrics for every non-zero label of the
@@ -16,7 +18,7 @@ public record LabelMapMetrics(List<LabelMetrics> truthLabels, SortedMap<Integer,
     /** Copies both collections into unmodifiable ones. */
     public LabelMapMetrics {
         truthLabels = List.copyOf(truthLabels);
-        predictionOnlyLabels = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(predictionOnlyLabels));
+        predictionOnlyLabels = Collections.unmodifiableSortedMap(new TreeMap<>(predictionOnlyLabels));
     }
 
     /** Mean Dice over the reference labels; NaN when the reference has no label. */

@@ -10,7 +10,6 @@ import org.medsa.core.MedsaException;
 import org.medsa.data.image.Image2D;
 import org.medsa.data.image.Image2DReader;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumeFiles;

@@ -1,11 +1,11 @@
 package org.medsa.metrics;
 
-import org.medsa.core.MedsaException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.medsa.core.MedsaException;
 
 /**
  * Segmentation metrics on binary masks and integer label maps, in pure Java.

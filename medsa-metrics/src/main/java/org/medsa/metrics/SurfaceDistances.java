@@ -1,7 +1,7 @@
 package org.medsa.metrics;
 
-import org.medsa.core.MedsaException;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 
 /**
  * The surface-to-surface distances between a predicted and a reference binary mask, and the

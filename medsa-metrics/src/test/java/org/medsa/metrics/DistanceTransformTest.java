@@ -3,10 +3,11 @@ package org.medsa.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.medsa.core.MedsaException;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class DistanceTransformTest {
 
@@ -87,7 +88,7 @@ class DistanceTransformTest {
         double[] sequential = new double[n];
         DistanceTransform.squaredEuclideanInto(sites, shape, spacing, parallel, true);
         DistanceTransform.squaredEuclideanInto(sites, shape, spacing, sequential, false);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(sequential, parallel, 0.0);
+        Assertions.assertArrayEquals(sequential, parallel, 0.0);
         assertEquals(sequential[12345], DistanceTransform.squaredEuclidean(sites, shape, spacing)[12345], 0.0);
         List<int[]> points = ReferenceMetrics.points(sites, shape);
         for (int probe = 0; probe < 300; probe++) {

@@ -1,5 +1,6 @@
 package org.medsa.metrics;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /** Builders of test masks (C order). */
@@ -63,7 +64,7 @@ final class Masks {
             return m; // empty
         }
         if (kind == 1) {
-            java.util.Arrays.fill(m, true);
+            Arrays.fill(m, true);
             return m;
         }
         if (kind <= 4) {

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.medsa.core.MedsaException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class PerLabelTest {
 
@@ -104,7 +105,7 @@ class PerLabelTest {
             int[] pred = randomLabels(n, shape, rng);
             double tau = 1.5;
             LabelMapMetrics m = SegmentationMetrics.perLabel(pred, truth, shape, spacing, tau);
-            int[] truthLabels = java.util.Arrays.stream(truth).filter(v -> v != 0).distinct().sorted().toArray();
+            int[] truthLabels = Arrays.stream(truth).filter(v -> v != 0).distinct().sorted().toArray();
             assertEquals(truthLabels.length, m.truthLabels().size(), "trial " + trial);
             for (int k = 0; k < truthLabels.length; k++) {
                 int label = truthLabels[k];
@@ -128,8 +129,8 @@ class PerLabelTest {
             }
             for (Map.Entry<Integer, Long> e : m.predictionOnlyLabels().entrySet()) {
                 int label = e.getKey();
-                assertTrue(java.util.Arrays.stream(truth).noneMatch(v -> v == label));
-                assertEquals(java.util.Arrays.stream(pred).filter(v -> v == label).count(), e.getValue());
+                assertTrue(Arrays.stream(truth).noneMatch(v -> v == label));
+                assertEquals(Arrays.stream(pred).filter(v -> v == label).count(), e.getValue());
             }
         }
     }

@@ -3,8 +3,8 @@ package org.medsa.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.medsa.core.MedsaException;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class PercentilesTest {
 

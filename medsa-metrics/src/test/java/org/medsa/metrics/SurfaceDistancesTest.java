@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.medsa.core.MedsaException;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class SurfaceDistancesTest {
 
@@ -58,7 +59,7 @@ class SurfaceDistancesTest {
     void borderTouchingMaskHasItsBorderOnTheSurface() {
         // a fills the 4x4 image, so its surface is the 12-pixel border ring; b is pixel (1, 1)
         boolean[] a = new boolean[16];
-        java.util.Arrays.fill(a, true);
+        Arrays.fill(a, true);
         boolean[] b = Masks.pixels(4, 4, new int[] {1, 1});
         SurfaceDistances d = SurfaceDistances.compute(a, b, new int[] {4, 4}, PIXELS);
         double r2 = Math.sqrt(2);
@@ -78,7 +79,7 @@ class SurfaceDistancesTest {
     @Test
     void percentileHausdorffIsTheMaxOfTheTwoDirections() {
         boolean[] a = new boolean[16];
-        java.util.Arrays.fill(a, true);
+        Arrays.fill(a, true);
         boolean[] b = Masks.pixels(4, 4, new int[] {1, 1});
         SurfaceDistances ab = SurfaceDistances.compute(a, b, new int[] {4, 4}, PIXELS);
         SurfaceDistances ba = SurfaceDistances.compute(b, a, new int[] {4, 4}, PIXELS);

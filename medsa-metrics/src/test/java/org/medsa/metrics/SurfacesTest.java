@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.medsa.core.MedsaException;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class SurfacesTest {
 
@@ -50,7 +51,7 @@ class SurfacesTest {
     @Test
     void outsideTheImageCountsAsBackground() {
         boolean[] full = new boolean[16];
-        java.util.Arrays.fill(full, true);
+        Arrays.fill(full, true);
         boolean[] surface = Surfaces.of(full, new int[] {4, 4});
         assertEquals(12, Masks.count(surface)); // the border ring, not nothing
         assertFalse(surface[1 * 4 + 1]);

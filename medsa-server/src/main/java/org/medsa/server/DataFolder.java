@@ -1,6 +1,7 @@
 package org.medsa.server;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -9,9 +10,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.medsa.core.MedsaException;
 import org.medsa.data.volume.VolumeFiles;
-import org.medsa.data.dicom.DicomSeries;
-import org.medsa.data.image.ImageFiles;
-import org.medsa.data.nifti.NiftiReader;
 
 /**
  * The folder whose images the server may open by path. A request names a file by its path
@@ -67,7 +65,7 @@ public final class DataFolder {
                     out.add(relative(p));
                 }
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new ApiException(500, "cannot list the data folder (" + e.getMessage() + ")");
         }
         return out;
@@ -83,7 +81,8 @@ public final class DataFolder {
         if (relative == null || relative.isBlank()) {
             throw new MedsaException("\"path\" is missing: give a path relative to the data folder (see GET /api/files)");
         }
-        if (relative.indexOf('\0') >= 0 || relative.startsWith("/") || relative.startsWith("\\") || relative.matches("^[A-Za-z]:.*")) {
+        if (relative.indexOf('\0') >= 0 || relative.startsWith("/") || relative.startsWith("\\")
+                || relative.matches("^[A-Za-z]:.*")) {
             throw new MedsaException("\"path\" must be relative to the data folder, got '" + relative + "'");
         }
         for (String part : relative.split("[/\\\\]")) {
@@ -113,7 +112,8 @@ public final class DataFolder {
     /** A folder with DICOM files directly in it (a series). */
     private static boolean holdsDicom(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && VolumeFiles.kind(f) == VolumeFiles.Kind.DICOM);
+            return s.anyMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+                    && VolumeFiles.kind(f) == VolumeFiles.Kind.DICOM);
         }
     }
 }

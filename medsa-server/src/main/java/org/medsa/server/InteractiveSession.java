@@ -1,34 +1,26 @@
 package org.medsa.server;
 
 import ai.djl.ndarray.NDManager;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.predictor.ImageEmbedding;
 import org.medsa.core.predictor.Prompt;
-import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
-import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
-import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.inference.Propagation;
 import org.medsa.inference.Segmentation;
@@ -277,7 +269,8 @@ public final class InteractiveSession implements AutoCloseable {
             any |= seed[p];
         }
         if (!any) {
-            throw new MedsaException("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label " + label);
+            throw new MedsaException("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label "
+                    + label);
         }
         int[] ms = context.model().promptEncoder().maskInputSize();
         float[] seedLowRes = previous.get(key(axis, from, label));
@@ -381,13 +374,15 @@ public final class InteractiveSession implements AutoCloseable {
         }
         ImageEmbedding e;
         try {
-            e = context.encoder().request(key, () -> input.sliceImage(normalised, axis, index)).get(context.encodeTimeoutSeconds(),
+            e = context.encoder().request(key, () -> input.sliceImage(normalised, axis, index))
+                    .get(context.encodeTimeoutSeconds(),
                     TimeUnit.SECONDS);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "interrupted while the slice was being encoded");
         } catch (TimeoutException ex) {
-            throw new ApiException(503, "the slice is still being encoded after " + context.encodeTimeoutSeconds() + " s; try again");
+            throw new ApiException(503, "the slice is still being encoded after " + context.encodeTimeoutSeconds()
+                    + " s; try again");
         } catch (ExecutionException ex) {
             Throwable c = ex.getCause();
             if (c instanceof MedsaException m) {
@@ -420,7 +415,7 @@ public final class InteractiveSession implements AutoCloseable {
         }
     }
 
-    private void lookAhead(int axis, int slice, java.util.function.BooleanSupplier wanted) {
+    private void lookAhead(int axis, int slice, BooleanSupplier wanted) {
         context.encoder().lookAhead(cacheKey(axis, slice), () -> input.sliceImage(normalised, axis, slice), wanted);
     }
 

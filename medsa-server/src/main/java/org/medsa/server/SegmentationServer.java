@@ -234,7 +234,8 @@ public final class SegmentationServer implements AutoCloseable {
             input = SegmentationInput.read(file);
         } catch (MedsaException e) {
             // name the file as the client knows it, not by this machine's path
-            throw new MedsaException(e.getMessage() == null ? name + ": unreadable" : e.getMessage().replace(file.toString(), name), e);
+            throw new MedsaException(e.getMessage() == null ? name + ": unreadable" : e.getMessage()
+                    .replace(file.toString(), name), e);
         }
         return sessions.add(id -> new InteractiveSession(id, name, input, context));
     }

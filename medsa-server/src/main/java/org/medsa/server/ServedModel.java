@@ -3,6 +3,7 @@ package org.medsa.server;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medsa.adapters.MedsaModel;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.Sam;
 
@@ -27,7 +28,7 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
      */
     public static ServedModel of(Sam sam, String name, Path... weightFiles) {
         StringBuilder id = new StringBuilder(sam.config().toJson().toString()).append('|').append(sam.geometry());
-        if (sam instanceof org.medsa.adapters.MedsaModel m) {
+        if (sam instanceof MedsaModel m) {
             id.append('|').append(m.medsaConfig().toJson());
         }
         Map<String, Object> d = new LinkedHashMap<>();
@@ -36,7 +37,7 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
         d.put("input_profile", sam.geometry().profile().toString());
         long[] e = sam.embeddingShape();
         d.put("embedding", new long[] {e[1], e[2], e[3]});
-        d.put("adapters", sam instanceof org.medsa.adapters.MedsaModel m ? m.medsaConfig().preset().id() : "none");
+        d.put("adapters", sam instanceof MedsaModel m ? m.medsaConfig().preset().id() : "none");
         ai.djl.Device dev = sam.device();
         d.put("device", dev.getDeviceType() + (dev.isGpu() ? ":" + dev.getDeviceId() : ""));
         int i = 0;

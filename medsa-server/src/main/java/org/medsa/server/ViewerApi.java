@@ -33,7 +33,8 @@ final class ViewerApi {
     private final DataFolder data;
     private final Diagnostics diagnostics;
 
-    ViewerApi(SegmentationServer server, SessionRegistry sessions, UploadReceiver uploads, DataFolder data, Diagnostics diagnostics) {
+    ViewerApi(SegmentationServer server, SessionRegistry sessions, UploadReceiver uploads, DataFolder data,
+            Diagnostics diagnostics) {
         this.diagnostics = diagnostics;
         this.server = server;
         this.sessions = sessions;
@@ -75,8 +76,10 @@ final class ViewerApi {
         r.exception(MedsaException.class, (e, ctx) -> error(ctx, ApiException.statusOf(e), e.getMessage()));
         r.exception(Exception.class, (e, ctx) -> {
             String line = JsonRequests.firstLine(e.getMessage());
-            diagnostics.warn("internal error: " + ctx.method() + " " + ctx.path() + ": " + (line.isEmpty() ? e.getClass().getSimpleName() : line));
-            error(ctx, 500, "internal error while handling " + ctx.method() + " " + ctx.path() + (line.isEmpty() ? "" : ": " + line));
+            diagnostics.warn("internal error: " + ctx.method() + " " + ctx.path() + ": "
+                    + (line.isEmpty() ? e.getClass().getSimpleName() : line));
+            error(ctx, 500, "internal error while handling " + ctx.method() + " " + ctx.path()
+                    + (line.isEmpty() ? "" : ": " + line));
         });
         r.error(404, "*", ctx -> {
             if (ctx.path().startsWith("/api/") && !isJson(ctx)) {
@@ -139,7 +142,8 @@ final class ViewerApi {
     private void segment(Context ctx) {
         InteractiveSession s = session(ctx);
         JsonRequests.Segment q = JsonRequests.Segment.of(JsonRequests.body(ctx));
-        InteractiveSession.SegmentResult r = s.segment(q.axis(), q.index(), q.points(), q.box(), q.usePrevious(), q.multimask(), q.label());
+        InteractiveSession.SegmentResult r = s.segment(q.axis(), q.index(), q.points(), q.box(), q.usePrevious(), q.multimask(),
+                q.label());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("iou", r.iou());
         m.put("area", r.area());

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.adapters.ModelLoader;
@@ -23,6 +22,7 @@ import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.LiveReferences;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
@@ -62,8 +62,8 @@ class BrowserTest {
 
     @Test
     void clickInAnOrganShowsThePredictorsMaskAndDownloadsIt() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
-                "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
+        LiveReferences.assumeInstalled(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
         Path data = Files.createDirectories(tmp.resolve("data"));
         Phantom ph = Phantom.builder().seed(9).size(40, 28, 12).cases(2).validationCases(1).rendering(Rendering.MR).build();
         VolumePair vp = ph.generate(0).volumes();
@@ -109,7 +109,8 @@ class BrowserTest {
                     .dataFolder(data).port(0).build().start()) {
                 ChromeOptions options = new ChromeOptions();
                 options.setBinary(CHROMIUM.toFile());
-                options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
                         "--window-size=1200,900", "--user-data-dir=" + tmp.resolve("profile"));
                 Map<String, Object> prefs = new HashMap<>();
@@ -121,7 +122,8 @@ class BrowserTest {
                 ChromeDriver driver = new ChromeDriver(service, options);
                 try {
                     // headless Chromium saves downloads only where told to
-                    driver.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString(),
+                    driver.executeCdpCommand("Browser.setDownloadBehavior",
+                            Map.of("behavior", "allow", "downloadPath", downloads.toString(),
                             "eventsEnabled", false));
                     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
                     driver.get(server.url().toString());
@@ -144,7 +146,8 @@ class BrowserTest {
                     new Actions(driver).moveToElement(canvas, dx, dy).click().perform();
                     wait.until(d -> d.findElement(By.id("status")).getText().startsWith("segmented label 1 on slice 6"));
                     assertEquals(String.valueOf(area), driver.findElement(By.id("last-mask")).getDomAttribute("data-area"));
-                    assertEquals(want.iouPredictions()[0], Float.parseFloat(driver.findElement(By.id("last-mask")).getDomAttribute("data-iou")),
+                    assertEquals(want.iouPredictions()[0],
+                            Float.parseFloat(driver.findElement(By.id("last-mask")).getDomAttribute("data-iou")),
                             0);
                     driver.findElement(By.id("clear-button")).click(); // no prompt markers over the pixels
                     @SuppressWarnings("unchecked")
@@ -153,7 +156,8 @@ class BrowserTest {
                                     + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const out = [];"
                                     + "for (let r = 0; r < c.height / z; r++) for (let q = 0; q < c.width / z; q++) {"
                                     + "  const o = 4 * ((r * z + (z >> 1)) * c.width + q * z + (z >> 1));"
-                                    + "  out.push(d[o] === 30 && d[o + 1] === 144 && d[o + 2] === 255 ? 1 : (d[o] === d[o + 1] && d[o + 1] === d[o + 2] ? 0 : 2)); }"
+                                    + "  out.push(d[o] === 30 && d[o + 1] === 144 && d[o + 2] === 255 ? 1 : (d[o] === d[o + 1] "
+                                            + "&& d[o + 1] === d[o + 2] ? 0 : 2)); }"
                                     + "return out;", zoom);
                     boolean[] shown = new boolean[px.size()];
                     for (int p = 0; p < shown.length; p++) {

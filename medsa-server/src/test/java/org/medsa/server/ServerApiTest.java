@@ -12,13 +12,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -204,7 +204,8 @@ class ServerApiTest {
         assertEquals(12, g[0].length);
         for (int row = 0; row < 40; row++) {
             for (int col = 0; col < 12; col++) {
-                assertEquals(Math.round(Math.min(1, Math.max(0, norm[row * 12 + col])) * 255f), g[row][col], "pixel " + row + "," + col);
+                assertEquals(Math.round(Math.min(1, Math.max(0, norm[row * 12 + col])) * 255f), g[row][col], "pixel " + row
+                        + "," + col);
             }
         }
         // a window of our own: (value - lo) / (hi - lo), clipped, x 255, rounded; rows along i, columns along k
@@ -243,6 +244,15 @@ class ServerApiTest {
         return m;
     }
 
+    /** Two empty masks are equal too: a mask compared with its reference must hold something. */
+    static void assertNotEmpty(boolean[] mask, String what) {
+        int n = 0;
+        for (boolean b : mask) {
+            n += b ? 1 : 0;
+        }
+        assertTrue(n > 0, what + ": the mask is empty");
+    }
+
     @Test
     void segmentEqualsThePredictorAndRefinesWithThePreviousMask() throws Exception {
         String id = open("p1.nii.gz");
@@ -257,6 +267,7 @@ class ServerApiTest {
         SamPrediction want = direct(v, 0, 20, new Prompt().point(6, 14, 1).point(2, 3, 0), false);
         boolean[] got = maskOf(seg);
         assertArrayEquals(want.mask(0), got);
+        assertNotEmpty(got, "the clicked structure");
         assertEquals(want.iouPredictions()[0], seg.get("iou").getAsFloat(), 0);
         int area = 0;
         for (boolean b : got) {
@@ -278,7 +289,8 @@ class ServerApiTest {
         assertArrayEquals(want2.mask(0), maskOf(r.json()));
         assertEquals(want2.iouPredictions()[0], r.json().get("iou").getAsFloat(), 0);
         // no multimask key: like medsa segment, a lone click takes the best of three masks
-        r = send("POST", "/api/volumes/" + id + "/segment", "{\"axis\": 2, \"index\": 5, \"points\": [[20, 14, 1]], \"label\": 1}");
+        r = send("POST", "/api/volumes/" + id + "/segment",
+                "{\"axis\": 2, \"index\": 5, \"points\": [[20, 14, 1]], \"label\": 1}");
         SamPrediction three = direct(v, 2, 5, new Prompt().point(14, 20, 1), true);
         assertArrayEquals(three.mask(three.best()), maskOf(r.json()));
     }
@@ -286,18 +298,21 @@ class ServerApiTest {
     @Test
     void theSamePromptGivesTheSameMaskAsMedsaSegment() throws Exception {
         String id = open("p2.nii.gz");
-        Reply r = send("POST", "/api/volumes/" + id + "/segment", "{\"axis\": 2, \"index\": 6, \"box\": [8, 5, 30, 20], \"label\": 1}");
+        Reply r = send("POST", "/api/volumes/" + id + "/segment",
+                "{\"axis\": 2, \"index\": 6, \"box\": [8, 5, 30, 20], \"label\": 1}");
         assertEquals(200, r.status(), new String(r.body()));
         SegmentationInput in = SegmentationInput.read(data.resolve("p2.nii.gz"));
         int[] want;
         try (VolumeSegmenter vs = new VolumeSegmenter(sam, manager)) {
-            want = vs.segment(in, new VolumePrompts().box(8, 5, 6, 30, 20, 6), VolumeSegmenter.Options.defaults()).labels().data();
+            want = vs.segment(in, new VolumePrompts().box(8, 5, 6, 30, 20, 6), VolumeSegmenter.Options.defaults()).labels()
+                    .data();
         }
         Path out = tmp.resolve("p2_labels.nii.gz");
         Files.write(out, send("GET", "/api/volumes/" + id + "/labels.nii.gz", null).body());
         NiftiImage got = NiftiReader.read(out);
         NiftiImage src = NiftiReader.read(data.resolve("p2.nii.gz"));
         assertArrayEquals(want, got.toLabelVolume().data());
+        assertTrue(Arrays.stream(want).filter(l -> l == 1).count() > 0, "the boxed structure is in the labels");
         assertArrayEquals(src.header().dims(), got.header().dims());
         for (int row = 0; row < 4; row++) {
             assertArrayEquals(src.grid().affine().toRows()[row], got.grid().affine().toRows()[row], 0, "affine row " + row);
@@ -309,10 +324,12 @@ class ServerApiTest {
     @Test
     void propagationEqualsTheVolumeSegmentersAndUndoTakesItBack() throws Exception {
         String id = open("nested/deeper/p3.nii.gz");
-        Reply r = send("POST", "/api/volumes/" + id + "/segment", "{\"axis\": 2, \"index\": 6, \"box\": [10, 6, 28, 21], \"label\": 3}");
+        Reply r = send("POST", "/api/volumes/" + id + "/segment",
+                "{\"axis\": 2, \"index\": 6, \"box\": [10, 6, 28, 21], \"label\": 3}");
         assertEquals(200, r.status());
         int[] afterSegment = server.session(id).labels();
-        r = send("POST", "/api/volumes/" + id + "/propagate", "{\"axis\": 2, \"from\": 6, \"label\": 3, \"direction\": \"both\", \"max_slices\": 3}");
+        r = send("POST", "/api/volumes/" + id + "/propagate",
+                "{\"axis\": 2, \"from\": 6, \"label\": 3, \"direction\": \"both\", \"max_slices\": 3}");
         assertEquals(200, r.status(), new String(r.body()));
         JsonArray slices = r.json().getAsJsonArray("slices");
         SegmentationInput in = SegmentationInput.read(data.resolve("nested/deeper/p3.nii.gz"));
@@ -340,11 +357,12 @@ class ServerApiTest {
         assertEquals(200, send("POST", "/api/volumes/" + id + "/undo", null).status());
         assertArrayEquals(afterSegment, server.session(id).labels());
         assertEquals(200, send("POST", "/api/volumes/" + id + "/undo", null).status());
-        assertEquals(0, java.util.Arrays.stream(server.session(id).labels()).sum());
+        assertEquals(0, Arrays.stream(server.session(id).labels()).sum());
         assertError(send("POST", "/api/volumes/" + id + "/undo", null), 409, "nothing to undo");
         assertError(send("POST", "/api/volumes/" + id + "/propagate", "{\"axis\": 2, \"from\": 6, \"label\": 3}"), 400,
                 "nothing to propagate: slice 6 along axis 2 has no pixel of label 3");
-        assertError(send("POST", "/api/volumes/" + id + "/propagate", "{\"axis\": 2, \"from\": 6, \"label\": 3, \"direction\": \"sideways\"}"),
+        assertError(send("POST", "/api/volumes/" + id + "/propagate",
+                "{\"axis\": 2, \"from\": 6, \"label\": 3, \"direction\": \"sideways\"}"),
                 400, "direction must be both, up or down");
     }
 
@@ -367,6 +385,7 @@ class ServerApiTest {
             want = pr.predict(new Prompt().point(20, 15, 1), false);
         }
         assertArrayEquals(want.mask(0), maskOf(r.json()));
+        assertNotEmpty(want.mask(0), "the clicked region of the photo");
         int[][] exported = pngGray(send("GET", "/api/volumes/" + id + "/labels.png", null).body());
         assertEquals(34, exported.length);
         assertEquals(50, exported[0].length);
@@ -406,20 +425,25 @@ class ServerApiTest {
         assertError(send("POST", "/api/volumes", "{\"path\": \"notes.txt\"}"), 400, "notes.txt: not a supported image");
         assertError(send("POST", "/api/volumes", "{\"nope\": 1}"), 400, "\"path\" is missing");
         assertError(send("POST", "/api/volumes", "not json"), 400, "not valid JSON");
-        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[50, 3, 1]]}"), 400, "prompt outside the image: point (50,3,5)");
-        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[NaN, 3, 1]]}"), 400, "points[0] holds a non-finite number");
-        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[5, 3, 2]]}"), 400, "polarity must be 1 (foreground) or 0 (background), got 2");
+        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[50, 3, 1]]}"), 400,
+                "prompt outside the image: point (50,3,5)");
+        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[NaN, 3, 1]]}"), 400,
+                "points[0] holds a non-finite number");
+        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[5, 3, 2]]}"), 400,
+                "polarity must be 1 (foreground) or 0 (background), got 2");
         assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": []}"), 400, "no prompt");
-        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"box\": [9, 9, 2, 2]}"), 400, "box (9,9,5)-(2,2,5) is reversed");
+        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"box\": [9, 9, 2, 2]}"), 400,
+                "box (9,9,5)-(2,2,5) is reversed");
         assertError(send("POST", seg, "{\"axis\": 2, \"points\": [[5, 3, 1]]}"), 400, "\"index\" is missing");
         assertError(send("POST", seg, "{\"axis\": 2, \"index\": 1.5, \"points\": [[5, 3, 1]]}"), 400, "whole number");
-        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[5, 3, 1]], \"label\": 300}"), 400, "label must be 1..255");
+        assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[5, 3, 1]], \"label\": 300}"), 400,
+                "label must be 1..255");
         assertError(send("POST", seg, "{\"axis\": 2, \"index\": 5, \"points\": [[5, 3, 1]], \"mask_input\": \"last\"}"), 400,
                 "mask_input must be \"previous\" or null");
         assertError(send("POST", "/api/volumes/ffff/segment", "{\"index\": 1}"), 404, "no open volume 'ffff'");
         assertError(send("GET", "/api/nothing", null), 404, "no such route");
         // a failed request leaves the labels as they were
-        assertEquals(0, java.util.Arrays.stream(server.session(id).labels()).sum());
+        assertEquals(0, Arrays.stream(server.session(id).labels()).sum());
         assertEquals(200, send("DELETE", "/api/volumes/" + id, null).status());
         assertError(send("GET", "/api/volumes/" + id + "/labels/2/0.png", null), 404, "no open volume");
     }

@@ -18,7 +18,8 @@ import org.medsa.core.MedsaException;
  */
 public final class BatchJob {
 
-    private static final Set<String> FLAGS = Set.of("--manifest", "--out", "--model", "--checkpoint", "--adapter-weights", "--adapters",
+    private static final Set<String> FLAGS = Set.of("--manifest", "--out", "--model", "--checkpoint", "--adapter-weights",
+            "--adapters",
             "--input-profile", "--intensity", "--encoder-batch", "--threads-per-task");
 
     private BatchJob() {}
@@ -34,7 +35,8 @@ public final class BatchJob {
                 } else if (FLAGS.contains(args[i]) && i + 1 < args.length) {
                     a.put(args[i], args[++i]);
                 } else {
-                    throw new MedsaException("unknown or incomplete argument '" + args[i] + "' (flags: " + FLAGS + ", --overwrite)");
+                    throw new MedsaException("unknown or incomplete argument '" + args[i] + "' (flags: " + FLAGS
+                            + ", --overwrite)");
                 }
             }
             for (String req : new String[] {"--manifest", "--out", "--model", "--checkpoint"}) {
@@ -42,16 +44,20 @@ public final class BatchJob {
                     throw new MedsaException(req + " is required");
                 }
             }
-            BatchOptions o = BatchOptions.builder().model(a.get("--model"), Path.of(a.get("--checkpoint"))).out(Path.of(a.get("--out")))
-                    .overwrite(overwrite).adapterWeights(a.containsKey("--adapter-weights") ? Path.of(a.get("--adapter-weights")) : null)
-                    .adapters(a.get("--adapters")).inputProfile(a.get("--input-profile")).intensity(a.getOrDefault("--intensity", "auto"))
+            BatchOptions o = BatchOptions.builder().model(a.get("--model"), Path.of(a.get("--checkpoint")))
+                    .out(Path.of(a.get("--out")))
+                    .overwrite(overwrite)
+                            .adapterWeights(a.containsKey("--adapter-weights") ? Path.of(a.get("--adapter-weights")) : null)
+                    .adapters(a.get("--adapters")).inputProfile(a.get("--input-profile"))
+                            .intensity(a.getOrDefault("--intensity", "auto"))
                     .encoderBatch(Integer.parseInt(a.getOrDefault("--encoder-batch", "1")))
                     .threadsPerTask(Integer.parseInt(a.getOrDefault("--threads-per-task", "0"))).build();
             SparkSession spark = SparkSession.builder().appName("medsa batch").getOrCreate();
             try {
                 long t0 = System.nanoTime();
                 MedsaBatch.Summary s = MedsaBatch.run(spark, Path.of(a.get("--manifest")), o);
-                System.out.printf(Locale.ROOT, "%d rows: %d ok, %d errors in %.1f s; results: %s and %s%n", s.rows(), s.ok(), s.errors(),
+                System.out.printf(Locale.ROOT, "%d rows: %d ok, %d errors in %.1f s; results: %s and %s%n", s.rows(), s.ok(),
+                        s.errors(),
                         (System.nanoTime() - t0) / 1e9, s.csv(), s.parquet());
             } finally {
                 spark.stop();

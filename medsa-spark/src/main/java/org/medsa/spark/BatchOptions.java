@@ -114,7 +114,8 @@ public final class BatchOptions implements Serializable {
      * model on it; row records fingerprint their results with it).
      */
     public String modelIdentity() {
-        return model + "|" + Hashes.sha256(Path.of(checkpoint)) + "|" + (adapterWeights == null ? "-" : Hashes.sha256(Path.of(adapterWeights)))
+        return model + "|" + Hashes.sha256(Path.of(checkpoint)) + "|"
+                + (adapterWeights == null ? "-" : Hashes.sha256(Path.of(adapterWeights)))
                 + "|" + adapters + "|" + inputProfile;
     }
 

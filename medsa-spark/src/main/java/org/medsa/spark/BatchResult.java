@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * @param seconds time spent on the row (when it was computed)
  * @param metrics label → {dice, iou, hd95}; empty without a truth
  */
-public record BatchResult(String id, String status, String mask, double seconds, Map<Integer, Double[]> metrics) implements Serializable {
+public record BatchResult(String id, String status, String mask, double seconds, Map<Integer,
+        Double[]> metrics) implements Serializable {
 
     private static final Gson GSON = new Gson();
 
@@ -66,7 +67,8 @@ public record BatchResult(String id, String status, String mask, double seconds,
             metrics.put(Integer.parseInt(k), new Double[] {num(v, "dice"), num(v, "iou"), num(v, "hd95")});
         }
         return new BatchResult(o.get("id").getAsString(), o.get("status").getAsString(),
-                o.has("mask") && !o.get("mask").isJsonNull() ? o.get("mask").getAsString() : null, o.get("seconds").getAsDouble(), metrics);
+                o.has("mask") && !o.get("mask").isJsonNull() ? o.get("mask").getAsString() : null, o.get("seconds")
+                        .getAsDouble(), metrics);
     }
 
     private static Double num(JsonObject o, String k) {

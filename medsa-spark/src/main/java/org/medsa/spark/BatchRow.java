@@ -22,7 +22,8 @@ public record BatchRow(String id, String image, String box, String points, Strin
 
     /** A row of a manifest Dataset (columns by name; missing optional columns are null). */
     public static BatchRow of(Row r) {
-        return new BatchRow(text(r, "id"), text(r, "image"), text(r, "box"), text(r, "points"), text(r, "truth"), text(r, "labels"));
+        return new BatchRow(text(r, "id"), text(r, "image"), text(r, "box"), text(r, "points"), text(r, "truth"),
+                text(r, "labels"));
     }
 
     private static String text(Row r, String column) {

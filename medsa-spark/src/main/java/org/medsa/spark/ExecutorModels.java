@@ -2,7 +2,6 @@ package org.medsa.spark;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +39,8 @@ final class ExecutorModels {
             sam = MODELS.get(key);
             if (sam == null) {
                 NDManager manager = NDManager.newBaseManager(Device.cpu());
-                sam = ModelLoader.of(SamConfig.resolve(o.model()), o.checkpoint()).adapterWeights(o.adapterWeights()).adapters(o.adapters())
+                sam = ModelLoader.of(SamConfig.resolve(o.model()), o.checkpoint()).adapterWeights(o.adapterWeights())
+                        .adapters(o.adapters())
                         .inputProfile(o.inputProfile()).load(manager);
                 MANAGERS.put(key, manager);
                 MODELS.put(key, sam);

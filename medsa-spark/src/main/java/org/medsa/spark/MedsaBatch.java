@@ -1,11 +1,11 @@
 package org.medsa.spark;
 
+import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -86,7 +86,7 @@ public final class MedsaBatch {
         int threads = options.threadsPerTask() > 0 ? options.threadsPerTask() : task != null ? Math.max(1, task.cpus()) : 0;
         Sam sam = ExecutorModels.get(options);
         if (threads > 0) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+            JniUtils.setNumThreads(threads);
         }
         List<Row> out = new ArrayList<>();
         try (RowSegmenter segmenter = new RowSegmenter(sam, ExecutorModels.manager(options), options)) {
@@ -94,7 +94,8 @@ public final class MedsaBatch {
                 BatchRow row = BatchRow.of(rows.next());
                 BatchResult r = segmenter.process(row);
                 // the executor's log
-                Diagnostics.stderr().note(String.format(Locale.ROOT, "batch: %s %s (%.2f s)", r.id(), r.ok() ? "ok" : "error: " + r.status(),
+                Diagnostics.stderr()
+                        .note(String.format(Locale.ROOT, "batch: %s %s (%.2f s)", r.id(), r.ok() ? "ok" : "error: " + r.status(),
                         r.seconds()));
                 out.add(RowFactory.create(r.id(), r.status(), r.mask(), r.seconds(), GSON.toJson(r.metrics())));
             }
@@ -111,17 +112,25 @@ public final class MedsaBatch {
      * @throws MedsaException for a missing or unreadable manifest, or missing settings
      */
     public static Summary run(SparkSession spark, Path manifestFile, BatchOptions options) {
+        return run(spark, manifestFile, options, Diagnostics.stderr());
+    }
+
+    /** As {@link #run(SparkSession, Path, BatchOptions)}; warnings (an empty manifest) go to {@code diagnostics}. */
+    public static Summary run(SparkSession spark, Path manifestFile, BatchOptions options, Diagnostics diagnostics) {
         Dataset<Row> manifest = readManifest(spark, manifestFile);
+        List<String> ids = manifest.select("id").as(Encoders.STRING()).collectAsList();
+        if (ids.isEmpty()) {
+            diagnostics.warn(manifestFile + ": the manifest has a header but no rows; nothing to segment");
+        }
         Path out = options.out();
         try {
             Files.createDirectories(out.resolve("masks"));
             Files.createDirectories(out.resolve("rows"));
         } catch (IOException e) {
-            throw new MedsaException(out + ": cannot create the output folder (" + e.getMessage() + ")", e);
+            throw new MedsaException(out + ": cannot create the output folder (" + AtomicFiles.reason(e) + ")", e);
         }
         // duplicate ids would write the same files: the first keeps the id, the others become error rows
         Map<String, Long> seen = new HashMap<>();
-        List<String> ids = manifest.select("id").as(Encoders.STRING()).collectAsList();
         Set<String> duplicates = new TreeSet<>();
         for (String id : ids) {
             if (id != null && seen.merge(id, 1L, Long::sum) > 1) {
@@ -135,27 +144,52 @@ public final class MedsaBatch {
         List<Row> results = new ArrayList<>(segment(unique, options).collectAsList());
         for (String d : duplicates) {
             for (long n = 1; n < seen.get(d); n++) {
-                results.add(RowFactory.create(d, "duplicate id '" + d + "' in the manifest: only its first row is segmented", null, 0.0,
+                results.add(RowFactory.create(d, "duplicate id '" + d + "' in the manifest: only its first row is segmented",
+                        null, 0.0,
                         "{}"));
             }
         }
-        results.sort(Comparator.comparing((Row r) -> r.getString(0) == null ? "" : r.getString(0)).thenComparing(r -> r.getString(1)));
+        results.sort(Comparator.comparing((Row r) -> r.getString(0) == null ? "" : r.getString(0))
+                .thenComparing(r -> r.getString(1)));
         return writeTables(spark, results, out);
     }
 
-    /** A manifest file as a dataset (CSV with a header line, all columns strings; or Parquet). */
+    /**
+     * A manifest file as a dataset (CSV with a header line, all columns strings; or Parquet), checked
+     * for the columns {@code id} and {@code image}.
+     *
+     * @throws MedsaException naming the manifest: missing, empty, of another format, or without a
+     *     needed column
+     */
     public static Dataset<Row> readManifest(SparkSession spark, Path file) {
         if (!Files.isRegularFile(file) && !Files.isDirectory(file)) {
             throw new MedsaException(file + ": no such manifest");
         }
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        Dataset<Row> manifest;
         if (n.endsWith(".parquet")) {
-            return spark.read().parquet(file.toString());
+            manifest = spark.read().parquet(file.toString());
+        } else if (n.endsWith(".csv")) {
+            try {
+                if (Files.isRegularFile(file) && Files.size(file) == 0) {
+                    throw new MedsaException(file
+                            + ": the manifest is empty; it needs a header line with the columns id and image");
+                }
+            } catch (IOException e) {
+                throw new MedsaException(file + ": cannot read (" + AtomicFiles.reason(e) + ")", e);
+            }
+            manifest = spark.read().option("header", "true").option("mode", "FAILFAST").csv(file.toString());
+        } else {
+            throw new MedsaException(file + ": a manifest is a .csv (with a header) or a .parquet file");
         }
-        if (n.endsWith(".csv")) {
-            return spark.read().option("header", "true").option("mode", "FAILFAST").csv(file.toString());
+        Set<String> columns = new HashSet<>(List.of(manifest.columns()));
+        for (String needed : new String[] {"id", "image"}) {
+            if (!columns.contains(needed)) {
+                throw new MedsaException(file + ": the manifest has no column '" + needed + "' (its columns: "
+                        + String.join(", ", manifest.columns()) + ")");
+            }
         }
-        throw new MedsaException(file + ": a manifest is a .csv (with a header) or a .parquet file");
+        return manifest;
     }
 
     private static Summary writeTables(SparkSession spark, List<Row> results, Path out) {

@@ -7,23 +7,26 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Locale;
 import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.Sam;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
-import org.medsa.metrics.LabelMapMetrics;
-import org.medsa.metrics.LabelMetrics;
-import org.medsa.metrics.MaskFile;
 import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
 import org.medsa.inference.VolumeSegmenter;
+import org.medsa.metrics.LabelMapMetrics;
+import org.medsa.metrics.LabelMetrics;
+import org.medsa.metrics.MaskFile;
 
 /**
  * Segments manifest rows one after another with one {@link VolumeSegmenter} (so each row equals
@@ -53,7 +56,8 @@ final class RowSegmenter implements AutoCloseable {
         long t0 = System.nanoTime();
         String id = row.safeId();
         if (id == null) {
-            return BatchResult.error(row.id(), "id '" + row.id() + "' cannot name a file (use letters, digits, '.', '_', '-')", 0);
+            return BatchResult.error(row.id(), "id '" + row.id() + "' cannot name a file (use letters, digits, '.', '_', '-')",
+                    0);
         }
         Path record = out.resolve("rows").resolve(id + ".json");
         Path[] localCopies = new Path[2];
@@ -176,7 +180,8 @@ final class RowSegmenter implements AutoCloseable {
         int[] t = truth.labels(); // C order (k, j, i) = grid order i + nx (j + ny k)
         int found = p.boxesPerSlice(t, shape, present(t, wanted));
         if (found == 0) {
-            throw new MedsaException(truthFile.getFileName() + ": holds none of the labels " + (wanted.isEmpty() ? "(any non-zero)" : wanted));
+            throw new MedsaException(truthFile.getFileName() + ": holds none of the labels "
+                    + (wanted.isEmpty() ? "(any non-zero)" : wanted));
         }
     }
 
@@ -190,7 +195,9 @@ final class RowSegmenter implements AutoCloseable {
         return out;
     }
 
-    /** A local path for a path or URI: file: URIs and plain paths as they are; other schemes copied through Hadoop's file systems. */
+    /**
+     * A local path for a path or URI: file: URIs and plain paths as they are; other schemes copied through Hadoop's file systems.
+     */
     private static Path local(String location, String what, Path[] copies, String[] stamps, int slot) throws IOException {
         if (location == null) {
             throw new MedsaException("no " + what + " given");
@@ -213,14 +220,14 @@ final class RowSegmenter implements AutoCloseable {
         if ("file".equalsIgnoreCase(uri.getScheme())) {
             return Path.of(uri);
         }
-        org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(uri);
+        org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(uri); // Hadoop's: name clash with java.nio
         String name = hp.getName();
         Path dir = Files.createTempDirectory("medsa-batch");
         Path copy = dir.resolve(name.isEmpty() ? what : name);
         copies[slot] = copy;
-        org.apache.hadoop.fs.FileSystem fs = hp.getFileSystem(new org.apache.hadoop.conf.Configuration());
+        FileSystem fs = hp.getFileSystem(new Configuration());
         try (InputStream in = fs.open(hp)) {
-            org.apache.hadoop.fs.FileStatus st = fs.getFileStatus(hp);
+            FileStatus st = fs.getFileStatus(hp);
             stamps[slot] = st.getLen() + "@" + st.getModificationTime();
             Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -231,7 +238,8 @@ final class RowSegmenter implements AutoCloseable {
 
     /** What the row's output depends on: its inputs (paths, sizes, times), its prompt and the model. */
     private String fingerprint(BatchRow row, String[] stamps) {
-        return Hashes.sha256(modelKey + "|" + row.image() + "|" + stamps[0] + "|" + row.box() + "|" + row.points() + "|" + row.truth()
+        return Hashes.sha256(modelKey + "|" + row.image() + "|" + stamps[0] + "|" + row.box() + "|" + row.points() + "|"
+                + row.truth()
                 + "|" + stamps[1] + "|" + row.labels() + "|" + options.encoderBatch());
     }
 

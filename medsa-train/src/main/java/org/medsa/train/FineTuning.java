@@ -107,7 +107,10 @@ public final class FineTuning {
         return this;
     }
 
-    /** Where {@link #run} writes the tables before and after training (default: {@code eval-before/}, {@code eval-after/} in the run folder). */
+    /**
+     * Where {@link #run} writes the tables before and after training (default: {@code eval-before/}, {@code eval-after/} in the
+     * run folder).
+     */
     public FineTuning reports(Path before, Path after) {
         this.reportBefore = before;
         this.reportAfter = after;
@@ -144,7 +147,8 @@ public final class FineTuning {
         Seeds.seedEngine(trainConfig.seed());
         MedsaModel m = ModelLoader.of(config, base).adapters(adapters).inputProfile(inputProfile).loadMedsa(manager);
         ParameterCounts counts = ParameterCounts.of(m);
-        console.note(String.format(Locale.ROOT, "model: %s, %s adapters, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s",
+        console.note(String.format(Locale.ROOT,
+                "model: %s, %s adapters, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s",
                 config.source, m.medsaConfig().describe(), m.config().inputProfile, counts.trainable(), counts.total(),
                 100.0 * counts.trainable() / counts.total(), devices));
         return m;

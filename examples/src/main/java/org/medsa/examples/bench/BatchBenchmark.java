@@ -14,17 +14,17 @@ import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.demo.DemoModels;
 import org.medsa.spark.BatchOptions;
 import org.medsa.spark.MedsaBatch;
-import org.medsa.examples.bench.Benchmarks;
-import org.medsa.demo.DemoModels;
 
 /**
  * Batch throughput on embedded Spark, in one run: rows per second on local[1] and local[2] for a
  * cohort of phantom volumes (64 x 48 x 32, one box per slice of each organ from the truth) with the
  * demo model, the model loads counted, and the resident memory sampled while the rows go by.
  *
- * <pre>java $SPARK_OPENS -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.BatchBenchmark [volumes]</pre>
+ * <pre>java $SPARK_OPENS -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.BatchBenchmark
+ * [volumes]</pre>
  * ($SPARK_OPENS: the --add-opens flags of the ./medsa launcher.)
  */
 public final class BatchBenchmark {
@@ -36,7 +36,8 @@ public final class BatchBenchmark {
         Path work = Files.createTempDirectory("medsa-batch-bench");
         DemoModels.Base base = DemoModels.extractBase(work.resolve("model"));
         Path adapters = DemoModels.extractMrAdapters(work.resolve("model"));
-        Phantom p = Phantom.builder().seed(21).size(64, 48, 32).cases(Math.max(2, n)).validationCases(1).rendering(Rendering.MR).build();
+        Phantom p = Phantom.builder().seed(21).size(64, 48, 32).cases(Math.max(2, n)).validationCases(1).rendering(Rendering.MR)
+                .build();
         StringBuilder m = new StringBuilder("id,image,box,points,truth,labels\n");
         for (int i = 0; i < n; i++) {
             var v = p.generate(i).volumes();
@@ -50,7 +51,8 @@ public final class BatchBenchmark {
         }
         Path manifest = work.resolve("manifest.csv");
         Files.writeString(manifest, m.toString());
-        System.out.printf(Locale.ROOT, "cohort: %d phantom volumes 64x48x32, boxes from the truth on every slice of 4 organs; %d cores%n", n,
+        System.out.printf(Locale.ROOT,
+                "cohort: %d phantom volumes 64x48x32, boxes from the truth on every slice of 4 organs; %d cores%n", n,
                 Runtime.getRuntime().availableProcessors());
         double[] rate = new double[3];
         // warm-up (model load, JIT) on 4 rows, not counted
@@ -62,7 +64,8 @@ public final class BatchBenchmark {
                 .adapterWeights(adapters).out(work.resolve("warm")).build());
         w.stop();
         for (int cores = 1; cores <= 2; cores++) {
-            SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("bench").config("spark.ui.enabled", "false")
+            SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("bench")
+                    .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1").config("spark.ui.showConsoleProgress", "false").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             Path out = work.resolve("out" + cores);
@@ -87,7 +90,8 @@ public final class BatchBenchmark {
             sampler.join();
             spark.stop();
             rate[cores] = s.ok() / sec;
-            System.out.printf(Locale.ROOT, "local[%d]: %d rows ok in %.1f s = %.2f rows/s; model loads in this JVM so far: %d%n", cores,
+            System.out.printf(Locale.ROOT,
+                    "local[%d]: %d rows ok in %.1f s = %.2f rows/s; model loads in this JVM so far: %d%n", cores,
                     s.ok(), sec, rate[cores], MedsaBatch.modelLoadsInThisJvm());
             StringBuilder line = new StringBuilder("  RSS (GiB) after rows done:");
             for (int want : new int[] {n / 10, n / 4, n / 2, 3 * n / 4, n - 1}) {

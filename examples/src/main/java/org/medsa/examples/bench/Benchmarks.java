@@ -8,20 +8,20 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.medsa.core.Diagnostics;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.Ops;
@@ -48,7 +48,8 @@ public final class Benchmarks {
     public record Encoder(double firstS, double steadyS, double gflop, double gflops, double matmulGflops, double ratio) {
         /** {@code medsa bench encoder --json}'s object: first_s, steady_s, gflop, gflops, matmul_gflops, ratio. */
         public Map<String, Object> json() {
-            return ordered("first_s", firstS, "steady_s", steadyS, "gflop", gflop, "gflops", gflops, "matmul_gflops", matmulGflops,
+            return ordered("first_s", firstS, "steady_s", steadyS, "gflop", gflop, "gflops", gflops, "matmul_gflops",
+                    matmulGflops,
                     "ratio", ratio);
         }
     }
@@ -70,7 +71,7 @@ public final class Benchmarks {
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             m.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
@@ -152,7 +153,8 @@ public final class Benchmarks {
             tc.checkpointEvery(Integer.MAX_VALUE);
             tc.correctiveRounds(Math.min(tc.correctiveRounds(), 1));
             double[] t = new double[steps];
-            try (Trainer trainer = new Trainer(noSaving, randomData(cfg.imageEncoder.imgSize, 16), null, tc.build(), run, List.of(Device.cpu()),
+            try (Trainer trainer = new Trainer(noSaving, randomData(cfg.imageEncoder.imgSize, 16), null, tc.build(), run,
+                    List.of(Device.cpu()),
                     Diagnostics.none())) {
                 for (int i = 1; i <= steps; i++) {
                     long a = System.nanoTime();
@@ -163,7 +165,7 @@ public final class Benchmarks {
             double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
             return new Train(step, peakRssGb(), trainable);
         } finally {
-            org.medsa.core.io.AtomicFiles.deleteTree(run);
+            AtomicFiles.deleteTree(run);
         }
     }
 

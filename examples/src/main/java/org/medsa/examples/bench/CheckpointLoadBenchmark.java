@@ -1,14 +1,9 @@
 package org.medsa.examples.bench;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.medsa.core.io.StateDictLoader;
-import org.medsa.core.io.pth.TensorData;
-import org.medsa.core.io.pth.TorchCheckpointWriter;
-import org.medsa.core.io.pth.TorchDType;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.modeling.SamConfig;
-
+import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,13 +12,24 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.medsa.adapters.MedsaCheckpoints;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.MedsaModel;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.io.pth.TorchDType;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.SamConfig;
 
 /**
  * Writes a checkpoint of random values shaped like an official SAM file (ViT-H by default,
  * 2.56 GB) and measures the peak resident memory of loading it, as a ratio to the weights' size.
  *
- * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.CheckpointLoadBenchmark write /tmp/vith.pth [vit_h]
- * java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.CheckpointLoadBenchmark load /tmp/vith.pth [vit_h]</pre>
+ * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.CheckpointLoadBenchmark write
+ * /tmp/vith.pth [vit_h]
+ * java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.CheckpointLoadBenchmark load /tmp/vith.pth
+ * [vit_h]</pre>
  * Run the two steps in separate JVMs so the peak of the load is its own.
  */
 public final class CheckpointLoadBenchmark {
@@ -70,16 +76,17 @@ public final class CheckpointLoadBenchmark {
     /** Size of a paper-preset adapter file for the model (only the adapters are allocated). */
     static void adapters(SamConfig cfg, Path file) throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
-            org.medsa.adapters.MedsaModel model = new org.medsa.adapters.MedsaModel(cfg, org.medsa.adapters.MedsaConfig.preset("paper"));
+            MedsaModel model = new MedsaModel(cfg, MedsaConfig.preset("paper"));
             Map<String, Shape> shapes = model.stateDictShapes();
             long n = 0;
-            for (Map.Entry<String, ai.djl.nn.Parameter> e : model.trainableParameters().entrySet()) {
+            for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
                 e.getValue().setShape(shapes.get(e.getKey()));
-                e.getValue().initialize(m, ai.djl.ndarray.types.DataType.FLOAT32);
+                e.getValue().initialize(m, DataType.FLOAT32);
                 n += shapes.get(e.getKey()).size();
             }
-            org.medsa.adapters.MedsaCheckpoints.saveAdapters(model, file, null, 0);
-            System.out.printf(Locale.ROOT, "adapter file %s: %,d trainable values, %,d bytes (%.1f MB)%n", file, n, Files.size(file),
+            MedsaCheckpoints.saveAdapters(model, file, null, 0);
+            System.out.printf(Locale.ROOT, "adapter file %s: %,d trainable values, %,d bytes (%.1f MB)%n", file, n,
+                    Files.size(file),
                     Files.size(file) / 1e6);
         }
     }
@@ -93,8 +100,10 @@ public final class CheckpointLoadBenchmark {
             double sec = (System.nanoTime() - t) / 1e9;
             double weights = r.numbers() * 4 / 1e9;
             double peak = peakRssGb();
-            System.out.printf(Locale.ROOT, "loaded %d tensors (%.2f GB of float32 weights) in %.1f s%n", r.loaded(), weights, sec);
-            System.out.printf(Locale.ROOT, "RSS before %.2f GB, after %.2f GB, peak %.2f GB; peak / weights = %.2f; max heap %.2f GB%n",
+            System.out.printf(Locale.ROOT, "loaded %d tensors (%.2f GB of float32 weights) in %.1f s%n", r.loaded(), weights,
+                    sec);
+            System.out.printf(Locale.ROOT,
+                    "RSS before %.2f GB, after %.2f GB, peak %.2f GB; peak / weights = %.2f; max heap %.2f GB%n",
                     before, rssGb(), peak, peak / weights, Runtime.getRuntime().maxMemory() / 1e9);
         }
     }

@@ -33,7 +33,8 @@ import org.medsa.server.ServedModel;
  * (encode + decode), and the encoder queue while a person scrolls through slices faster than the
  * encoder keeps up.
  *
- * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.ServerLatencyBenchmark [demo|vit_b] [clicks]</pre>
+ * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.bench.ServerLatencyBenchmark [demo|vit_b]
+ * [clicks]</pre>
  * {@code vit_b}: ViT-B shapes with random weights at 1024 x 1024 (the latency does not depend on
  * the values), on a 256 x 256 x 8 phantom.
  */
@@ -93,12 +94,14 @@ public final class ServerLatencyBenchmark {
                     ms[i] = (System.nanoTime() - a) / 1e6;
                 }
                 Arrays.sort(ms);
-                System.out.printf(Locale.ROOT, "click with the embedding cached (%d clicks, HTTP round trip): p50 %.1f ms, p95 %.1f ms,"
+                System.out.printf(Locale.ROOT,
+                        "click with the embedding cached (%d clicks, HTTP round trip): p50 %.1f ms, p95 %.1f ms,"
                         + " max %.1f ms%n", clicks, ms[clicks / 2], ms[(int) (clicks * 0.95)], ms[clicks - 1]);
                 System.out.printf(Locale.ROOT, "ratio first mask / cached click p50: %.0f%n", first / ms[clicks / 2]);
             }
             // scrolling: every slice requested in quick succession with look-ahead on, then a click on the last
-            try (SegmentationServer server = SegmentationServer.builder(model, manager).dataFolder(data).port(0).build().start()) {
+            try (SegmentationServer server = SegmentationServer.builder(model, manager).dataFolder(data).port(0).build()
+                    .start()) {
                 URI u = server.url();
                 String id = post(u, "/api/volumes", "{\"path\": \"p.nii.gz\"}").get("id").getAsString();
                 long a = System.nanoTime();
@@ -111,7 +114,8 @@ public final class ServerLatencyBenchmark {
                 post(u, "/api/volumes/" + id + "/segment", click(depth - 1, size / 2, size * 3 / 8));
                 double click = (System.nanoTime() - b) / 1e6;
                 JsonObject enc = JsonParser.parseString(get(u, "/api/health")).getAsJsonObject().getAsJsonObject("encoder");
-                System.out.printf(Locale.ROOT, "scrolled through %d slices in %.0f ms (20 ms apart), then clicked the last: %.1f ms;"
+                System.out.printf(Locale.ROOT,
+                        "scrolled through %d slices in %.0f ms (20 ms apart), then clicked the last: %.1f ms;"
                         + " encoder: %s%n", depth, scroll, click, enc);
             }
         }
@@ -131,7 +135,8 @@ public final class ServerLatencyBenchmark {
     }
 
     static String get(URI u, String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(u.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(u.resolve(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(path + ": " + r.statusCode());
         }

@@ -4,12 +4,16 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.medsa.adapters.MedsaModel;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
-import org.medsa.adapters.MedsaConfig;
-import org.medsa.adapters.MedsaModel;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchCheckpointWriter;
+import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.dataset.MsdDataset;
@@ -19,13 +23,6 @@ import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.Trainable;
 import org.medsa.train.training.Trainer;
 import org.medsa.train.training.TrainingData;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * Adapter training speed and memory: steps per second of the paper preset on phantom slices for a
@@ -54,7 +51,7 @@ public final class TrainBenchmark {
             sam.initialize(m, DataType.FLOAT32);
             TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
             sam.stateDictParameters().forEach((k, p) -> sd.put(k, new TorchCheckpointWriter.LazyTensor(
-                    org.medsa.core.io.pth.TorchDType.FLOAT32, p.getArray().getShape().getShape(), () -> TensorData.of(p.getArray()))));
+                    TorchDType.FLOAT32, p.getArray().getShape().getShape(), () -> TensorData.of(p.getArray()))));
             TorchCheckpointWriter.write(base, sd);
         }
         MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(batch, false).build();
@@ -64,7 +61,8 @@ public final class TrainBenchmark {
         tc.checkpointEvery(Integer.MAX_VALUE);
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel mm = ModelLoader.of(cfg, base).adapters("paper").loadMedsa(m);
-            try (Trainer t = new Trainer(Trainable.adapters(mm, base), TrainingData.of(train), null, tc.build(), tmp.resolve("run"),
+            try (Trainer t = new Trainer(Trainable.adapters(mm, base), TrainingData.of(train), null, tc.build(),
+                    tmp.resolve("run"),
                     List.of(Device.cpu()), Diagnostics.none())) {
                 long t0 = System.nanoTime();
                 t.runUntil(check);

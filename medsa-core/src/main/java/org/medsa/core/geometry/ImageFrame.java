@@ -1,9 +1,9 @@
 package org.medsa.core.geometry;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.medsa.core.MedsaException;
 import org.medsa.core.nn.Ops;
 
 /**

@@ -1,14 +1,13 @@
 package org.medsa.core.geometry;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.RgbImage;
-
-import java.util.List;
 
 /**
  * The one owner of a model's input geometry: how an image becomes the square model input (resize,

@@ -1,13 +1,12 @@
 package org.medsa.core.geometry;
 
-import org.medsa.core.MedsaException;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.medsa.core.MedsaException;
 
 /**
- * How a checkpoint family expects its images (spec §B.11 and errata 3, 8): the resize rule and the
+ * How a checkpoint family expects its images (docs/geometry.md): the resize rule and the
  * intensity normalisation. It is a property of the weights, recorded in the model config ({@code
  * input_profile}) and therefore in every adapter file and training run; mixing profiles silently is
  * the likeliest cause of a bad Dice, so loading adapters under another profile is refused.

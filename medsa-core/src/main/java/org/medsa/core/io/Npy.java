@@ -3,10 +3,6 @@ package org.medsa.core.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.pth.TensorData;
-import org.medsa.core.io.pth.TorchDType;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchDType;
 
 /** NumPy {@code .npy} files (format 1.0–3.0): read any common dtype, write from NDArrays. */
 public final class Npy {

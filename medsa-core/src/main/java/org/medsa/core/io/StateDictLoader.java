@@ -6,20 +6,21 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.pth.TensorData;
-import org.medsa.core.io.pth.TorchCheckpoint;
-import org.medsa.core.io.pth.TorchTensor;
-import org.medsa.core.nn.TorchBlock;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchCheckpoint;
+import org.medsa.core.io.pth.TorchTensor;
+import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.TorchBlock;
 
 /**
  * Fills a model's parameters from a PyTorch state dict, strictly: every parameter the model
@@ -161,7 +162,7 @@ public final class StateDictLoader {
                     a.setRequiresGradient(true);
                 }
             }
-            if (!org.medsa.core.nn.Ops.isFinite(p.getArray())) {
+            if (!Ops.isFinite(p.getArray())) {
                 nonFinite.add(origin.get(e.getKey()));
             }
             loaded++;
@@ -207,7 +208,7 @@ public final class StateDictLoader {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong WEIGHT_WRITES = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong WEIGHT_WRITES = new AtomicLong();
 
     /**
      * How many times weights were written by a loader in this JVM: values computed from frozen

@@ -2,7 +2,10 @@ package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.Linear;
 import org.medsa.core.nn.Ops;
@@ -88,12 +91,15 @@ public class DecoderAttention extends TorchBlock {
      */
     public record ProjectedKeys(NDArray keysT, NDArray values) {
         /** The same arrays as views owned by {@code manager} (see {@link Ops#viewIn}). */
-        public ProjectedKeys viewIn(ai.djl.ndarray.NDManager manager) {
+        public ProjectedKeys viewIn(NDManager manager) {
             return new ProjectedKeys(Ops.viewIn(keysT, manager), Ops.viewIn(values, manager));
         }
     }
 
-    /** Projects keys {@code k} and values {@code v} (B, Nk, C) for {@link #forward(ParameterStore, NDArray, ProjectedKeys, boolean)}. */
+    /**
+     * Projects keys {@code k} and values {@code v} (B, Nk, C) for {@link #forward(ParameterStore, NDArray, ProjectedKeys,
+     * boolean)}.
+     */
     public ProjectedKeys projectKeys(ParameterStore ps, NDArray k, NDArray v, boolean training) {
         NDArray kh = separateHeads(kProj.forward(ps, k, training)); // (B, H, Nk, d)
         double scale = 1 / Math.sqrt(kh.getShape().get(3));
@@ -121,12 +127,15 @@ public class DecoderAttention extends TorchBlock {
      */
     public record ProjectedQueries(NDArray queriesT) {
         /** The same array as a view owned by {@code manager} (see {@link Ops#viewIn}). */
-        public ProjectedQueries viewIn(ai.djl.ndarray.NDManager manager) {
+        public ProjectedQueries viewIn(NDManager manager) {
             return new ProjectedQueries(Ops.viewIn(queriesT, manager));
         }
     }
 
-    /** Projects queries {@code q} (B, Nq, C) for {@link #forwardResidual(ParameterStore, NDArray, ProjectedQueries, NDArray, NDArray, boolean)}. */
+    /**
+     * Projects queries {@code q} (B, Nq, C) for {@link #forwardResidual(ParameterStore, NDArray, ProjectedQueries, NDArray,
+     * NDArray, boolean)}.
+     */
     public ProjectedQueries projectQueries(ParameterStore ps, NDArray q, boolean training) {
         return new ProjectedQueries(Ops.contiguous(separateHeads(qProj.forward(ps, q, training)).transpose(0, 1, 3, 2)));
     }
@@ -152,8 +161,9 @@ public class DecoderAttention extends TorchBlock {
             // the residual may be a long-lived array (a prepared image's tokens): its 2-D view is
             // taken in the product's scope so that nothing of this call stays with it
             NDArray r = Ops.viewIn(residual, pv[0].getManager()).get(0);
-            return ai.djl.nn.core.Linear.linear(pv[0].get(0), pv[1].get(0).transpose(1, 0), r)
-                    .singletonOrThrow().reshape(1, nq, c); // addmm: residual + P·V'
+            // addmm: residual + P·V'
+            NDArray vt = pv[1].get(0).transpose(1, 0);
+            return ai.djl.nn.core.Linear.linear(pv[0].get(0), vt, r).singletonOrThrow().reshape(1, nq, c); // DJL's: name clash
         }
         // the product first, so that the result belongs to the product's (per-call) scope
         return pv[0].matMul(pv[1]).add(residual);
@@ -253,11 +263,11 @@ public class DecoderAttention extends TorchBlock {
     }
 
     /** Sets {@code order} on every decoder attention inside {@code root} (a model or any part of one). */
-    public static void order(ai.djl.nn.Block root, Order order) {
+    public static void order(Block root, Order order) {
         if (root instanceof DecoderAttention a) {
             a.order(order);
         }
-        for (ai.djl.util.Pair<String, ai.djl.nn.Block> child : root.getChildren()) {
+        for (Pair<String, Block> child : root.getChildren()) {
             order(child.getValue(), order);
         }
     }

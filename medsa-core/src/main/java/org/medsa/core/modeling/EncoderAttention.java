@@ -16,7 +16,7 @@ import org.medsa.core.nn.TorchBlock;
 
 /**
  * Multi-head self-attention of the ViT encoder, over (N, h, w, C) token grids, with MViTv2's
- * decomposed relative position bias (spec §A.2). Children {@code qkv}, {@code proj}; tables
+ * decomposed relative position bias (docs/model.md, "Image encoder"). Children {@code qkv}, {@code proj}; tables
  * {@code rel_pos_h}/{@code rel_pos_w} of shape (2S−1, head_dim).
  */
 public class EncoderAttention extends TorchBlock {
@@ -97,9 +97,8 @@ public class EncoderAttention extends TorchBlock {
      * softmax(scale·q·kᵀ + rel-pos bias)·v for q, k, v of (B·heads, h·w, hd), computed for a band
      * of query rows at a time so the (h·w)² score matrix never exists whole: a global ViT-B block
      * would otherwise write and read 4 × 805 MB per forward (scores, two bias sums, softmax) far
-     * outside any cache. Each band's scores stay near {@link #SCORE_BAND_BYTES} (16 MB: ViT-B
-     * steady forward 7.1–7.3 s with 8–16 MB bands, 9.3–9.9 s with 64 MB, 15.4 s whole; see
-     * docs/performance.md).
+     * outside any cache. Each band's scores stay near {@link #SCORE_BAND_BYTES}; docs/performance.md
+     * has the forward times measured with other band sizes and without bands.
      */
     NDArray relPosAttention(NDArray q, NDArray k, NDArray v, NDArray tableH, NDArray tableW, long h, long w) {
         long b = q.getShape().get(0);

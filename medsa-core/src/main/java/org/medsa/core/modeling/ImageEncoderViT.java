@@ -8,6 +8,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Conv2d;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.LayerNorm2d;
@@ -16,10 +20,8 @@ import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
-import java.util.List;
-
 /**
- * SAM's ViT image encoder (spec §A.2): patch embedding, absolute position embedding, windowed and
+ * SAM's ViT image encoder (docs/model.md, "Image encoder"): patch embedding, absolute position embedding, windowed and
  * global blocks, and the neck. Children {@code patch_embed.proj}, {@code blocks.i}, {@code neck.0-3};
  * parameter {@code pos_embed} (1, g, g, D).
  */
@@ -78,7 +80,7 @@ public class ImageEncoderViT extends TorchBlock {
                 : null;
         this.patchEmbed = child("patch_embed", new PatchEmbed(cfg));
         this.blocks = child("blocks", new ModuleList<>());
-        java.util.Set<Integer> global = new java.util.HashSet<>();
+        Set<Integer> global = new HashSet<>();
         for (int g : cfg.globalAttnIndexes) {
             global.add(g);
         }
@@ -122,7 +124,7 @@ public class ImageEncoderViT extends TorchBlock {
         if (posEmbed != null) {
             x = x.add(positionEmbedding(ps, x, training));
         }
-        org.medsa.core.nn.ActivationCheckpoints checkpoints = training ? org.medsa.core.nn.ActivationCheckpoints.of(params) : null;
+        ActivationCheckpoints checkpoints = training ? ActivationCheckpoints.of(params) : null;
         for (EncoderBlock b : blocks.items()) {
             x = checkpoints != null
                     ? checkpoints.forward(b, ps, x, params)

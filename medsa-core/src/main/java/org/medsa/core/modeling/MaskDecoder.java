@@ -3,10 +3,12 @@ package org.medsa.core.modeling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 import org.medsa.core.MedsaException;
 import org.medsa.core.nn.ActivationBlock;
 import org.medsa.core.nn.Embedding;
@@ -17,10 +19,8 @@ import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.TorchBlock;
 import org.medsa.core.nn.TransposedConv2x2;
 
-import java.util.List;
-
 /**
- * SAM's mask decoder (spec §A.4): output tokens + prompt tokens through the two-way transformer,
+ * SAM's mask decoder (docs/model.md, "Mask decoder"): output tokens + prompt tokens through the two-way transformer,
  * upscaled image features, one hypernetwork MLP per mask token, and the IoU head. Children {@code
  * transformer}, {@code iou_token}, {@code mask_tokens}, {@code output_upscaling.0-4}, {@code
  * output_hypernetworks_mlps.i}, {@code iou_prediction_head}.
@@ -114,7 +114,7 @@ public class MaskDecoder extends TorchBlock {
      */
     public record PreparedImage(TwoWayTransformer.PreparedImage transformer, long height, long width) {
         /** The same arrays as views owned by {@code manager} (see {@link org.medsa.core.nn.Ops#viewIn}). */
-        public PreparedImage viewIn(ai.djl.ndarray.NDManager manager) {
+        public PreparedImage viewIn(NDManager manager) {
             return new PreparedImage(transformer.viewIn(manager), height, width);
         }
     }
@@ -156,10 +156,13 @@ public class MaskDecoder extends TorchBlock {
                     + " prompt sets; give one image, or one prompt set per image");
         }
         NDArray tokens = tokens(ps, sparse, batch, training);
-        NDArray src = bi < batch ? image.broadcast(new Shape(batch, image.getShape().get(1), image.getShape().get(2), image.getShape().get(3))) : image;
+        NDArray src = bi < batch
+                ? image.broadcast(new Shape(batch, image.getShape().get(1), image.getShape().get(2), image.getShape().get(3)))
+                        : image;
         src = src.add(dense);
         NDArray posSrc = imagePe.getShape().get(0) == batch ? imagePe
-                : imagePe.broadcast(new Shape(batch, imagePe.getShape().get(1), imagePe.getShape().get(2), imagePe.getShape().get(3)));
+                : imagePe.broadcast(new Shape(batch, imagePe.getShape().get(1), imagePe.getShape().get(2), imagePe.getShape()
+                        .get(3)));
         TwoWayAttentionBlock.State s = transformer.forward(ps, src, posSrc, tokens, context, training);
         return heads(ps, s, src.getShape().get(2), src.getShape().get(3), selected, training);
     }
@@ -167,7 +170,8 @@ public class MaskDecoder extends TorchBlock {
     /** The output tokens (IoU, masks) before the prompt tokens, (batch, 1 + n + T, C). */
     private NDArray tokens(ParameterStore ps, NDArray sparse, long batch, boolean training) {
         long bp = sparse.getShape().get(0);
-        NDArray output = NDArrays.concat(new NDList(iouToken.table(ps, sparse, training), maskTokens.table(ps, sparse, training)), 0);
+        NDArray output = NDArrays.concat(new NDList(iouToken.table(ps, sparse, training),
+                maskTokens.table(ps, sparse, training)), 0);
         NDArray tokens = NDArrays.concat(new NDList(
                 output.expandDims(0).broadcast(new Shape(bp, output.getShape().get(0), output.getShape().get(1))), sparse), 1);
         if (bp < batch) {

@@ -1,7 +1,5 @@
 package org.medsa.core.modeling;
 
-import org.medsa.core.nn.Ops;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -12,16 +10,18 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.nn.ActivationBlock;
 import org.medsa.core.nn.Conv2d;
 import org.medsa.core.nn.Embedding;
 import org.medsa.core.nn.LayerNorm2d;
 import org.medsa.core.nn.Mlp;
 import org.medsa.core.nn.ModuleList;
+import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**
- * SAM's prompt encoder (spec §A.3): points and boxes become sparse tokens, a low-res mask becomes
+ * SAM's prompt encoder (docs/model.md, "Prompt encoder"): points and boxes become sparse tokens, a low-res mask becomes
  * a dense embedding. Children {@code pe_layer}, {@code point_embeddings.0-3}, {@code
  * not_a_point_embed}, {@code mask_downscaling.0-6}, {@code no_mask_embed}.
  */
@@ -76,21 +76,22 @@ public class PromptEncoder extends TorchBlock {
     /**
      * {@code get_dense_pe()}: (1, C, h, w) encoding of the embedding grid. In inference it depends
      * only on the frozen Gaussian matrix, so it is computed once per matrix and handed out as a view
-     * in {@code manager}'s scope (every interactive click used to recompute it: 3–10 ms for ViT-B).
+     * in {@code manager}'s scope (every interactive click used to recompute it; docs/performance.md).
      */
     public NDArray densePositionalEncoding(ParameterStore ps, NDManager manager, boolean training) {
         if (training || ps != null) {
             return peLayer.dense(ps, manager, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], training).expandDims(0);
         }
         NDArray source = peLayer.gaussianArray();
-        long writes = org.medsa.core.io.StateDictLoader.weightWrites();
+        long writes = StateDictLoader.weightWrites();
         NDArray cached;
         synchronized (this) {
             if (densePeSource != source || densePeWrites != writes || densePe == null) {
                 NDManager owner = source.getManager();
                 NDArray fresh = Ops.noGrad(() -> {
                     try (NDManager tmp = owner.newSubManager()) {
-                        NDArray d = peLayer.dense(null, tmp, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], false).expandDims(0);
+                        NDArray d = peLayer.dense(null, tmp, cfg.imageEmbeddingSize[0], cfg.imageEmbeddingSize[1], false)
+                                .expandDims(0);
                         d.attach(owner);
                         return d;
                     }

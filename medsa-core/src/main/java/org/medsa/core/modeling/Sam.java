@@ -1,16 +1,19 @@
 package org.medsa.core.modeling;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.medsa.core.MedsaException;
-import org.medsa.core.nn.TorchBlock;
-
+import java.nio.file.Path;
 import java.util.List;
+import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputGeometry;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.nn.TorchBlock;
 
 /**
  * Segment Anything: {@code image_encoder}, {@code prompt_encoder} and {@code mask_decoder}.
@@ -56,9 +59,9 @@ public class Sam extends TorchBlock {
      * Builds SAM for {@code config} and loads an official checkpoint into it, strictly (see
      * {@link org.medsa.core.io.StateDictLoader}); the weights live in {@code manager}.
      */
-    public static Sam load(SamConfig config, java.nio.file.Path checkpoint, NDManager manager) {
+    public static Sam load(SamConfig config, Path checkpoint, NDManager manager) {
         Sam sam = new Sam(config);
-        org.medsa.core.io.StateDictLoader.load(sam, checkpoint, manager, new org.medsa.core.io.StateDictLoader.Options());
+        StateDictLoader.load(sam, checkpoint, manager, new StateDictLoader.Options());
         sam.initialize(manager, DataType.FLOAT32);
         return sam;
     }
@@ -103,8 +106,8 @@ public class Sam extends TorchBlock {
      * The model's input geometry (resize, normalise, pad, and the inverse for prompts and masks):
      * every path that feeds this model images goes through it.
      */
-    public org.medsa.core.geometry.InputGeometry geometry() {
-        return org.medsa.core.geometry.InputGeometry.of(config);
+    public InputGeometry geometry() {
+        return InputGeometry.of(config);
     }
 
     /** (B, 3, S, S) preprocessed images → (B, C, h, w) embeddings. */
@@ -207,7 +210,7 @@ public class Sam extends TorchBlock {
         NDList parts = new NDList(pointValid);
         // the padding point appended when there is no box, or the two box corners
         parts.add(hasBox ? ones.get(":, :2") : ones.get(":, :1").zerosLike());
-        NDArray v = ai.djl.ndarray.NDArrays.concat(parts, 1);
+        NDArray v = NDArrays.concat(parts, 1);
         if (v.getShape().get(1) != t) {
             throw new IllegalStateException(v.getShape().get(1) + " prompt flags for " + t + " sparse tokens");
         }

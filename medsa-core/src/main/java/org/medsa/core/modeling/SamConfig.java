@@ -7,9 +7,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
-import org.medsa.core.MedsaException;
-import org.medsa.core.geometry.InputProfile;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputProfile;
 
 /**
  * The architecture of a SAM model. Its JSON form has the layout of the fixtures' {@code
@@ -142,7 +141,7 @@ public final class SamConfig {
     /** The names accepted by {@link #preset}. */
     public static final List<String> PRESETS = List.of("vit_b", "vit_l", "vit_h");
 
-    /** SAM's ViT-B, ViT-L and ViT-H (spec §A.1). */
+    /** SAM's ViT-B, ViT-L and ViT-H (docs/model.md, "Configurations"). */
     public static SamConfig preset(String name) {
         SamConfig c = new SamConfig();
         ImageEncoder e = c.imageEncoder;
@@ -232,7 +231,8 @@ public final class SamConfig {
         }
         if (given.isJsonObject() && parsed.isJsonObject()) {
             for (String k : given.getAsJsonObject().keySet()) {
-                requireWholeNumbers(given.getAsJsonObject().get(k), parsed.getAsJsonObject().get(k), path.isEmpty() ? k : path + "." + k,
+                requireWholeNumbers(given.getAsJsonObject().get(k), parsed.getAsJsonObject().get(k), path.isEmpty() ? k : path
+                        + "." + k,
                         source);
             }
         } else if (given.isJsonArray() && parsed.isJsonArray()) {
@@ -297,7 +297,8 @@ public final class SamConfig {
             problems.add("image_encoder.window_size must be >= 0");
         }
         PromptEncoder p = promptEncoder;
-        if (p.imageEmbeddingSize == null || p.imageEmbeddingSize.length != 2 || p.inputImageSize == null || p.inputImageSize.length != 2) {
+        if (p.imageEmbeddingSize == null || p.imageEmbeddingSize.length != 2 || p.inputImageSize == null
+                || p.inputImageSize.length != 2) {
             problems.add("prompt_encoder.image_embedding_size and input_image_size must be [h, w]");
         } else if (e.patchSize > 0 && (p.imageEmbeddingSize[0] != e.tokenGrid() || p.imageEmbeddingSize[1] != e.tokenGrid())) {
             problems.add("prompt_encoder.image_embedding_size " + Arrays.toString(p.imageEmbeddingSize)

@@ -11,7 +11,7 @@ import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
 
 /**
- * One block of SAM's two-way transformer (spec §A.4): token self-attention, token→image
+ * One block of SAM's two-way transformer (docs/model.md, "Mask decoder"): token self-attention, token→image
  * cross-attention, token MLP, image→token cross-attention, each followed by a LayerNorm
  * (eps 1e-5). Med-SA's decoder adapters extend this class.
  */

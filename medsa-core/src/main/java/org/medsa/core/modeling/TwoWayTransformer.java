@@ -5,12 +5,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
 import org.medsa.core.nn.LayerNorm;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
-
-import java.util.List;
 
 /**
  * SAM's two-way transformer: {@code layers.i} blocks, then a final token→image attention
@@ -76,7 +75,10 @@ public class TwoWayTransformer extends TorchBlock {
         }
     }
 
-    /** Prepares {@code image} (B, C, h, w) with {@code imagePe} for {@link #forward(ParameterStore, PreparedImage, NDArray, PromptContext, boolean)}. */
+    /**
+     * Prepares {@code image} (B, C, h, w) with {@code imagePe} for {@link #forward(ParameterStore, PreparedImage, NDArray,
+     * PromptContext, boolean)}.
+     */
     public PreparedImage prepare(ParameterStore ps, NDArray image, NDArray imagePe, boolean training) {
         NDArray keys = Ops.contiguous(tokensOf(image));
         NDArray keyPe = Ops.contiguous(tokensOf(imagePe));

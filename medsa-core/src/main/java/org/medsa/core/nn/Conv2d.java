@@ -31,7 +31,7 @@ public class Conv2d extends TorchBlock {
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b,
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, b, // DJL's class: name clash with ours
                 new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1)).singletonOrThrow();
     }
 

@@ -35,8 +35,9 @@ public class LayerNorm extends TorchBlock {
     static NDArray lastAxis(ParameterStore ps, NDArray x, Parameter weight, Parameter bias, float eps, boolean training) {
         return Precision.inFloat32(x, x32 -> {
             NDArray w = value(ps, weight, x32, training);
-            return ai.djl.nn.norm.LayerNorm.layerNorm(x32, new Shape(w.getShape().get(0)), w, value(ps, bias, x32, training), eps)
-                    .singletonOrThrow();
+            NDArray b = value(ps, bias, x32, training);
+            Shape normalized = new Shape(w.getShape().get(0));
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x32, normalized, w, b, eps).singletonOrThrow(); // DJL's: name clash
         });
     }
 

@@ -61,7 +61,7 @@ public class Linear extends TorchBlock {
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
-        return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow(); // DJL's class: name clash with ours
     }
 
     @Override

@@ -1,12 +1,12 @@
 package org.medsa.core.nn;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
+import java.util.Locale;
 import java.util.function.UnaryOperator;
+import org.medsa.core.MedsaException;
 
 /**
  * SAM's {@code MLPBlock}: lin1 → activation → lin2 (the encoder uses GELU, the two-way
@@ -24,20 +24,20 @@ public class Mlp extends TorchBlock {
         GELU {
             @Override
             public NDArray apply(NDArray x) {
-                return ai.djl.nn.Activation.gelu(x);
+                return ai.djl.nn.Activation.gelu(x); // DJL's class: name clash with ours
             }
         },
         /** Rectified linear unit (the two-way transformer's). */
         RELU {
             @Override
             public NDArray apply(NDArray x) {
-                return ai.djl.nn.Activation.relu(x);
+                return ai.djl.nn.Activation.relu(x); // DJL's class: name clash with ours
             }
         };
 
         /** Parses "gelu"/"relu" (any case, also torch class names such as torch.nn.ReLU). */
         public static Activation parse(String s) {
-            String l = s.toLowerCase(java.util.Locale.ROOT);
+            String l = s.toLowerCase(Locale.ROOT);
             if (l.contains("gelu")) {
                 return GELU;
             }

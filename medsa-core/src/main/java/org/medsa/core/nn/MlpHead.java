@@ -2,6 +2,7 @@ package org.medsa.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -33,10 +34,10 @@ public class MlpHead extends TorchBlock {
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(ps, x, training);
             if (i < layers.size() - 1) {
-                x = ai.djl.nn.Activation.relu(x);
+                x = Activation.relu(x);
             }
         }
-        return sigmoidOutput ? ai.djl.nn.Activation.sigmoid(x) : x;
+        return sigmoidOutput ? Activation.sigmoid(x) : x;
     }
 
     @Override

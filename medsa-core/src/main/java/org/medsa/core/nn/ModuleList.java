@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** {@code torch.nn.ModuleList}: children named 0, 1, 2, … It is a container only. */
@@ -32,7 +32,7 @@ public class ModuleList<B extends Block> extends TorchBlock {
 
     /** The items in order (read-only). */
     public List<B> items() {
-        return java.util.Collections.unmodifiableList(items);
+        return Collections.unmodifiableList(items);
     }
 
     /** Applies the items in sequence (the way {@code nn.Sequential} does). */

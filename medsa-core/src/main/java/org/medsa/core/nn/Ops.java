@@ -2,9 +2,13 @@ package org.medsa.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /** Tensor operations SAM needs that DJL's NDArray API does not offer directly. */
 public final class Ops {
@@ -46,7 +50,7 @@ public final class Ops {
      * Runs {@code work} with autograd off on this thread (PyTorch's grad mode is per thread and on
      * by default), so inference never records graphs.
      */
-    public static <T> T noGrad(java.util.function.Supplier<T> work) {
+    public static <T> T noGrad(Supplier<T> work) {
         boolean before = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
@@ -60,12 +64,12 @@ public final class Ops {
      * Runs {@code work} on a view of {@code x} in a child scope of x's manager: every array the
      * work derives from that view is closed when it returns, except the result, which moves to
      * x's manager. Without it a forward pass keeps every intermediate until the caller's scope
-     * closes (one ViT-B encoder forward held 20.8 GB). Autograd holds its own references to what
+     * closes (docs/performance.md: the memory of a ViT-B forward with and without). Autograd holds its own references to what
      * the backward pass needs, so this is safe while recording gradients too.
      */
-    public static NDArray scoped(NDArray x, java.util.function.UnaryOperator<NDArray> work) {
-        ai.djl.ndarray.NDManager parent = x.getManager();
-        try (ai.djl.ndarray.NDManager scope = parent.newSubManager(x.getDevice())) {
+    public static NDArray scoped(NDArray x, UnaryOperator<NDArray> work) {
+        NDManager parent = x.getManager();
+        try (NDManager scope = parent.newSubManager(x.getDevice())) {
             NDArray y = work.apply(viewIn(x, scope));
             y.attach(parent);
             return y;
@@ -77,7 +81,7 @@ public final class Ops {
      * their results in {@code manager}, and the storage lives as long as the view or {@code x}
      * does. Keeps long-lived arrays out of a short scope's bookkeeping and the other way round.
      */
-    public static NDArray viewIn(NDArray x, ai.djl.ndarray.NDManager manager) {
+    public static NDArray viewIn(NDArray x, NDManager manager) {
         NDArray view = x.reshape(x.getShape());
         view.attach(manager);
         return view;
@@ -140,7 +144,7 @@ public final class Ops {
      * manager outlives that object when its own manager closes, and then reads freed memory. Use
      * this for any array built from Java values that may leave its scope.
      */
-    public static NDArray array(ai.djl.ndarray.NDManager manager, float[] values, Shape shape) {
+    public static NDArray array(NDManager manager, float[] values, Shape shape) {
         return owned(manager.create(values, shape));
     }
 
@@ -169,7 +173,7 @@ public final class Ops {
         if (!a.getDataType().isFloating() || a.size() == 0) {
             return true;
         }
-        try (ai.djl.ndarray.NDManager scope = a.getManager().newSubManager(a.getDevice())) {
+        try (NDManager scope = a.getManager().newSubManager(a.getDevice())) {
             NDArray view = viewIn(a, scope);
             return !view.isNaN().logicalOr(view.isInfinite()).any().getBoolean();
         }
@@ -188,11 +192,11 @@ public final class Ops {
         }
         Shape s = x.getShape();
         if (padH > 0) {
-            x = NDArrays.concat(new ai.djl.ndarray.NDList(x, zeros(x, new Shape(s.get(0), padH, s.get(2), s.get(3)))), 1);
+            x = NDArrays.concat(new NDList(x, zeros(x, new Shape(s.get(0), padH, s.get(2), s.get(3)))), 1);
         }
         if (padW > 0) {
             Shape t = x.getShape();
-            x = NDArrays.concat(new ai.djl.ndarray.NDList(x, zeros(x, new Shape(t.get(0), t.get(1), padW, t.get(3)))), 2);
+            x = NDArrays.concat(new NDList(x, zeros(x, new Shape(t.get(0), t.get(1), padW, t.get(3)))), 2);
         }
         return x;
     }

@@ -10,10 +10,12 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Base of every block in this library: a DJL {@link AbstractBlock} whose children and parameters
@@ -28,7 +30,7 @@ public abstract class TorchBlock extends AbstractBlock {
     private final Map<String, Block> namedChildren = new LinkedHashMap<>();
     private final Map<String, Parameter> namedParameters = new LinkedHashMap<>();
     private final Map<Parameter, Shape> declaredShapes = new LinkedHashMap<>();
-    private final java.util.Set<Parameter> buffers = new java.util.HashSet<>();
+    private final Set<Parameter> buffers = new HashSet<>();
 
     /** Adds a child under its PyTorch attribute name. */
     protected <B extends Block> B child(String name, B block) {
@@ -50,13 +52,13 @@ public abstract class TorchBlock extends AbstractBlock {
     }
 
     /** Names of the persistent buffers below this block. */
-    public java.util.Set<String> bufferNames() {
-        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    public Set<String> bufferNames() {
+        Set<String> out = new LinkedHashSet<>();
         collectBuffers("", this, out);
         return out;
     }
 
-    private static void collectBuffers(String prefix, ai.djl.nn.Block block, java.util.Set<String> out) {
+    private static void collectBuffers(String prefix, Block block, Set<String> out) {
         if (block instanceof TorchBlock tb) {
             tb.namedParameters.forEach((n, p) -> {
                 if (tb.buffers.contains(p)) {

@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
 
 /**
  * {@code torch.nn.ConvTranspose2d(in, out, kernel_size=2, stride=2)} without deconvolution, which
@@ -51,9 +53,9 @@ public class TransposedConv2x2 extends TorchBlock {
         // weight (in, out, i, j) -> linear weight (i·j·out, in)
         NDArray kernel = value(ps, weight, x, training).transpose(2, 3, 1, 0).reshape(4 * out, in);
         NDArray bias4 = value(ps, bias, x, training).reshape(1, out).repeat(0, 4).reshape(4 * out);
-        NDArray y = ai.djl.nn.core.Linear.linear(x, kernel, bias4).singletonOrThrow(); // (..., 2·2·out)
+        NDArray y = Linear.linear(x, kernel, bias4).singletonOrThrow(); // (..., 2·2·out)
         long[] dims = y.getShape().getShape();
-        long[] split = java.util.Arrays.copyOf(dims, dims.length + 2);
+        long[] split = Arrays.copyOf(dims, dims.length + 2);
         split[dims.length - 1] = 2;
         split[dims.length] = 2;
         split[dims.length + 1] = out;

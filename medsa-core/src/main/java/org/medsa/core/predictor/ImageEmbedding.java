@@ -1,7 +1,7 @@
 package org.medsa.core.predictor;
 
-import org.medsa.core.MedsaException;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.ImageFrame;
 
 /**

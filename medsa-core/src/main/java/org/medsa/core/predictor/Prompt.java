@@ -1,9 +1,8 @@
 package org.medsa.core.predictor;
 
-import org.medsa.core.MedsaException;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.medsa.core.MedsaException;
 
 /**
  * A prompt in original image pixels: clicks (x, y, polarity 1 foreground / 0 background, SAM's
@@ -27,7 +26,8 @@ public final class Prompt {
      */
     public Prompt point(double x, double y, int polarity) {
         if (polarity != 0 && polarity != 1) {
-            throw new MedsaException("point (" + x + ", " + y + ") has polarity " + polarity + "; use 1 for foreground or 0 for background");
+            throw new MedsaException("point (" + x + ", " + y + ") has polarity " + polarity
+                    + "; use 1 for foreground or 0 for background");
         }
         points.add(new Point(x, y, polarity));
         return this;

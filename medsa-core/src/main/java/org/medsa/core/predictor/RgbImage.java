@@ -1,10 +1,10 @@
 package org.medsa.core.predictor;
 
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchDType;
-
-import java.awt.image.BufferedImage;
 
 /** An 8-bit RGB image, interleaved (H, W, 3), as SAM takes it. */
 public record RgbImage(int height, int width, byte[] hwc) {
@@ -26,7 +26,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
         if ((s.length == 3 && s[2] == 3) || s.length == 2) {
             if (s[0] <= 0 || s[1] <= 0 || s[0] > 65536 || s[1] > 65536) {
                 throw new MedsaException(name + ": an image needs 1 to 65536 rows and columns, got shape "
-                        + java.util.Arrays.toString(s));
+                        + Arrays.toString(s));
             }
         }
         if (s.length == 3 && s[2] == 3) {
@@ -43,7 +43,7 @@ public record RgbImage(int height, int width, byte[] hwc) {
             return new RgbImage((int) s[0], (int) s[1], rgb);
         }
         throw new MedsaException(name + ": image .npy must be (H, W, 3) RGB or (H, W) grayscale, got shape "
-                + java.util.Arrays.toString(s));
+                + Arrays.toString(s));
     }
 
     /**

@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.geometry.InputGeometry;
@@ -12,12 +15,10 @@ import org.medsa.core.modeling.MaskDecoder;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 
-import java.util.List;
-
 /**
  * SAM's interactive predictor: {@link #setImage} runs the image encoder once and keeps the
  * embedding; {@link #predict} then decodes any number of prompts against it. Images, prompts and
- * masks go through the model's {@link InputGeometry} (spec §A.5), the same code training and
+ * masks go through the model's {@link InputGeometry} (docs/model.md, "Input and output geometry"), the same code training and
  * evaluation use. Results are plain Java arrays, so callers need no NDArray handling; {@link
  * #decode} and {@link #masksToOriginal} are the batched NDArray path (prompts for several targets
  * against one image). The device is the model's.
@@ -88,11 +89,11 @@ public final class SamPredictor implements AutoCloseable {
             imageScope.close();
         }
         imageScope = manager.newSubManager();
-        List<ImageFrame> frames = new java.util.ArrayList<>();
+        List<ImageFrame> frames = new ArrayList<>();
         for (RgbImage img : images) {
             frames.add(geometry.frame(img.height(), img.width()));
         }
-        List<NDArray> embs = new java.util.ArrayList<>();
+        List<NDArray> embs = new ArrayList<>();
         Ops.noGrad(() -> {
             try (NDManager step = imageScope.newSubManager()) {
                 NDArray input = geometry.modelInputs(step, images).toDevice(manager.getDevice(), false);
@@ -150,9 +151,9 @@ public final class SamPredictor implements AutoCloseable {
         }
         long[] want = sam.embeddingShape();
         long[] got = e.shape();
-        if (!java.util.Arrays.equals(want, got)) {
-            throw new MedsaException("this embedding has shape " + java.util.Arrays.toString(got) + "; this model's is "
-                    + java.util.Arrays.toString(want));
+        if (!Arrays.equals(want, got)) {
+            throw new MedsaException("this embedding has shape " + Arrays.toString(got) + "; this model's is "
+                    + Arrays.toString(want));
         }
         if (imageScope != null) {
             imageScope.close();

@@ -1,17 +1,22 @@
 package org.medsa.core.viz;
 
-import org.medsa.core.predictor.Prompt;
-import org.medsa.core.predictor.RgbImage;
-
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.predictor.Prompt;
+import org.medsa.core.predictor.RgbImage;
 
 /** Pictures to look at: a mask blended over its image with the prompt drawn on top. */
 public final class Overlay {
@@ -112,7 +117,7 @@ public final class Overlay {
     /** A binary mask as an 8-bit gray PNG, 0 or 255. */
     public static BufferedImage maskImage(boolean[] mask, int h, int w) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        byte[] data = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < mask.length; i++) {
             data[i] = mask[i] ? (byte) 255 : 0;
         }
@@ -125,7 +130,7 @@ public final class Overlay {
      */
     public static BufferedImage labelImage(int[] labels, int h, int w, boolean binary) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        byte[] data = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < labels.length; i++) {
             data[i] = (byte) (binary && labels[i] != 0 ? 255 : labels[i]);
         }
@@ -135,29 +140,36 @@ public final class Overlay {
     /** Gray levels (h × w, row-major) as an 8-bit gray image. */
     public static BufferedImage grayImage(byte[] gray, int h, int w) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        System.arraycopy(gray, 0, ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData(), 0, gray.length);
+        System.arraycopy(gray, 0, ((DataBufferByte) img.getRaster().getDataBuffer()).getData(), 0, gray.length);
         return img;
     }
 
     /** An image encoded as PNG bytes. */
     public static byte[] png(BufferedImage img) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            if (!ImageIO.write(img, "png", out)) {
-                throw new IOException("no PNG writer available");
-            }
+            encodePng(img, out);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }
 
     /** Writes a PNG atomically, creating parent folders. */
     public static void writePng(BufferedImage img, Path file) {
-        org.medsa.core.io.AtomicFiles.write(file, out -> {
-            if (!ImageIO.write(img, "png", out)) {
+        AtomicFiles.write(file, out -> encodePng(img, out));
+    }
+
+    /**
+     * PNG-encodes into {@code out} through a memory cache: ImageIO's default file cache would put a
+     * temporary file in the system's temporary folder, whose failure (a full disk) its shutdown hook
+     * then reports with a stack trace.
+     */
+    private static void encodePng(BufferedImage img, OutputStream out) throws IOException {
+        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(img, "png", ios)) {
                 throw new IOException("no PNG writer available");
             }
-        });
+        }
     }
 }

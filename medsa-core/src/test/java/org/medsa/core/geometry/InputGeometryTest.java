@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.predictor.RgbImage;
-
-import java.util.Random;
 
 /** The model's input geometry, by hand: frames, normalisation, padding, prompts and masks, on non-square images. */
 class InputGeometryTest {

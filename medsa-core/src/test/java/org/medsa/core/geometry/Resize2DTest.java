@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.testing.Reference;
 
@@ -26,7 +28,7 @@ class Resize2DTest {
 
     @Test
     void matchesPilBilinearAndNearest() {
-        JsonObject ref = Reference.json("pil_resize_float", PIL_RESIZE, java.util.List.of("numpy", "PIL")).getAsJsonObject();
+        JsonObject ref = Reference.json("pil_resize_float", PIL_RESIZE, List.of("numpy", "PIL")).getAsJsonObject();
         float[] src = floats(ref.getAsJsonArray("src"));
         int[][] sizes = {{5, 7}, {29, 31}, {20, 8}, {13, 17}, {6, 40}};
         for (int[] s : sizes) {
@@ -42,13 +44,14 @@ class Resize2DTest {
     void plainBilinearWithoutAntialiasByHand() {
         // 1x4 -> 1x2: output centres at input coordinates 0.5 and 2.5
         assertArrayEquals(new float[] {5, 30}, Resize2D.bilinear(new float[] {0, 10, 20, 40}, 1, 4, 1, 2, false), 1e-6f);
-        // with antialias the triangle is 2 pixels wide: weights 1/8, 3/8, 3/8, 1/8 around 0.5 (the -1 tap is cut and renormalised)
+        // with antialias the triangle is 2 pixels wide: weights 1/8, 3/8, 3/8, 1/8 around 0.5 (the -1 tap is cut and
+        // renormalised)
         float[] aa = Resize2D.bilinear(new float[] {0, 10, 20, 40}, 1, 4, 1, 2, true);
         assertEquals((0.75 * 0 + 0.75 * 10 + 0.25 * 20) / 1.75, aa[0], 1e-5);
         // 2x2 -> 4x4 enlarges with quarter steps and repeated edges
         float[] up = Resize2D.bilinear(new float[] {0, 4, 8, 12}, 2, 2, 4, 4, true);
-        assertArrayEquals(new float[] {0, 1, 3, 4}, java.util.Arrays.copyOfRange(up, 0, 4), 1e-6f);
-        assertArrayEquals(new float[] {8, 9, 11, 12}, java.util.Arrays.copyOfRange(up, 12, 16), 1e-6f);
+        assertArrayEquals(new float[] {0, 1, 3, 4}, Arrays.copyOfRange(up, 0, 4), 1e-6f);
+        assertArrayEquals(new float[] {8, 9, 11, 12}, Arrays.copyOfRange(up, 12, 16), 1e-6f);
     }
 
     @Test

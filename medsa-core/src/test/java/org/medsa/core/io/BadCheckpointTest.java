@@ -1,22 +1,23 @@
 package org.medsa.core.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.pth.TorchCheckpoint;
+import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.testing.Fixtures;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad checkpoints fail with one clear line that names the file and the problem. */
 class BadCheckpointTest {
@@ -47,7 +48,7 @@ class BadCheckpointTest {
     void truncatedFile() throws Exception {
         byte[] all = Files.readAllBytes(Fixtures.path("sam_tiny", "state_dict.pth"));
         Path f = tmp.resolve("truncated.pth");
-        Files.write(f, java.util.Arrays.copyOf(all, all.length / 2));
+        Files.write(f, Arrays.copyOf(all, all.length / 2));
         String m = loadError(f, tiny());
         assertTrue(m.contains("truncated"), m);
     }
@@ -98,7 +99,7 @@ class BadCheckpointTest {
     void tensorStructureIsReadWithoutValues() {
         try (TorchCheckpoint c = TorchCheckpoint.open(Fixtures.path("sam_tiny", "state_dict.pth"))) {
             var g = c.stateDict().get("prompt_encoder.pe_layer.positional_encoding_gaussian_matrix");
-            assertEquals(org.medsa.core.io.pth.TorchDType.FLOAT32, g.dtype());
+            assertEquals(TorchDType.FLOAT32, g.dtype());
             assertArrayEquals(new long[] {2, 16}, g.shape()); // (2, embed_dim / 2) of sam_tiny's 32-wide prompt encoder
             long numbers = c.stateDict().values().stream().mapToLong(t -> t.numel()).sum();
             assertEquals(307_628L, numbers, "the fixture's README: 307,628 numbers in the state dict");

@@ -1,9 +1,17 @@
 package org.medsa.core.modeling;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -11,13 +19,6 @@ import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
-
-import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The SAM blocks against the official model's tensors (sam_tiny and sam_tiny_large): encoder
@@ -45,13 +46,16 @@ class SamModulesParityTest extends ParityTest {
             NDArray input = Fixtures.npy(fixture, "input_image.npy").toNDArray(m);
             List<NDArray> inter = new ArrayList<>();
             NDArray emb = sam.encodeImage(null, input, false, null, inter);
-            Tolerance.assertClose(fixture + " patch_embed", Fixtures.floats(fixture, "intermediates", "encoder_patch_embed_out.npy"),
+            Tolerance.assertClose(fixture + " patch_embed",
+                    Fixtures.floats(fixture, "intermediates", "encoder_patch_embed_out.npy"),
                     inter.get(0).toFloatArray(), ATOL, RTOL);
             for (int i = 0; i < sam.config().imageEncoder.depth; i++) {
-                Tolerance.assertClose(fixture + " block" + i, Fixtures.floats(fixture, "intermediates", "encoder_block" + i + "_out.npy"),
+                Tolerance.assertClose(fixture + " block" + i,
+                        Fixtures.floats(fixture, "intermediates", "encoder_block" + i + "_out.npy"),
                         inter.get(i + 1).toFloatArray(), ATOL, RTOL);
             }
-            Tolerance.assertClose(fixture + " image_embeddings", Fixtures.floats(fixture, "image_embeddings.npy"), emb.toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(fixture + " image_embeddings", Fixtures.floats(fixture, "image_embeddings.npy"),
+                    emb.toFloatArray(), ATOL, RTOL);
             NDArray pe = sam.promptEncoder().densePositionalEncoding(null, m, false);
             Tolerance.assertClose(fixture + " dense_pe", Fixtures.floats(fixture, "dense_pe.npy"), pe.toFloatArray(), ATOL, RTOL);
         }
@@ -82,9 +86,9 @@ class SamModulesParityTest extends ParityTest {
                 maxErr = Math.max(maxErr, Math.abs(got[i] - ref[i]));
                 maxFromFull = Math.max(maxFromFull, Math.abs(got[i] - full[i]));
             }
-            org.junit.jupiter.api.Assertions.assertTrue(maxErr <= 5e-3 * maxRef, "max error " + maxErr + " of " + maxRef);
+            Assertions.assertTrue(maxErr <= 5e-3 * maxRef, "max error " + maxErr + " of " + maxRef);
             // float32 matches the fixture to ~1e-6: an error far above that shows float16 really ran
-            org.junit.jupiter.api.Assertions.assertTrue(maxFromFull > 1e-4 * maxRef, "float16 changed nothing: " + maxFromFull);
+            Assertions.assertTrue(maxFromFull > 1e-4 * maxRef, "float16 changed nothing: " + maxFromFull);
         }
     }
 
@@ -92,7 +96,7 @@ class SamModulesParityTest extends ParityTest {
     Stream<DynamicTest> promptCases() throws Exception {
         List<DynamicTest> tests = new ArrayList<>();
         for (String fixture : List.of("sam_tiny", "sam_tiny_large")) {
-            try (Stream<java.nio.file.Path> cases = Files.list(Fixtures.path(fixture, "cases"))) {
+            try (Stream<Path> cases = Files.list(Fixtures.path(fixture, "cases"))) {
                 cases.sorted().forEach(c -> {
                     tests.add(DynamicTest.dynamicTest(fixture + "/" + c.getFileName(),
                             () -> checkCase(fixture, c.getFileName().toString(), DecoderAttention.Order.PROJECT_ALL)));
@@ -119,7 +123,8 @@ class SamModulesParityTest extends ParityTest {
             NDArray masks = null;
             if (Files.exists(Fixtures.path(fixture, "cases", name, "point_coords_transformed.npy"))) {
                 points = Fixtures.npy(fixture, "cases", name, "point_coords_transformed.npy").toNDArray(m);
-                labels = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m).toType(DataType.FLOAT32, false);
+                labels = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m)
+                        .toType(DataType.FLOAT32, false);
             }
             if (Files.exists(Fixtures.path(fixture, "cases", name, "box_transformed.npy"))) {
                 boxes = Fixtures.npy(fixture, "cases", name, "box_transformed.npy").toNDArray(m);
@@ -129,12 +134,18 @@ class SamModulesParityTest extends ParityTest {
             }
             Sam.DecoderOutput p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
             String w = fixture + "/" + name;
-            Tolerance.assertClose(w + " sparse", Fixtures.floats(fixture, "cases", name, "sparse_embeddings.npy"), p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
-            Tolerance.assertClose(w + " dense", Fixtures.floats(fixture, "cases", name, "dense_embeddings.npy"), p.denseEmbeddings().toFloatArray(), ATOL, RTOL);
-            Tolerance.assertClose(w + " queries", Fixtures.floats(fixture, "cases", name, "transformer_queries.npy"), p.transformerQueries().toFloatArray(), ATOL, RTOL);
-            Tolerance.assertClose(w + " keys", Fixtures.floats(fixture, "cases", name, "transformer_keys.npy"), p.transformerKeys().toFloatArray(), ATOL, RTOL);
-            Tolerance.assertClose(w + " low_res_logits", Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"), p.lowResLogits().toFloatArray(), ATOL, RTOL);
-            Tolerance.assertClose(w + " iou", Fixtures.floats(fixture, "cases", name, "iou_predictions.npy"), p.iouPredictions().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " sparse", Fixtures.floats(fixture, "cases", name, "sparse_embeddings.npy"),
+                    p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " dense", Fixtures.floats(fixture, "cases", name, "dense_embeddings.npy"),
+                    p.denseEmbeddings().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " queries", Fixtures.floats(fixture, "cases", name, "transformer_queries.npy"),
+                    p.transformerQueries().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " keys", Fixtures.floats(fixture, "cases", name, "transformer_keys.npy"),
+                    p.transformerKeys().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " low_res_logits", Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"),
+                    p.lowResLogits().toFloatArray(), ATOL, RTOL);
+            Tolerance.assertClose(w + " iou", Fixtures.floats(fixture, "cases", name, "iou_predictions.npy"), p.iouPredictions()
+                    .toFloatArray(), ATOL, RTOL);
         }
     }
 

@@ -44,10 +44,12 @@ class ImageEmbeddingTest {
                 assertThrows(IllegalStateException.class, b::resizedImage);
                 ImageFrame f = e.frame();
                 MedsaException wrongSize = assertThrows(MedsaException.class, () -> b.setEmbedding(new ImageEmbedding(
-                        new ImageFrame(f.height(), f.width(), f.inputHeight() / 2, f.inputWidth() / 2, f.size() / 2), e.shape(), e.values())));
+                        new ImageFrame(f.height(), f.width(), f.inputHeight() / 2, f.inputWidth() / 2, f.size() / 2), e.shape(),
+                                e.values())));
                 assertTrue(wrongSize.getMessage().contains("model input"), wrongSize.getMessage());
                 long[] s = e.shape();
-                assertThrows(MedsaException.class, () -> b.setEmbedding(new ImageEmbedding(f, new long[] {1, s[1] / 2, s[2] * 2, s[3]},
+                assertThrows(MedsaException.class, ()
+                        -> b.setEmbedding(new ImageEmbedding(f, new long[] {1, s[1] / 2, s[2] * 2, s[3]},
                         e.values())));
             }
             assertThrows(MedsaException.class, () -> new ImageEmbedding(e.frame(), new long[] {1, 2, 3}, new float[6]));

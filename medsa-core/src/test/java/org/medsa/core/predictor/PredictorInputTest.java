@@ -1,6 +1,13 @@
 package org.medsa.core.predictor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.MedsaException;
@@ -8,14 +15,6 @@ import org.medsa.core.geometry.PillowResize;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Images that cannot be read and prompts outside the image fail clearly. */
 class PredictorInputTest {
@@ -30,7 +29,8 @@ class PredictorInputTest {
             try (SamPredictor p = new SamPredictor(sam, m)) {
                 p.setImage(RgbImage.fromNpy(Fixtures.npy("sam_tiny", "image.npy"), "image.npy"));
                 MedsaException e = assertThrows(MedsaException.class, () -> p.predict(new Prompt().point(130, 10, 1), false));
-                assertTrue(e.getMessage().contains("prompt outside the image") && e.getMessage().contains("122x90"), e.getMessage());
+                assertTrue(e.getMessage().contains("prompt outside the image") && e.getMessage().contains("122x90"),
+                        e.getMessage());
                 e = assertThrows(MedsaException.class, () -> p.predict(new Prompt().box(10, 10, 5, 20), false));
                 assertTrue(e.getMessage().contains("x0 <= x1"), e.getMessage());
                 e = assertThrows(MedsaException.class, () -> p.predict(new Prompt().box(-1, 0, 50, 50), false));
@@ -44,7 +44,7 @@ class PredictorInputTest {
     @Test
     void pillowResizeKeepsAConstantImageConstantAndIdentityIsACopy() {
         byte[] img = new byte[37 * 53 * 3];
-        java.util.Arrays.fill(img, (byte) 173);
+        Arrays.fill(img, (byte) 173);
         byte[] down = PillowResize.resize(img, 37, 53, 3, 11, 16);
         byte[] up = PillowResize.resize(img, 37, 53, 3, 80, 128);
         for (byte b : down) {

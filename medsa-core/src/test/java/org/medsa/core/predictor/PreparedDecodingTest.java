@@ -52,9 +52,11 @@ class PreparedDecodingTest {
                         Sam.DecoderOutput want = sam.decode(null, emb, p, l, b, null, multimask, false);
                         Sam.DecoderOutput got = sam.decode(null, prepared, p, l, b, multimask, false);
                         assertEquals(new Shape(3, multimask ? 3 : 1, 4 * s[2], 4 * s[3]), got.lowResLogits().getShape(), what);
-                        Tolerance.assertClose(what + " logits", want.lowResLogits().toFloatArray(), got.lowResLogits().toFloatArray(),
+                        Tolerance.assertClose(what + " logits", want.lowResLogits().toFloatArray(), got.lowResLogits()
+                                .toFloatArray(),
                                 1e-5, 1e-4);
-                        Tolerance.assertClose(what + " IoU", want.iouPredictions().toFloatArray(), got.iouPredictions().toFloatArray(),
+                        Tolerance.assertClose(what + " IoU", want.iouPredictions().toFloatArray(), got.iouPredictions()
+                                .toFloatArray(),
                                 1e-5, 1e-4);
                         Tolerance.assertClose(what + " keys", want.transformerKeys().toFloatArray(),
                                 got.transformerKeys().toFloatArray(), 1e-5, 1e-4);
@@ -125,7 +127,8 @@ class PreparedDecodingTest {
                     assertArrayEquals(fresh.predict(prompt, multimask).lowResLogits(), onOther.lowResLogits(), "another image");
                 }
                 p.setEmbedding(e);
-                Tolerance.assertClose("back to the first image", want, p.predict(prompt, multimask).lowResLogits(), ParityTest.ATOL,
+                Tolerance.assertClose("back to the first image", want, p.predict(prompt, multimask).lowResLogits(),
+                        ParityTest.ATOL,
                         ParityTest.RTOL);
                 // many clicks leave nothing behind: the preparation is made once and per-click arrays go with the click
                 int arrays = m.getManagedArrays().size();
@@ -142,7 +145,8 @@ class PreparedDecodingTest {
                 assertEquals(preparations + 1, p.preparations());
                 try (SamPredictor fresh = new SamPredictor(sam, m)) {
                     fresh.setImage(flipped);
-                    assertArrayEquals(fresh.predict(prompt, multimask).lowResLogits(), onFlipped.lowResLogits(), "after setImage");
+                    assertArrayEquals(fresh.predict(prompt, multimask).lowResLogits(), onFlipped.lowResLogits(),
+                            "after setImage");
                 }
             }
         }

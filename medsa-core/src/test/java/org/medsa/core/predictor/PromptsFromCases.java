@@ -3,10 +3,9 @@ package org.medsa.core.predictor;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.testing.Fixtures;
-
-import java.nio.file.Files;
 
 /** Builds the {@link Prompt} of a fixture case from its case.json (original pixels). */
 public final class PromptsFromCases {

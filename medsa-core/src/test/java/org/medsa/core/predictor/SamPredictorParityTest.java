@@ -1,7 +1,15 @@
 package org.medsa.core.predictor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.medsa.core.io.pth.TensorData;
@@ -10,15 +18,6 @@ import org.medsa.core.testing.FixtureModels;
 import org.medsa.core.testing.Fixtures;
 import org.medsa.core.testing.ParityTest;
 import org.medsa.core.testing.Tolerance;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The whole predictor, from the raw image and the prompts in original pixels, against the official
@@ -70,7 +69,8 @@ class SamPredictorParityTest extends ParityTest {
                 xy[2 * i] = prompt.points().get(i).x();
                 xy[2 * i + 1] = prompt.points().get(i).y();
             }
-            Tolerance.assertClose(w + " transformed points", Fixtures.floats(fixture, "cases", name, "point_coords_transformed.npy"),
+            Tolerance.assertClose(w + " transformed points",
+                    Fixtures.floats(fixture, "cases", name, "point_coords_transformed.npy"),
                     predictor.transformCoords(xy), 1e-4, 0);
         }
         if (prompt.box() != null) {
@@ -78,8 +78,10 @@ class SamPredictorParityTest extends ParityTest {
                     predictor.transformCoords(prompt.box()), 1e-4, 0);
         }
         SamPrediction r = predictor.predict(prompt, cj.get("multimask_output").getAsBoolean());
-        Tolerance.assertClose(w + " low_res_logits", Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"), r.lowResLogits(), ATOL, RTOL);
-        Tolerance.assertClose(w + " iou_predictions", Fixtures.floats(fixture, "cases", name, "iou_predictions.npy"), r.iouPredictions(), ATOL, RTOL);
+        Tolerance.assertClose(w + " low_res_logits", Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"),
+                r.lowResLogits(), ATOL, RTOL);
+        Tolerance.assertClose(w + " iou_predictions", Fixtures.floats(fixture, "cases", name, "iou_predictions.npy"),
+                r.iouPredictions(), ATOL, RTOL);
         float[] refLogits = Fixtures.floats(fixture, "cases", name, "masks_logits.npy");
         Tolerance.assertClose(w + " masks_logits", refLogits, r.masksLogits(), ATOL, RTOL);
         TensorData masks = Fixtures.npy(fixture, "cases", name, "masks.npy");

@@ -2,14 +2,13 @@ package org.medsa.core.testing;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import org.medsa.core.io.Npy;
-import org.medsa.core.io.pth.TensorData;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import org.medsa.core.io.Npy;
+import org.medsa.core.io.pth.TensorData;
 
 /**
  * The golden fixtures of the official implementations, as copied into {@code testdata/fixtures}

@@ -7,15 +7,18 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Reference values from independent implementations (nibabel, Pillow, PyTorch, pydicom, scipy),
+ * Reference values from independent implementations (nibabel, Pillow, PyTorch, torchvision, pydicom, dcm2niix),
  * recorded in {@code testdata/references/} so that every check runs on a machine with only a JDK
  * and Maven (see {@code testdata/README.md}).
  *
@@ -81,6 +84,8 @@ public final class Reference {
     public static JsonElement json(String name, String script, List<String> modules, boolean toolsPresent, String... args) {
         Path recorded = TestData.path("references", name + ".json");
         boolean live = toolsPresent && pythonHas(modules.toArray(new String[0]));
+        checkInputDigests(name, args, live);
+        LiveReferences.note(name, live);
         if (!live) {
             if (!Files.isRegularFile(recorded)) {
                 fail("no recorded reference " + recorded + " and no python3 with " + modules + " to compute it");
@@ -127,11 +132,13 @@ public final class Reference {
                         Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
-                write(recorded.resolve("output.json"), JsonParser.parseString(substitute(out, new String[] {dir.toString()}, true)).toString());
+                write(recorded.resolve("output.json"),
+                        JsonParser.parseString(substitute(out, new String[] {dir.toString()}, true)).toString());
                 return JsonParser.parseString(out);
             }
             if (!Files.isDirectory(recorded.resolve("files"))) {
-                fail("no recorded inputs " + recorded + ": run the tests with -Dmedsa.record=true (python3 with " + modules + ")");
+                fail("no recorded inputs " + recorded + ": run the tests with -Dmedsa.record=true (python3 with " + modules
+                        + ")");
             }
             Path files = recorded.resolve("files");
             try (Stream<Path> s = Files.walk(files)) {
@@ -141,9 +148,75 @@ public final class Reference {
                     Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            return JsonParser.parseString(substitute(read(recorded.resolve("output.json")), new String[] {dir.toString()}, false));
+            return JsonParser.parseString(substitute(read(recorded.resolve("output.json")), new String[] {dir.toString()},
+                    false));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True when {@code -Dmedsa.record.digests=true}: the digests of the files given to live scripts are (re)written. */
+    static boolean recordingDigests() {
+        return recording() || Boolean.getBoolean("medsa.record.digests");
+    }
+
+    /**
+     * The files (and folders) a script is given are the files the test wrote: their SHA-256 are
+     * recorded beside the recording ({@code <name>.inputs.json}), so that without python3 a test
+     * still shows that it wrote the very bytes the independent implementation once read, not only
+     * that its values in memory match the recorded ones. With python3 the digests must match too
+     * (a changed writer needs a new recording).
+     */
+    private static void checkInputDigests(String name, String[] args, boolean live) {
+        JsonObject now = new JsonObject();
+        for (int i = 0; i < args.length; i++) {
+            Path p = Path.of(args[i]);
+            if (Files.exists(p)) {
+                now.addProperty("$ARG" + i + "$", digest(p));
+            }
+        }
+        if (now.size() == 0) {
+            return;
+        }
+        Path recorded = TestData.path("references", name + ".inputs.json");
+        if (live && recordingDigests()) {
+            write(recorded, now.toString());
+            return;
+        }
+        if (!Files.isRegularFile(recorded)) {
+            fail("no recorded digests of the files given to " + name + " (" + recorded + "): run the tests with"
+                    + " -Dmedsa.record.digests=true where python3 has the script's modules");
+        }
+        JsonObject want = JsonParser.parseString(read(recorded)).getAsJsonObject();
+        for (String k : now.keySet()) {
+            if (!want.has(k) || !want.get(k).getAsString().equals(now.get(k).getAsString())) {
+                fail(name + ": the file written as " + k + " (" + args[Integer.parseInt(k.substring(4, k.length() - 1))]
+                        + ") is not the one the recorded reference read (SHA-256 " + now.get(k).getAsString() + ", recorded "
+                        + (want.has(k) ? want.get(k).getAsString() : "none") + ")");
+            }
+        }
+    }
+
+    /** SHA-256 of a file, or of a folder's files (relative names and bytes, in name order). */
+    static String digest(Path p) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                        md.update(p.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
+                        md.update((byte) 0);
+                        md.update(Files.readAllBytes(f));
+                    }
+                }
+            } else {
+                md.update(Files.readAllBytes(p));
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -154,7 +227,7 @@ public final class Reference {
         for (int i = 0; i < args.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> -args[i].length()));
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -args[i].length()));
         String s = text;
         for (int i : order) {
             String placeholder = "$ARG" + i + "$";

@@ -38,7 +38,8 @@ public final class Tolerance {
             System.out.printf("PARITY %s: max |diff| %.3g (max |ref| %.3g, %d values)%n", what, maxDiff, maxRef, ref.length);
         }
         if (bad > 0) {
-            fail(String.format("%s: %d of %d elements out of tolerance (atol %g, rtol %g); max |diff| %.3g at %d (ref %g, got %g)",
+            fail(String.format("%s: %d of %d elements out of tolerance (atol %g, rtol %g); max |diff| %.3g at %d (ref %g, got "
+                    + "%g)",
                     what, bad, ref.length, atol, rtol, maxDiff, worst, ref[worst], got[worst]));
         }
         return maxDiff;

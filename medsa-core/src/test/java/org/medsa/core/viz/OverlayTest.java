@@ -2,6 +2,7 @@ package org.medsa.core.viz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.predictor.RgbImage;
@@ -31,7 +32,7 @@ class OverlayTest {
         assertEquals(rgb(100 / 2 + 30 / 2, 40 / 2 + 144 / 2, 200 / 2 + 255 / 2), o.getRGB(2, 2) & 0xffffff);
         assertEquals(o.getRGB(2, 2), o.getRGB(3, 2));
         // its border: the brighter mask colour (java.awt.Color.brighter of (30, 144, 255))
-        int border = new java.awt.Color(30, 144, 255).brighter().getRGB() & 0xffffff;
+        int border = new Color(30, 144, 255).brighter().getRGB() & 0xffffff;
         assertEquals(border, o.getRGB(1, 1) & 0xffffff);
         assertEquals(border, o.getRGB(4, 3) & 0xffffff);
         // outside: the image itself; the truth pixel: yellow

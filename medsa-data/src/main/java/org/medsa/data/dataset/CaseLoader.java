@@ -1,6 +1,7 @@
 package org.medsa.data.dataset;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -10,12 +11,11 @@ import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.transforms.VolumeTransform;
 import org.medsa.data.volume.Grid;
-import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.VolumePair;
 
 /**
@@ -144,7 +144,7 @@ final class CaseLoader {
         return new Grid((int) dims[0], (int) dims[1], (int) dims[2], h.affine());
     }
 
-    private static NiftiHeader header(java.nio.file.Path path, String name, List<String> problems) {
+    private static NiftiHeader header(Path path, String name, List<String> problems) {
         if (!Files.exists(path)) {
             problems.add(name + ": listed in dataset.json but missing");
             return null;

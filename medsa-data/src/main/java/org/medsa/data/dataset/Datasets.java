@@ -51,7 +51,8 @@ public final class Datasets {
      * @param augmentation random transforms of training samples, or null for none
      * @throws MedsaException for a folder of neither layout, or chunks asked of a 2D folder
      */
-    public static RandomAccessDataset open(Path dir, Subset subset, long seed, SampleTransform augmentation, int depth, int batch) {
+    public static RandomAccessDataset open(Path dir, Subset subset, long seed, SampleTransform augmentation, int depth,
+            int batch) {
         if (layout(dir) == Layout.MSD) {
             MsdDataset.Builder b = depth > 1 ? MsdDataset.chunks(dir, depth) : MsdDataset.slices(dir);
             b.optSubset(subset).optSeed(seed).setSampling(batch, false);
@@ -63,7 +64,8 @@ public final class Datasets {
         if (depth > 1) {
             throw new MedsaException(dir + ": a 2D folder dataset has no slices to chunk (drop --volumetric)");
         }
-        ImageMaskFolderDataset.Builder b = ImageMaskFolderDataset.builder(dir).optSubset(subset).optSeed(seed).setSampling(batch, false);
+        ImageMaskFolderDataset.Builder b = ImageMaskFolderDataset.builder(dir).optSubset(subset).optSeed(seed)
+                .setSampling(batch, false);
         if (augmentation != null) {
             b.optAugmentation(augmentation);
         }

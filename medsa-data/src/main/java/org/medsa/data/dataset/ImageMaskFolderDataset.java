@@ -9,12 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.medsa.core.MedsaException;
 import org.medsa.data.image.Image2D;
@@ -74,7 +76,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
         this.memoryBudget = b.memoryBudget;
         this.augmentation = b.augmentation;
         this.seed = b.seed;
-        this.memory = new java.util.LinkedHashMap<>(16, 0.75f, true);
+        this.memory = new LinkedHashMap<>(16, 0.75f, true);
         for (Map.Entry<String, Sample> e : decoded.entrySet()) {
             remember(e.getKey(), e.getValue());
         }
@@ -419,7 +421,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
             int[][] nativeSize = new int[selected.size()][];
             @SuppressWarnings({"unchecked", "rawtypes"}) // one list per case, filled in parallel
             List<String>[] perEntry = new List[selected.size()];
-            java.util.stream.IntStream.range(0, selected.size()).parallel().forEach(i -> {
+            IntStream.range(0, selected.size()).parallel().forEach(i -> {
                 List<String> p = new ArrayList<>();
                 Sample s = decode(selected.get(i), rule(), p);
                 if (s != null) {
@@ -435,7 +437,7 @@ public final class ImageMaskFolderDataset extends RandomAccessDataset {
                 throw new DatasetValidationException(root.toString(), problems);
             }
             List<Entry> entries = new ArrayList<>();
-            Map<String, Sample> keep = new java.util.LinkedHashMap<>();
+            Map<String, Sample> keep = new LinkedHashMap<>();
             long bytes = 0;
             for (int i = 0; i < selected.size(); i++) {
                 Entry e = selected.get(i);

@@ -8,24 +8,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
-import org.medsa.data.nifti.NiftiReader;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.SampleTransform;
 import org.medsa.data.transforms.Slicer;
-import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.VolumePipeline;
 import org.medsa.data.transforms.VolumeResampler;
 import org.medsa.data.transforms.VolumeTransform;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.volume.VolumePair;
 
 /**
@@ -50,7 +52,8 @@ import org.medsa.data.volume.VolumePair;
  * Chunks ({@link #chunks(Path, int)}): image (D, 3, H, W) and target (D, 1, H, W), slice d of the
  * chunk being slice {@code sliceIndex + d} of the volume.
  *
- * <p>H, W are the slice's native size (rows, cols as in {@link Slicer}). {@link #info(long)} gives each sample's metadata and {@link #raw(long)} its values without
+ * <p>H, W are the slice's native size (rows, cols as in {@link Slicer}). {@link #info(long)} gives each sample's metadata and
+ * {@link #raw(long)} its values without
  * NDArrays.
  *
  * <h2>Samples</h2>
@@ -220,8 +223,8 @@ public final class MsdDataset extends RandomAccessDataset {
      */
     public VolumePair originalVolumes(String caseId) {
         MsdCase c = cases.get(caseIndexOf(caseId));
-        var image = org.medsa.data.volume.VolumeFiles.read(c.image(), c.imageName(), null).toImageVolume(channel);
-        var label = org.medsa.data.volume.VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
+        var image = VolumeFiles.read(c.image(), c.imageName(), null).toImageVolume(channel);
+        var label = VolumeFiles.read(c.label(), c.labelName(), null).toLabelVolume();
         return new VolumePair(image, label.withGrid(image.grid()));
     }
 
@@ -454,7 +457,7 @@ public final class MsdDataset extends RandomAccessDataset {
             MsdDescriptor d = MsdDescriptor.read(root);
             List<MsdCase> selected = select(d);
             if (selected.isEmpty()) {
-                throw new MedsaException(root + ": no " + subset.name().toLowerCase(java.util.Locale.ROOT)
+                throw new MedsaException(root + ": no " + subset.name().toLowerCase(Locale.ROOT)
                         + " cases (dataset.json lists " + d.training().size() + " training case(s))");
             }
             Map<Integer, String> organs = organs(d);
@@ -492,6 +495,16 @@ public final class MsdDataset extends RandomAccessDataset {
             }
             if (!all.isEmpty()) {
                 throw new DatasetValidationException(root.toString(), all);
+            }
+            if (chunked && !selected.isEmpty()) {
+                int most = 0;
+                for (boolean[][] p : presence) {
+                    most = Math.max(most, p.length);
+                }
+                if (most < depth) {
+                    throw new MedsaException(root + ": chunks of " + depth + " slices need that many slices along axis " + axis
+                            + ", but the cases have at most " + most);
+                }
             }
             Index index = new Index(selected.size());
             for (int c = 0; c < selected.size(); c++) {
@@ -537,7 +550,7 @@ public final class MsdDataset extends RandomAccessDataset {
                 default: {
                     List<MsdCase> all = new ArrayList<>(training);
                     all.addAll(validation);
-                    all.sort(java.util.Comparator.comparing(MsdCase::caseId));
+                    all.sort(Comparator.comparing(MsdCase::caseId));
                     return all;
                 }
             }

@@ -1,11 +1,11 @@
 package org.medsa.data.dataset;
 
-import org.medsa.core.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Record;
+import org.medsa.core.Seeds;
 import org.medsa.data.transforms.Sample;
 
 /** Turns samples into DJL records with the layout documented on {@link MsdDataset}. */

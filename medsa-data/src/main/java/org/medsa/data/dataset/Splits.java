@@ -1,12 +1,12 @@
 package org.medsa.data.dataset;
 
-import org.medsa.core.MedsaException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import org.medsa.core.MedsaException;
 
 /**
  * Train/validation split rules, fixed and reproducible.

@@ -1,9 +1,5 @@
 package org.medsa.data.dataset;
 
-import org.medsa.core.Diagnostics;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.AtomicFiles;
-import org.medsa.core.io.Hashes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,16 +7,18 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.io.Hashes;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
@@ -160,7 +158,7 @@ final class VolumeCache {
             b.flip();
             byte[] magic = new byte[MAGIC.length];
             b.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC) || b.getInt() != FORMAT_VERSION) {
+            if (!Arrays.equals(magic, MAGIC) || b.getInt() != FORMAT_VERSION) {
                 throw new IOException("not a cache file of this version");
             }
             byte[] storedKey = new byte[64];

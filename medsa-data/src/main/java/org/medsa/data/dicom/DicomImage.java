@@ -1,7 +1,6 @@
 package org.medsa.data.dicom;
 
 import java.io.IOException;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,7 +117,8 @@ public final class DicomImage {
         }
         if (samplesPerPixel == 1) {
             if (!photometric.equals("MONOCHROME1") && !photometric.equals("MONOCHROME2")) {
-                throw new MedsaException(name + ": photometric interpretation " + photometric + " is not supported with one sample"
+                throw new MedsaException(name + ": photometric interpretation " + photometric
+                        + " is not supported with one sample"
                         + " per pixel (MONOCHROME1, MONOCHROME2)");
             }
         } else if (samplesPerPixel == 3) {
@@ -131,7 +131,8 @@ public final class DicomImage {
             throw new MedsaException(name + ": " + samplesPerPixel + " samples per pixel is not supported (1 or 3)");
         }
         if (!Double.isFinite(slope) || !Double.isFinite(intercept) || slope == 0) {
-            throw new MedsaException(name + ": Rescale Slope " + slope + " / Intercept " + intercept + " cannot map stored values");
+            throw new MedsaException(name + ": Rescale Slope " + slope + " / Intercept " + intercept
+                    + " cannot map stored values");
         }
         DicomDataset.Element px = ds.element(Tags.PIXEL_DATA);
         if (!syntax.encapsulated()) {
@@ -139,7 +140,8 @@ public final class DicomImage {
             long have = px.value() == null ? 0 : px.value().length;
             if (have < need) {
                 throw new MedsaException(name + ": Pixel Data holds " + have + " bytes but " + rows + "x" + columns + "x" + frames
-                        + " frames of " + samplesPerPixel + "x" + bitsAllocated + " bits need " + need + " (inconsistent rows/columns"
+                        + " frames of " + samplesPerPixel + "x" + bitsAllocated + " bits need " + need
+                                + " (inconsistent rows/columns"
                         + " or a truncated file)");
             }
         } else if (px.fragments() == null || px.fragments().size() < 2) {
@@ -229,7 +231,8 @@ public final class DicomImage {
             throw new IndexOutOfBoundsException("frame " + frame + " of " + frames);
         }
         int n = rows * columns * samplesPerPixel;
-        PixelCodecs.Layout layout = new PixelCodecs.Layout(name, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored,
+        PixelCodecs.Layout layout = new PixelCodecs.Layout(name, rows, columns, frames, samplesPerPixel, bitsAllocated,
+                bitsStored,
                 pixelRepresentation, planarConfiguration, ds.order());
         DicomDataset.Element px = ds.element(Tags.PIXEL_DATA);
         int[] out = switch (syntax.pixels()) {
@@ -250,7 +253,8 @@ public final class DicomImage {
      */
     public float[] values(int frame) {
         if (samplesPerPixel != 1) {
-            throw new MedsaException(name + ": a colour (" + photometric + ") image has no single value per pixel; read it as RGB");
+            throw new MedsaException(name + ": a colour (" + photometric
+                    + ") image has no single value per pixel; read it as RGB");
         }
         int[] s = storedFrame(frame);
         float[] out = new float[s.length];

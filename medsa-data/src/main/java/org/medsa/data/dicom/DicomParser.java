@@ -21,7 +21,8 @@ import org.medsa.core.MedsaException;
 final class DicomParser {
 
     /** VRs with a 2-byte reserved field and a 4-byte length in explicit VR. */
-    private static final Set<String> LONG_VRS = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV");
+    private static final Set<String> LONG_VRS = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT",
+            "UV");
     private static final int UNDEFINED = -1;
     private static final int MAX_DEPTH = 32;
 
@@ -112,7 +113,8 @@ final class DicomParser {
     }
 
     private static int group(byte[] b, int pos, ByteOrder order) {
-        return order == ByteOrder.LITTLE_ENDIAN ? (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8 : (b[pos] & 0xff) << 8 | (b[pos + 1] & 0xff);
+        return order == ByteOrder.LITTLE_ENDIAN ? (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8
+                : (b[pos] & 0xff) << 8 | (b[pos + 1] & 0xff);
     }
 
     private static byte[] inflate(byte[] b, int pos, String name) {
@@ -137,7 +139,8 @@ final class DicomParser {
     }
 
     private int u16(int pos) {
-        return order == ByteOrder.LITTLE_ENDIAN ? (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8 : (b[pos] & 0xff) << 8 | (b[pos + 1] & 0xff);
+        return order == ByteOrder.LITTLE_ENDIAN ? (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8
+                : (b[pos] & 0xff) << 8 | (b[pos + 1] & 0xff);
     }
 
     private long u32(int pos) {
@@ -213,7 +216,8 @@ final class DicomParser {
                     ds.put(new DicomDataset.Element(tag, vr, null, null, fragments));
                 } else {
                     // a sequence (SQ, or UN of undefined length, which is implicit VR little endian inside)
-                    DicomParser inner = vr.equals("UN") && explicitVr ? new DicomParser(b, name, false, ByteOrder.LITTLE_ENDIAN) : this;
+                    DicomParser inner = vr.equals("UN") && explicitVr ? new DicomParser(b, name, false, ByteOrder.LITTLE_ENDIAN)
+                            : this;
                     List<DicomDataset> items = new ArrayList<>();
                     pos = inner.readItems(items, pos, end, UNDEFINED, depth, tag);
                     ds.put(new DicomDataset.Element(tag, "SQ", null, items, null));
@@ -248,7 +252,8 @@ final class DicomParser {
                 return pos;
             }
             if (tag != Tags.ITEM) {
-                throw new MedsaException(name + ": sequence " + DicomDataset.tagName(seqTag) + " holds " + DicomDataset.tagName(tag)
+                throw new MedsaException(name + ": sequence " + DicomDataset.tagName(seqTag) + " holds "
+                        + DicomDataset.tagName(tag)
                         + " at byte " + (pos - 8) + " where an item was expected");
             }
             DicomDataset item = new DicomDataset(order);
@@ -278,7 +283,8 @@ final class DicomParser {
                 return pos;
             }
             if (t != Tags.ITEM) {
-                throw new MedsaException(name + ": encapsulated pixel data holds " + DicomDataset.tagName(t) + " at byte " + (pos - 8)
+                throw new MedsaException(name + ": encapsulated pixel data holds " + DicomDataset.tagName(t) + " at byte "
+                        + (pos - 8)
                         + " where a fragment was expected");
             }
             need(pos, len, tag, end);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,7 +133,8 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
 
     private static String describe(Map<String, List<DicomImage>> bySeries) {
         return bySeries.entrySet().stream().map(e -> e.getKey() + " (" + (e.getValue().get(0).seriesDescription().isEmpty()
-                ? e.getValue().get(0).modality() : e.getValue().get(0).seriesDescription()) + ", " + e.getValue().size() + " files)")
+                ? e.getValue().get(0).modality() : e.getValue().get(0).seriesDescription()) + ", " + e.getValue().size()
+                        + " files)")
                 .collect(Collectors.joining("; "));
     }
 
@@ -146,7 +148,8 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
                 throw new MedsaException(img.name() + ": a colour (" + img.photometric() + ") image cannot be part of a volume");
             }
             if (img.rows() != first.rows() || img.columns() != first.columns()) {
-                throw new MedsaException(img.name() + ": " + img.rows() + "x" + img.columns() + " pixels, but " + first.name() + " has "
+                throw new MedsaException(img.name() + ": " + img.rows() + "x" + img.columns() + " pixels, but " + first.name()
+                        + " has "
                         + first.rows() + "x" + first.columns() + "; a series must have one image size");
             }
             if (images.size() > 1 && img.frames() > 1) {
@@ -160,11 +163,12 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
                 throw new MedsaException(first.name() + ": no Image Orientation (Patient); the slices cannot be placed in space");
             }
         }
+        checkOrientation(o, first.name());
         for (DicomImage img : images) {
             double[] io = img.orientation();
             if (io != null && maxDiff(io, o) > 1e-4) {
-                throw new MedsaException(img.name() + ": orientation " + java.util.Arrays.toString(io) + " differs from "
-                        + first.name() + "'s " + java.util.Arrays.toString(o) + "; the series is not one stack of parallel slices");
+                throw new MedsaException(img.name() + ": orientation " + Arrays.toString(io) + " differs from "
+                        + first.name() + "'s " + Arrays.toString(o) + "; the series is not one stack of parallel slices");
             }
         }
         double[] normal = DicomImage.cross(o);
@@ -188,7 +192,7 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
         double rowSpacing = ps != null && ps.length >= 2 ? ps[0] : 1.0;
         double colSpacing = ps != null && ps.length >= 2 ? ps[1] : 1.0;
         if (!(rowSpacing > 0) || !(colSpacing > 0)) {
-            throw new MedsaException(first.name() + ": Pixel Spacing " + java.util.Arrays.toString(ps) + " is not positive");
+            throw new MedsaException(first.name() + ": Pixel Spacing " + Arrays.toString(ps) + " is not positive");
         }
         // LPS: voxel (i = column, j = row, k = slice) -> IPP0 + i·colSpacing·rowDir + j·rowSpacing·colDir + k·stepVector
         double[] p0 = slices.get(0).position();
@@ -233,6 +237,18 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
                 first.transferSyntax(), order, stored);
     }
 
+    /** Image Orientation (Patient) must be two unit vectors at right angles (within DICOM's usual rounding). */
+    private static void checkOrientation(double[] o, String name) {
+        double row = Math.sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
+        double col = Math.sqrt(o[3] * o[3] + o[4] * o[4] + o[5] * o[5]);
+        double dot = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
+        if (!(Math.abs(row - 1) < 1e-2 && Math.abs(col - 1) < 1e-2 && Math.abs(dot) < 1e-2)) {
+            throw new MedsaException(name + ": Image Orientation (Patient) " + Arrays.toString(o)
+                    + " is not two perpendicular unit"
+                    + " vectors (row and column directions); the slices cannot be placed in space");
+        }
+    }
+
     /** The spacing along the normal, checked to be even and non-zero. */
     private static double stepOf(List<Slice> slices, DicomImage first, String source) {
         if (slices.size() < 2) {
@@ -246,7 +262,7 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
             gaps[k - 1] = slices.get(k).along() - slices.get(k - 1).along();
         }
         double[] sorted = gaps.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         double typical = sorted[sorted.length / 2];
         for (int k = 1; k < slices.size(); k++) {
             double gap = gaps[k - 1];
@@ -255,7 +271,8 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
                         + where(slices.get(k)) + "): duplicate or overlapping series");
             }
             if (Math.abs(gap - typical) > SPACING_TOLERANCE * typical + 1e-3) {
-                throw new MedsaException(String.format(Locale.ROOT, "%s: slices are not evenly spaced: a gap of %.4g mm between %s"
+                throw new MedsaException(String.format(Locale.ROOT,
+                        "%s: slices are not evenly spaced: a gap of %.4g mm between %s"
                         + " and %s where the others are %.4g mm (a missing slice?); one volume cannot hold them", source, gap,
                         where(slices.get(k - 1)), where(slices.get(k)), typical));
             }

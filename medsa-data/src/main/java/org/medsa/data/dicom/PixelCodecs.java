@@ -115,7 +115,8 @@ final class PixelCodecs {
         } else if (data.size() == frames) {
             mine.add(data.get(frame));
         } else {
-            throw new MedsaException(l.name() + ": " + frames + " frames in " + data.size() + " fragments without an offset table");
+            throw new MedsaException(l.name() + ": " + frames + " frames in " + data.size()
+                    + " fragments without an offset table");
         }
         int len = mine.stream().mapToInt(x -> x.length).sum();
         byte[] out = new byte[len];
@@ -138,7 +139,8 @@ final class PixelCodecs {
         int bytes = l.bitsAllocated() / 8;
         int spp = l.samplesPerPixel();
         if (segments != bytes * spp) {
-            throw new MedsaException(l.name() + ": RLE frame " + frame + " has " + segments + " segments, " + bytes * spp + " expected");
+            throw new MedsaException(l.name() + ": RLE frame " + frame + " has " + segments + " segments, " + bytes * spp
+                    + " expected");
         }
         int plane = l.rows() * l.columns();
         int[] out = new int[plane * spp];
@@ -166,7 +168,8 @@ final class PixelCodecs {
             if (n >= 0) {
                 int count = n + 1;
                 if (pos + count > end || o + count > size) {
-                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame + " overruns (damaged data)");
+                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame
+                            + " overruns (damaged data)");
                 }
                 System.arraycopy(d, pos, out, o, count);
                 pos += count;
@@ -174,7 +177,8 @@ final class PixelCodecs {
             } else if (n != -128) {
                 int count = 1 - n;
                 if (pos >= end || o + count > size) {
-                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame + " overruns (damaged data)");
+                    throw new MedsaException(name + ": RLE segment " + segment + " of frame " + frame
+                            + " overruns (damaged data)");
                 }
                 Arrays.fill(out, o, o + count, d[pos++]);
                 o += count;
@@ -215,10 +219,12 @@ final class PixelCodecs {
             }
             String why = e.getMessage() == null ? "undecodable" : e.getMessage();
             throw new MedsaException(name + ": cannot decode JPEG frame " + frame + " with the JDK's decoder (" + why + ");"
-                    + (l.bitsStored() > 8 ? " 12-bit JPEG Extended is not supported;" : "") + " convert the file, e.g. with dcmdjpeg", e);
+                    + (l.bitsStored() > 8 ? " 12-bit JPEG Extended is not supported;" : "")
+                            + " convert the file, e.g. with dcmdjpeg", e);
         }
         if (img.getWidth() != l.columns() || img.getHeight() != l.rows()) {
-            throw new MedsaException(name + ": JPEG frame " + frame + " is " + img.getWidth() + "x" + img.getHeight() + ", the header says "
+            throw new MedsaException(name + ": JPEG frame " + frame + " is " + img.getWidth() + "x" + img.getHeight()
+                    + ", the header says "
                     + l.columns() + "x" + l.rows());
         }
         Raster r = img.getRaster();

@@ -1,6 +1,7 @@
 package org.medsa.data.dicom;
 
 import java.util.Map;
+import org.medsa.core.MedsaException;
 
 /**
  * The transfer syntaxes this reader decodes, and the names of those it refuses (the error names the
@@ -109,10 +110,10 @@ public enum TransferSyntax {
         }
         String name = REFUSED.get(uid);
         if (name != null) {
-            throw new org.medsa.core.MedsaException(file + ": transfer syntax " + uid + " (" + name + ") is not supported;"
+            throw new MedsaException(file + ": transfer syntax " + uid + " (" + name + ") is not supported;"
                     + " convert the series, e.g. with dcm2niix to NIfTI or with dcmdjpeg/gdcmconv to Explicit VR Little Endian");
         }
-        throw new org.medsa.core.MedsaException(file + ": unknown transfer syntax " + uid + "; convert the series, e.g. with"
+        throw new MedsaException(file + ": unknown transfer syntax " + uid + "; convert the series, e.g. with"
                 + " dcm2niix to NIfTI");
     }
 }

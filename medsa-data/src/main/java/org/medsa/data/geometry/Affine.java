@@ -1,7 +1,7 @@
 package org.medsa.data.geometry;
 
-import org.medsa.core.MedsaException;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 
 /**
  * An immutable 4x4 homogeneous transform from voxel indices (i, j, k) to world coordinates in

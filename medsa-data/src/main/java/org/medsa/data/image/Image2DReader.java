@@ -60,6 +60,7 @@ public final class Image2DReader {
             try {
                 reader.setInput(in, true, true);
                 String format = normaliseFormat(reader.getFormatName());
+                checkMemory(reader.getWidth(0), reader.getHeight(0), displayName);
                 // A truncated or corrupt file decodes with a warning and grey filler rows: refuse it.
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
@@ -85,6 +86,26 @@ public final class Image2DReader {
                 why += ": " + e.getCause().getMessage();
             }
             throw new MedsaException(displayName + ": cannot decode image (" + why + ")", e);
+        }
+    }
+
+    /** Bytes a pixel costs while it is read and converted (decoded raster, samples, RGB planes). */
+    static final long BYTES_PER_PIXEL = 32;
+
+    /** Refuses, in one line that says what it needs, an image this JVM cannot hold. */
+    static void checkMemory(long width, long height, String name) {
+        long pixels = width * height;
+        if (pixels * 4 > Integer.MAX_VALUE - 8) {
+            throw new MedsaException(name + String.format(Locale.ROOT, ": a %d x %d image is larger than one array can hold"
+                    + " (%d pixels); downscale it", width, height, pixels));
+        }
+        long need = pixels * BYTES_PER_PIXEL;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (need > free) {
+            throw new MedsaException(name + String.format(Locale.ROOT, ": a %d x %d image needs about %.1f GB to read, and this"
+                    + " JVM has %.1f GB free of %.1f GB; give it more (e.g. MEDSA_JAVA_OPTS=-Xmx%dg) or downscale the image",
+                    width, height, need / 1e9, free / 1e9, rt.maxMemory() / 1e9, (need >> 30) + 2 + (rt.maxMemory() >> 30)));
         }
     }
 

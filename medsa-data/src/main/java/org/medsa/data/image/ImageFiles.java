@@ -2,12 +2,10 @@ package org.medsa.data.image;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Npy;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.dicom.DicomImage;
-import org.medsa.data.dicom.DicomSeries;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
@@ -62,7 +60,8 @@ public final class ImageFiles {
     private static RgbImage dicom(Path file, Intensity intensity) {
         DicomImage d = DicomImage.read(file);
         if (d.frames() != 1) {
-            throw new MedsaException(file + ": a DICOM file of " + d.frames() + " frames, not one 2D image; segment it as a volume");
+            throw new MedsaException(file + ": a DICOM file of " + d.frames()
+                    + " frames, not one 2D image; segment it as a volume");
         }
         if (d.samplesPerPixel() == 3) {
             return RgbImage.fromPlanes(d.rgbPlanes(0), 3, d.rows(), d.columns());
@@ -74,7 +73,8 @@ public final class ImageFiles {
             }
         }
         // (rows, cols) row-major is the (i = column, j = row) layout of a one-slice volume
-        ImageVolume gray = intensity.apply(new ImageVolume(new Grid(d.columns(), d.rows(), 1, Affine.diagonal(1, 1, 1, 0, 0, 0)), values));
+        ImageVolume gray = intensity.apply(new ImageVolume(new Grid(d.columns(), d.rows(), 1,
+                Affine.diagonal(1, 1, 1, 0, 0, 0)), values));
         return RgbImage.fromGray(gray.data(), d.rows(), d.columns());
     }
 }

@@ -24,19 +24,24 @@ public final class InspectionText {
         String format = o.get("format").getAsString();
         boolean dicom = format.equals("DICOM");
         if (dicom) {
-            sb.append(line("format", "DICOM, " + o.get("transfer_syntax").getAsString() + ", " + o.get("files").getAsInt() + " file(s)"));
+            sb.append(line("format", "DICOM, " + o.get("transfer_syntax").getAsString() + ", " + o.get("files").getAsInt()
+                    + " file(s)"));
             sb.append(line("modality", o.get("modality").getAsString() + ", series " + o.get("series_uid").getAsString()));
         } else {
-            sb.append(line("format", format + (o.has("compressed") && o.get("compressed").getAsBoolean() ? ", gzip-compressed" : "")
+            sb.append(line("format", format
+                    + (o.has("compressed") && o.get("compressed").getAsBoolean() ? ", gzip-compressed" : "")
                 + (o.has("byte_order") ? ", " + o.get("byte_order").getAsString() + "-endian" : "")
-                + (o.has("color_type") ? ", " + o.get("color_type").getAsString() + ", " + o.get("bit_depth").getAsInt() + "-bit" : "")));
+                + (o.has("color_type") ? ", " + o.get("color_type").getAsString() + ", " + o.get("bit_depth").getAsInt()
+                        + "-bit" : "")));
         }
         boolean nifti = format.startsWith("NIfTI") || dicom;
-        sb.append(line("shape", join(o.getAsJsonArray("shape"), " x ") + (nifti ? " (i, j, k" + (o.getAsJsonArray("shape").size() > 3 ? ", ..." : "") + ")" : "")));
+        sb.append(line("shape", join(o.getAsJsonArray("shape"), " x ")
+                + (nifti ? " (i, j, k" + (o.getAsJsonArray("shape").size() > 3 ? ", ..." : "") + ")" : "")));
         sb.append(line("dtype", o.get("dtype").getAsString()));
         sb.append(line("spacing", join(o.getAsJsonArray("spacing"), " x ") + (nifti ? " mm" : " (pixels)")));
         if (nifti) {
-            sb.append(line("orientation", o.get("orientation").getAsString() + " (affine from " + o.get("affine_source").getAsString()
+            sb.append(line("orientation", o.get("orientation").getAsString() + " (affine from " + o.get("affine_source")
+                    .getAsString()
                     + ", qform_code " + o.get("qform_code").getAsInt() + ", sform_code " + o.get("sform_code").getAsInt() + ")"));
             JsonArray rows = o.getAsJsonArray("affine");
             for (int r = 0; r < 3; r++) {

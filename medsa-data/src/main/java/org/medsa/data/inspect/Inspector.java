@@ -3,22 +3,26 @@ package org.medsa.data.inspect;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.medsa.core.MedsaException;
 import org.medsa.data.dicom.DicomSeries;
-import org.medsa.data.volume.VolumeFiles;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.image.Image2D;
 import org.medsa.data.image.Image2DReader;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.VoxelBuffer;
+import org.medsa.data.volume.VolumeFiles;
 
 /**
  * Describes a medical image file as JSON: what {@code medsa inspect --json} prints.
@@ -132,9 +136,9 @@ public final class Inspector {
         o.add("spacing", doubles(h.spacingMm()));
         Stats s = niftiStats(img);
         s.addTo(o);
-        o.addProperty("byte_order", h.byteOrder() == java.nio.ByteOrder.LITTLE_ENDIAN ? "little" : "big");
+        o.addProperty("byte_order", h.byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big");
         double[] pixdim = h.pixdim();
-        o.add("pixdim", doubles(java.util.Arrays.copyOfRange(pixdim, 1, 1 + h.ndim())));
+        o.add("pixdim", doubles(Arrays.copyOfRange(pixdim, 1, 1 + h.ndim())));
         o.addProperty("units", h.spatialUnitName());
         addNumber(o, "scl_slope", h.sclSlope());
         addNumber(o, "scl_inter", h.sclInter());
@@ -172,7 +176,7 @@ public final class Inspector {
             s.addInteger(v);
         }
         s.addTo(o);
-        o.addProperty("color_type", img.colorType().name().toLowerCase(java.util.Locale.ROOT));
+        o.addProperty("color_type", img.colorType().name().toLowerCase(Locale.ROOT));
         o.addProperty("bit_depth", img.bitDepth());
         return o;
     }
@@ -200,7 +204,7 @@ public final class Inspector {
     private static boolean isGzip(Path file) {
         try (var in = Files.newInputStream(file)) {
             return in.read() == 0x1F && in.read() == 0x8B;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -288,8 +292,8 @@ public final class Inspector {
 
         void addTo(JsonObject o) {
             boolean any = count > nanCount + infCount;
-            o.add("min", any ? new com.google.gson.JsonPrimitive(min) : JsonNull.INSTANCE);
-            o.add("max", any ? new com.google.gson.JsonPrimitive(max) : JsonNull.INSTANCE);
+            o.add("min", any ? new JsonPrimitive(min) : JsonNull.INSTANCE);
+            o.add("max", any ? new JsonPrimitive(max) : JsonNull.INSTANCE);
             o.addProperty("sum", sum);
             o.addProperty("voxel_count", count);
             o.addProperty("nan_count", nanCount);

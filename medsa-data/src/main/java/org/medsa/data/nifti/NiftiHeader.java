@@ -1,8 +1,8 @@
 package org.medsa.data.nifti;
 
-import org.medsa.core.MedsaException;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 import org.medsa.data.geometry.Affine;
 
 /**

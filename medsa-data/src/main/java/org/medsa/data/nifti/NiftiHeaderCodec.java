@@ -3,6 +3,7 @@ package org.medsa.data.nifti;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.medsa.core.MedsaException;
 
 /**
@@ -61,11 +62,11 @@ final class NiftiHeaderCodec {
 
     private static NiftiHeader decode1(ByteBuffer b, String name) {
         byte[] magic = bytes(b, 344, 4);
-        if (java.util.Arrays.equals(magic, MAGIC_PAIR_N1)) {
+        if (Arrays.equals(magic, MAGIC_PAIR_N1)) {
             throw new MedsaException(name + ": a two-file NIfTI-1 header (magic \"ni1\", .hdr/.img pair);"
                     + " only single-file .nii/.nii.gz is supported");
         }
-        if (!java.util.Arrays.equals(magic, MAGIC_N1)) {
+        if (!Arrays.equals(magic, MAGIC_N1)) {
             throw new MedsaException(name + ": wrong magic " + quote(magic) + " (expected \"n+1\" for NIfTI-1)");
         }
         int ndim = b.getShort(40);
@@ -107,15 +108,15 @@ final class NiftiHeaderCodec {
 
     private static NiftiHeader decode2(ByteBuffer b, String name) {
         byte[] magic = bytes(b, 4, 8);
-        if (!java.util.Arrays.equals(java.util.Arrays.copyOf(magic, 4), java.util.Arrays.copyOf(MAGIC_N2, 4))) {
+        if (!Arrays.equals(Arrays.copyOf(magic, 4), Arrays.copyOf(MAGIC_N2, 4))) {
             if (magic[0] == 'n' && magic[1] == 'i' && magic[2] == '2') {
                 throw new MedsaException(name + ": a two-file NIfTI-2 header (magic \"ni2\");"
                         + " only single-file .nii/.nii.gz is supported");
             }
-            throw new MedsaException(name + ": wrong magic " + quote(java.util.Arrays.copyOf(magic, 4))
+            throw new MedsaException(name + ": wrong magic " + quote(Arrays.copyOf(magic, 4))
                     + " (expected \"n+2\" for NIfTI-2)");
         }
-        if (!java.util.Arrays.equals(magic, MAGIC_N2)) {
+        if (!Arrays.equals(magic, MAGIC_N2)) {
             throw new MedsaException(name + ": NIfTI-2 end-of-line check bytes are wrong;"
                     + " the file was probably corrupted by a text-mode transfer");
         }

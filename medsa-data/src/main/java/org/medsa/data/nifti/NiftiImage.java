@@ -1,6 +1,7 @@
 package org.medsa.data.nifti;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.medsa.core.MedsaException;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.volume.Grid;
@@ -87,7 +88,7 @@ public final class NiftiImage {
     public ImageVolume toImageVolume() {
         if (frameCount() != 1) {
             throw new MedsaException(name + ": has " + frameCount() + " frames (shape "
-                    + java.util.Arrays.toString(header.dims()) + "); choose one frame (channel)");
+                    + Arrays.toString(header.dims()) + "); choose one frame (channel)");
         }
         return toImageVolume(0);
     }
@@ -112,17 +113,30 @@ public final class NiftiImage {
     public LabelVolume toLabelVolume() {
         if (frameCount() != 1) {
             throw new MedsaException(name + ": a label map must be 3D, but it has " + frameCount()
-                    + " frames (shape " + java.util.Arrays.toString(header.dims()) + ")");
+                    + " frames (shape " + Arrays.toString(header.dims()) + ")");
         }
         Grid grid = grid();
         int n = grid.voxelCount();
         int[] labels = new int[n];
         boolean plainInteger = header.datatype().isInteger() && !header.hasScaling();
+        boolean unsigned64 = header.datatype() == NiftiDatatype.UINT64;
         for (int i = 0; i < n; i++) {
-            double v = plainInteger ? voxels.raw(i) : value(i);
-            if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-                throw new MedsaException(name + ": not a label map: voxel " + i + " holds " + v
-                        + " (labels must be integers)");
+            if (plainInteger) {
+                long v = voxels.rawLong(i); // exact, also for 64-bit labels beyond 2^53
+                if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE || (unsigned64 && v < 0)) {
+                    throw new MedsaException(name + ": voxel " + i + " holds label " + (unsigned64 ? Long.toUnsignedString(v) : v)
+                            + ", beyond the 32-bit labels this library reads (at most " + Integer.MAX_VALUE + ")");
+                }
+                labels[i] = (int) v;
+                continue;
+            }
+            double v = value(i);
+            if (v != Math.rint(v)) {
+                throw new MedsaException(name + ": not a label map: voxel " + i + " holds " + v + " (labels must be integers)");
+            }
+            if (Math.abs(v) > Integer.MAX_VALUE) {
+                throw new MedsaException(name + ": voxel " + i + " holds label " + v + ", beyond the 32-bit labels this library"
+                        + " reads (at most " + Integer.MAX_VALUE + ")");
             }
             labels[i] = (int) v;
         }

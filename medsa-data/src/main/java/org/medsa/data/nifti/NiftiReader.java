@@ -9,6 +9,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.medsa.core.MedsaException;
@@ -74,7 +75,7 @@ public final class NiftiReader {
 
     /** True for names ending in .nii or .nii.gz (case-insensitive). */
     public static boolean isNiftiName(Path path) {
-        String n = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".nii") || n.endsWith(".nii.gz");
     }
 

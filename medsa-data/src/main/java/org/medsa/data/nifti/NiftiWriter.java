@@ -3,9 +3,8 @@ package org.medsa.data.nifti;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.medsa.core.MedsaException;
@@ -27,7 +26,7 @@ public final class NiftiWriter {
      * Writes {@code image} to {@code path} (NIfTI-1 or -2 by the header's version; gzip for {@code
      * .gz}).
      *
-     * @throws org.medsa.core.MedsaException naming the file and the reason when it cannot be
+     * @throws MedsaException naming the file and the reason when it cannot be
      *     written
      */
     public static void write(NiftiImage image, Path path) {
@@ -35,7 +34,7 @@ public final class NiftiWriter {
         int offset = header.version() == 1 ? NiftiHeader.NIFTI1_MIN_VOX_OFFSET : NiftiHeader.NIFTI2_MIN_VOX_OFFSET;
         header = header.toBuilder().voxOffset(offset).extensionBytes(0).build();
         byte[] headerBytes = NiftiHeaderCodec.encode(header, path.toString());
-        boolean gzip = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        boolean gzip = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         AtomicFiles.write(path, file -> {
             try (OutputStream out = open(file, gzip)) {
                 out.write(headerBytes);

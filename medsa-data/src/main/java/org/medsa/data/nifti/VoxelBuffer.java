@@ -1,8 +1,10 @@
 package org.medsa.data.nifti;
 
-import org.medsa.core.MedsaException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.medsa.core.MedsaException;
 
 /**
  * The stored voxel values of a NIfTI image exactly as in the file (datatype and byte order),
@@ -113,7 +115,7 @@ public final class VoxelBuffer {
     }
 
     /** Writes the stored bytes as they are (datatype and byte order of the header). */
-    void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    void writeTo(OutputStream out) throws IOException {
         out.write(bytes.array(), bytes.arrayOffset(), count * type.bytes());
     }
 

@@ -1,28 +1,19 @@
 package org.medsa.data.phantom;
 
-import org.medsa.core.Seeds;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.medsa.core.MedsaException;
+import org.medsa.core.Seeds;
 import org.medsa.data.dataset.MsdWriter;
-import org.medsa.data.dataset.MsdDescriptor;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
-import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.LabelVolume;
@@ -211,7 +202,8 @@ public final class Phantom {
         Map<Integer, String> modality = new LinkedHashMap<>();
         modality.put(0, rendering.modality());
         MsdWriter w = MsdWriter.create(root, "Phantom-" + rendering, modality, labelNames())
-                .description("Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed + ", " + size[0] + "x" + size[1]
+                .description("Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed + ", " + size[0] + "x"
+                        + size[1]
                         + "x" + size[2] + " voxels");
         for (int c = 0; c < cases; c++) {
             PhantomCase pc = generate(c);

@@ -1,10 +1,9 @@
 package org.medsa.data.transforms;
 
+import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.VolumePair;
-
-import java.util.Locale;
 
 /**
  * How a volume's intensities become the [0, 1] gray values a slice image is made of: the one owner

@@ -23,7 +23,8 @@ public final class PercentileNormalization implements VolumeTransform {
      */
     public PercentileNormalization(double lowPercentile, double highPercentile, boolean nonZeroOnly) {
         if (!(lowPercentile >= 0 && highPercentile <= 100 && lowPercentile < highPercentile)) {
-            throw new MedsaException("percentiles must satisfy 0 <= low < high <= 100, got " + lowPercentile + ", " + highPercentile);
+            throw new MedsaException("percentiles must satisfy 0 <= low < high <= 100, got " + lowPercentile + ", "
+                    + highPercentile);
         }
         this.lowPercentile = lowPercentile;
         this.highPercentile = highPercentile;

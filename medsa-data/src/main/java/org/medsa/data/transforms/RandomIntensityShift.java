@@ -1,7 +1,7 @@
 package org.medsa.data.transforms;
 
-import org.medsa.core.MedsaException;
 import java.util.Random;
+import org.medsa.core.MedsaException;
 
 /**
  * With probability {@code p}, adds one offset drawn uniformly from

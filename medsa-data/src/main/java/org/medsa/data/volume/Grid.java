@@ -1,7 +1,7 @@
 package org.medsa.data.volume;
 
-import org.medsa.core.MedsaException;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.geometry.Orientation;
 
@@ -126,7 +126,8 @@ public final class Grid {
         double[] a = spacing();
         double[] b = other.spacing();
         for (int axis = 0; axis < 3; axis++) {
-            if (Math.abs(a[axis] - b[axis]) > SPACING_TOLERANCE * Math.max(Math.max(Math.abs(a[axis]), Math.abs(b[axis])), 1e-6)) {
+            if (Math.abs(a[axis] - b[axis]) > SPACING_TOLERANCE * Math.max(Math.max(Math.abs(a[axis]), Math.abs(b[axis])),
+                    1e-6)) {
                 return Difference.SPACING;
             }
         }

@@ -1,5 +1,6 @@
 package org.medsa.data.volume;
 
+import java.util.Arrays;
 import org.medsa.core.MedsaException;
 
 /**
@@ -50,7 +51,7 @@ public final class LabelVolume {
 
     /** The distinct non-zero labels, ascending. */
     public int[] foregroundLabels() {
-        return java.util.Arrays.stream(data).filter(v -> v != 0).distinct().sorted().toArray();
+        return Arrays.stream(data).filter(v -> v != 0).distinct().sorted().toArray();
     }
 
     /** The same labels on another grid (of the same voxel count). */

@@ -106,7 +106,8 @@ public final class VolumeFiles {
     public static NiftiImage fromDicom(DicomSeries series, String name) {
         Grid g = series.volume().grid();
         String text = ("DICOM " + series.modality() + " " + series.description()).strip();
-        NiftiHeader h = NiftiHeaders.forGrid(g, NiftiDatatype.FLOAT32).description(text.length() > 79 ? text.substring(0, 79) : text)
+        NiftiHeader h = NiftiHeaders.forGrid(g, NiftiDatatype.FLOAT32)
+                .description(text.length() > 79 ? text.substring(0, 79) : text)
                 .build();
         return NiftiImage.create(h, series.volume().data(), name);
     }

@@ -1,5 +1,6 @@
 package org.medsa.data.volume;
 
+import java.util.Arrays;
 import org.medsa.core.MedsaException;
 
 /**
@@ -15,7 +16,7 @@ public final class VolumePair {
      * @param label may be null (unlabelled case); otherwise it must have the image's shape
      */
     public VolumePair(ImageVolume image, LabelVolume label) {
-        if (label != null && !java.util.Arrays.equals(image.grid().shape(), label.grid().shape())) {
+        if (label != null && !Arrays.equals(image.grid().shape(), label.grid().shape())) {
             throw new MedsaException(
                     "image " + image.grid() + " and label " + label.grid() + " differ in shape");
         }

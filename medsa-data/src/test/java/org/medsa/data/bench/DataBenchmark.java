@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.medsa.core.geometry.InputGeometry;
+import org.medsa.core.geometry.InputProfile;
+import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.inspect.Inspector;
@@ -13,6 +16,7 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
+import org.medsa.data.transforms.Sample;
 
 /**
  * Measures decode time and dataset throughput (not a test). Run after {@code mvn test-compile}:
@@ -107,13 +111,13 @@ public final class DataBenchmark {
 
     /** Samples brought into a model's frame as the trainer does (quantise, resize, normalise, pad; target too). */
     private static void inModelFrame(String what, MsdDataset ds, int size) {
-        org.medsa.core.geometry.InputGeometry g = new org.medsa.core.geometry.InputGeometry(
-                org.medsa.core.geometry.InputProfile.SAM, size, new double[] {123.675, 116.28, 103.53}, new double[] {58.395, 57.12, 57.375});
+        InputGeometry g = new InputGeometry(
+                InputProfile.SAM, size, new double[] {123.675, 116.28, 103.53}, new double[] {58.395, 57.12, 57.375});
         long n = Math.min(ds.size(), size > 256 ? 300 : 2000);
         long t = System.nanoTime();
         for (long i = 0; i < n; i++) {
-            org.medsa.data.transforms.Sample s = ds.sample(i);
-            var in = g.prepare(org.medsa.core.predictor.RgbImage.fromPlanes(s.image(), s.channels(), s.height(), s.width()));
+            Sample s = ds.sample(i);
+            var in = g.prepare(RgbImage.fromPlanes(s.image(), s.channels(), s.height(), s.width()));
             g.target(s.target(), in.frame());
         }
         double seconds = (System.nanoTime() - t) / 1e9;

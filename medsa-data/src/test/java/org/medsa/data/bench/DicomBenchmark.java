@@ -14,7 +14,8 @@ import org.medsa.data.dicom.DicomTestWriter;
  * decode, rescale, sort and place (not a test). Run after {@code mvn test-compile}:
  *
  * <pre>
- * java -cp medsa-data/target/classes:medsa-data/target/test-classes:$(cat cp.txt) org.medsa.data.bench.DicomBenchmark [slices] [runs]
+ * java -cp medsa-data/target/classes:medsa-data/target/test-classes:$(cat cp.txt) org.medsa.data.bench.DicomBenchmark [slices]
+ * [runs]
  * </pre>
  * Both encodings are timed alternately in the same run, so the ratio holds on a noisy machine.
  */
@@ -42,12 +43,14 @@ public final class DicomBenchmark {
                 }
             }
             DicomTestWriter.Slice s = new DicomTestWriter.Slice("1.2.826.0.1.3680043.10.511.99", "bench", k + 1,
-                    new double[] {-150, -150, k * 1.25}, new double[] {1, 0, 0, 0, 1, 0}, 0.6, 0.6, 1.25, size, size, stored, 1, -1024);
+                    new double[] {-150, -150, k * 1.25}, new double[] {1, 0, 0, 0, 1, 0}, 0.6, 0.6, 1.25, size, size, stored, 1,
+                            -1024);
             String name = String.format(Locale.ROOT, "IM%04d.dcm", k);
             DicomTestWriter.write(plain.resolve(name), s, true, false);
             DicomTestWriter.write(rle.resolve(name), s, true, true);
         }
-        System.out.printf(Locale.ROOT, "%d slices of %dx%d int16: uncompressed %.1f MB, RLE %.1f MB on disk%n", slices, size, size,
+        System.out.printf(Locale.ROOT, "%d slices of %dx%d int16: uncompressed %.1f MB, RLE %.1f MB on disk%n", slices, size,
+                size,
                 bytes(plain) / 1e6, bytes(rle) / 1e6);
         DicomSeries.read(plain, null); // warm-up
         DicomSeries.read(rle, null);
@@ -61,7 +64,8 @@ public final class DicomBenchmark {
             DicomSeries.read(rle, null);
             bestRle = Math.min(bestRle, (System.nanoTime() - t) / 1e9);
         }
-        System.out.printf(Locale.ROOT, "uncompressed: %.0f slices/s (%.3f s for the series, best of %d)%n", slices / bestPlain, bestPlain,
+        System.out.printf(Locale.ROOT, "uncompressed: %.0f slices/s (%.3f s for the series, best of %d)%n", slices / bestPlain,
+                bestPlain,
                 runs);
         System.out.printf(Locale.ROOT, "RLE Lossless: %.0f slices/s (%.3f s)%n", slices / bestRle, bestRle);
         System.out.printf(Locale.ROOT, "RLE / uncompressed throughput: %.2f%n", bestPlain / bestRle);

@@ -34,7 +34,8 @@ class Ch2AalMsdTest {
             "counts = [[int((lab[:, :, k] == o).sum()) for o in organs] for k in range(lab.shape[2])]",
             "lo, hi = np.percentile(img[img != 0], [0.5, 99.5])",
             "norm = np.clip((img - lo) / (hi - lo), 0, 1) * 255",
-            "probes = [[i, j, k, float(norm[i, j, k])] for (i, j, k) in [(90, 100, 60), (60, 150, 100), (120, 80, 60), (5, 5, 100)]]",
+            "probes = [[i, j, k, float(norm[i, j, k])] for (i, j, k) in [(90, 100, 60), (60, 150, 100), (120, 80, 60), (5, 5, "
+                    + "100)]]",
             "print(json.dumps(dict(counts=counts, probes=probes)))");
 
     @Test

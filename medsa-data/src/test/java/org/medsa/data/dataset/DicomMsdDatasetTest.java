@@ -18,6 +18,7 @@ import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiWriter;
 import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
 
 /**
@@ -42,7 +43,7 @@ class DicomMsdDatasetTest {
             }
         }
         Files.createDirectories(file.getParent());
-        NiftiWriter.write(NiftiImage.of(new org.medsa.data.volume.LabelVolume(g, labels), NiftiDatatype.UINT8), file);
+        NiftiWriter.write(NiftiImage.of(new LabelVolume(g, labels), NiftiDatatype.UINT8), file);
     }
 
     Path writeDataset(Affine labelAffine) throws Exception {
@@ -51,8 +52,10 @@ class DicomMsdDatasetTest {
         TestSeries.write(root.resolve("imagesTr/ct_b"), "1.2.826.0.1.3680043.10.511.31", -1, false);
         writeLabel(root.resolve("labelsTr/ct_a.nii.gz"), labelAffine, 1, 5);
         writeLabel(root.resolve("labelsTr/ct_b.nii.gz"), labelAffine, 2, 4);
-        Files.writeString(root.resolve("dataset.json"), MsdDescriptor.toJson("dicom", Map.of(0, "CT"), Map.of(0, "background", 1, "box"),
-                List.of(new String[] {"./imagesTr/ct_a", "./labelsTr/ct_a.nii.gz"}, new String[] {"./imagesTr/ct_b", "./labelsTr/ct_b.nii.gz"}),
+        Files.writeString(root.resolve("dataset.json"),
+                MsdDescriptor.toJson("dicom", Map.of(0, "CT"), Map.of(0, "background", 1, "box"),
+                List.of(new String[] {"./imagesTr/ct_a", "./labelsTr/ct_a.nii.gz"},
+                        new String[] {"./imagesTr/ct_b", "./labelsTr/ct_b.nii.gz"}),
                 null).toString());
         return root;
     }

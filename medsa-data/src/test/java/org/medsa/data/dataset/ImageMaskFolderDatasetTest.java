@@ -40,21 +40,28 @@ class ImageMaskFolderDatasetTest {
             "rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)",
             "Image.fromarray(rgb, 'RGB').save(P('images', 'a.png'))",
             "m = ((rows < 4) * 255).astype(np.uint8); Image.fromarray(m, 'L').save(P('masks', 'a.png'))",
-            "out['a'] = dict(image=rgb.transpose(2, 0, 1).flatten().tolist(), target=(m != 0).astype(float).flatten().tolist(), tol=0)",
+            "out['a'] = dict(image=rgb.transpose(2, 0, 1).flatten().tolist(), target=(m != 0).astype(float).flatten().tolist(), "
+                    + "tol=0)",
             "gray = (rows * 20 + cols * 3).astype(np.uint8)",
             "Image.fromarray(gray, 'L').save(P('images', 'b.jpg'), quality=98)",
             "raters = [(rows < 5), (rows < 3), (rows < 3) | (cols == 0)]",
-            "for i, r in enumerate(raters): Image.fromarray((r * 1).astype(np.uint8), 'L').save(P('masks', 'b_rater%d.png' % (i + 1)))",
+            "for i, r in enumerate(raters): Image.fromarray((r * 1).astype(np.uint8), 'L').save(P('masks', 'b_rater%d.png' % (i "
+                    + "+ 1)))",
             "g3 = np.stack([np.asarray(Image.open(P('images', 'b.jpg')))] * 3)",
-            "out['b'] = dict(image=g3.flatten().tolist(), target=np.mean([r.astype(float) for r in raters], 0).flatten().tolist(), tol=0)",
+            "out['b'] = dict(image=g3.flatten().tolist(), target=np.mean([r.astype(float) for r in raters], "
+                    + "0).flatten().tolist(), tol=0)",
             "Image.fromarray(rgb, 'RGB').save(P('images', 'c.bmp'))",
-            "jm = (((rows > 5) & (cols > 3)) * 255).astype(np.uint8); Image.fromarray(jm, 'L').save(P('masks', 'c.jpg'), quality=90)",
+            "jm = (((rows > 5) & (cols > 3)) * 255).astype(np.uint8); Image.fromarray(jm, 'L').save(P('masks', 'c.jpg'), "
+                    + "quality=90)",
             "jread = np.asarray(Image.open(P('masks', 'c.jpg'))).astype(int)",
-            "out['c'] = dict(image=rgb.transpose(2, 0, 1).flatten().tolist(), target=(jread > 127).astype(float).flatten().tolist(), tol=0, jpeg_mask=True)",
+            "out['c'] = dict(image=rgb.transpose(2, 0, 1).flatten().tolist(), target=(jread > "
+                    + "127).astype(float).flatten().tolist(), tol=0, jpeg_mask=True)",
             "g16 = (rows * 6000 + cols * 17).astype(np.uint16)",
             "Image.fromarray(g16).save(P('images', 'd.png'))",
-            "pm = Image.fromarray(((rows + cols) % 3).astype(np.uint8), 'P'); pm.putpalette([0, 0, 0, 255, 255, 255, 255, 0, 0]); pm.save(P('masks', 'd.png'))",
-            "out['d'] = dict(image=(np.stack([g16] * 3) * 255.0 / 65535).flatten().tolist(), target=(((rows + cols) % 3) != 0).astype(float).flatten().tolist(), tol=1e-3)",
+            "pm = Image.fromarray(((rows + cols) % 3).astype(np.uint8), 'P'); pm.putpalette([0, 0, 0, 255, 255, 255, 255, 0, "
+                    + "0]); pm.save(P('masks', 'd.png'))",
+            "out['d'] = dict(image=(np.stack([g16] * 3) * 255.0 / 65535).flatten().tolist(), target=(((rows + cols) % 3) != "
+                    + "0).astype(float).flatten().tolist(), tol=1e-3)",
             "print(json.dumps(out))");
 
     @Test

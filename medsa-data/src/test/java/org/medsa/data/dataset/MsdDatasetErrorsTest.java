@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -45,7 +46,7 @@ class MsdDatasetErrorsTest {
         Files.delete(images.resolve("phantom_000.nii.gz"));
         // 1: label truncated
         byte[] gz = Files.readAllBytes(labels.resolve("phantom_001.nii.gz"));
-        Files.write(labels.resolve("phantom_001.nii.gz"), java.util.Arrays.copyOf(gz, gz.length / 2));
+        Files.write(labels.resolve("phantom_001.nii.gz"), Arrays.copyOf(gz, gz.length / 2));
         // 2: label with one slice fewer
         Grid shorter = new Grid(24, 20, 5, grid.affine());
         NiftiWriter.write(NiftiImage.of(new LabelVolume(shorter, new int[shorter.voxelCount()]), NiftiDatatype.UINT8),
@@ -81,8 +82,10 @@ class MsdDatasetErrorsTest {
         List<String> p = e.problems();
         assertContains(p, "imagesTr/phantom_000.nii.gz: listed in dataset.json but missing");
         assertContains(p, "labelsTr/phantom_001.nii.gz: truncated gzip stream after");
-        assertContains(p, "labelsTr/phantom_002.nii.gz: shape 24x20x5 differs from the image's 24x20x6 (imagesTr/phantom_002.nii.gz)");
-        assertContains(p, "labelsTr/phantom_003.nii.gz: voxel spacing 1.500x1.500x5.000 mm differs from the image's 1.500x1.500x2.500 mm");
+        assertContains(p,
+                "labelsTr/phantom_002.nii.gz: shape 24x20x5 differs from the image's 24x20x6 (imagesTr/phantom_002.nii.gz)");
+        assertContains(p,
+                "labelsTr/phantom_003.nii.gz: voxel spacing 1.500x1.500x5.000 mm differs from the image's 1.500x1.500x2.500 mm");
         assertContains(p, "imagesTr/phantom_004.nii.gz: 2 NaN voxel value(s), first at voxel (5, 0, 0)");
         assertContains(p, "imagesTr/phantom_005.nii.gz: wrong magic \"X+1\"");
         assertContains(p, "labelsTr/phantom_006.nii.gz: label values [9] are not among dataset.json's labels [0, 1, 2, 3, 4]");
@@ -97,7 +100,8 @@ class MsdDatasetErrorsTest {
     @Test
     void layoutProblemsAreClear() throws IOException {
         MedsaException noJson = assertThrows(MedsaException.class, () -> MsdDataset.slices(dir).build());
-        assertEquals(dir.resolve("dataset.json") + ": file not found (an MSD dataset needs dataset.json, imagesTr/ and labelsTr/)",
+        assertEquals(dir.resolve("dataset.json")
+                + ": file not found (an MSD dataset needs dataset.json, imagesTr/ and labelsTr/)",
                 noJson.getMessage());
         Files.writeString(dir.resolve("dataset.json"), "{\"labels\": {\"0\": \"background\"}, \"training\": [");
         MedsaException broken = assertThrows(MedsaException.class, () -> MsdDataset.slices(dir).build());

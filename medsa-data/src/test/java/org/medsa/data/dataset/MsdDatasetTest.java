@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,7 +33,9 @@ import org.medsa.data.testutil.Python;
 import org.medsa.data.transforms.RandomFlip;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.SamplePipeline;
+import org.medsa.data.transforms.Slicer;
 import org.medsa.data.transforms.VolumePipeline;
+import org.medsa.data.volume.LabelVolume;
 
 /** MSD datasets built from phantoms, checked against label counts computed by nibabel. */
 class MsdDatasetTest {
@@ -64,7 +67,8 @@ class MsdDatasetTest {
             "    raw = np.asanyarray(nib.load(os.path.join(root, e['image'])).dataobj).astype(np.float64)",
             "    out[case] = dict(counts=counts, probes=probes, shape=list(lab.shape),",
             "                     slice8=lab[:, :, 8].flatten().astype(int).tolist(),",
-            "                     window8=np.clip((d[:, :, 8] + 175) / 425, 0, 1).flatten().tolist(), first_voxel=float(raw.flat[0]))",
+            "                     window8=np.clip((d[:, :, 8] + 175) / 425, 0, 1).flatten().tolist(), "
+                    + "first_voxel=float(raw.flat[0]))",
             "print(json.dumps(out))");
 
     @BeforeAll
@@ -199,7 +203,8 @@ class MsdDatasetTest {
         json.remove("validation");
         Files.writeString(noVal.resolve("dataset.json"), json.toString());
         List<String> t1 = MsdDataset.slices(noVal).optSeed(7).optValidationFraction(0.34).build().caseIds();
-        List<String> v1 = MsdDataset.slices(noVal).optSeed(7).optValidationFraction(0.34).optSubset(Subset.VALIDATION).build().caseIds();
+        List<String> v1 = MsdDataset.slices(noVal).optSeed(7).optValidationFraction(0.34).optSubset(Subset.VALIDATION).build()
+                .caseIds();
         assertEquals(t1, MsdDataset.slices(noVal).optSeed(7).optValidationFraction(0.34).build().caseIds());
         assertEquals(2, v1.size()); // round(0.34 * 6)
         Set<String> all = new HashSet<>(t1);
@@ -256,10 +261,10 @@ class MsdDatasetTest {
             }
             assertArrayEquals(new double[] {1.5, 1.5}, info.sliceSpacing(), 1e-12);
             int[] mask = ds.raw(i).organMask();
-            org.medsa.data.transforms.Slicer.put(predicted, grid, 2, info.sliceIndex(), mask);
+            Slicer.put(predicted, grid, 2, info.sliceIndex(), mask);
             liverVoxels += count(lpsRef, caseId, info.sliceIndex(), 1);
         }
-        var back = ds.toOriginalGrid(caseId, new org.medsa.data.volume.LabelVolume(grid, predicted));
+        var back = ds.toOriginalGrid(caseId, new LabelVolume(grid, predicted));
         var original = ds.originalVolumes(caseId).label();
         assertEquals("LPS", original.grid().orientationCode());
         assertTrue(back.grid().matches(original.grid(), 1e-9));
@@ -272,7 +277,8 @@ class MsdDatasetTest {
 
     @Test
     void augmentationIsSeededPerIndexAndEpoch() {
-        SamplePipeline flipAlways = SamplePipeline.of(new RandomFlip(RandomFlip.Axis.ROWS, 0.5), new RandomFlip(RandomFlip.Axis.COLS, 0.5));
+        SamplePipeline flipAlways = SamplePipeline.of(new RandomFlip(RandomFlip.Axis.ROWS, 0.5),
+                new RandomFlip(RandomFlip.Axis.COLS, 0.5));
         MsdDataset a = MsdDataset.slices(ct).optSeed(3).optAugmentation(flipAlways).build();
         MsdDataset b = MsdDataset.slices(ct).optSeed(3).optAugmentation(flipAlways).build();
         boolean changedWithEpoch = false;
@@ -280,7 +286,7 @@ class MsdDatasetTest {
             assertArrayEquals(a.sample(i).image(), b.sample(i).image(), 0f);
             float[] before = a.sample(i).image();
             a.setEpoch(1);
-            changedWithEpoch |= !java.util.Arrays.equals(before, a.sample(i).image());
+            changedWithEpoch |= !Arrays.equals(before, a.sample(i).image());
             a.setEpoch(0);
         }
         assertTrue(changedWithEpoch);

@@ -4,22 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.medsa.data.dicom.TestSeries.*;
+import static org.medsa.data.dicom.TestSeries.COLS;
+import static org.medsa.data.dicom.TestSeries.ROWS;
+import static org.medsa.data.dicom.TestSeries.SLICES;
+import static org.medsa.data.dicom.TestSeries.expectedAffine;
+import static org.medsa.data.dicom.TestSeries.stored;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.MedsaException;
 import org.medsa.core.testing.Reference;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiImage;
+import org.medsa.data.nifti.NiftiReader;
+import org.medsa.data.testutil.References;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
 import org.medsa.data.volume.VolumeFiles;
@@ -64,8 +71,8 @@ class DicomSeriesTest {
 
     @Test
     void aRealMriWrittenAsSagittalSlicesReadsBackOnItsWorldGrid() throws Exception {
-        org.medsa.data.testutil.References.requireTemplates();
-        NiftiImage ch2 = org.medsa.data.nifti.NiftiReader.read(org.medsa.data.testutil.References.TEMPLATES.resolve("ch2.nii.gz"));
+        References.requireTemplates();
+        NiftiImage ch2 = NiftiReader.read(References.TEMPLATES.resolve("ch2.nii.gz"));
         ImageVolume src = ch2.toImageVolume();
         Grid sg = src.grid();
         int nx = sg.nx(), ny = sg.ny(), nz = sg.nz(); // 181 x 217 x 181, 1 mm, RAS, origin (-90, -125, -71)
@@ -102,7 +109,7 @@ class DicomSeriesTest {
                     worst = Math.max(worst, Math.max(Math.abs(v[0] - a), Math.max(Math.abs(v[1] - b), Math.abs(v[2] - c))));
                     float want = 0.5f * src.get(a, b, c) - 10;
                     if (d[g.index(i, j, k)] != want) {
-                        assertEquals(want, d[g.index(i, j, k)], 0, "value at world " + java.util.Arrays.toString(w));
+                        assertEquals(want, d[g.index(i, j, k)], 0, "value at world " + Arrays.toString(w));
                     }
                 }
             }
@@ -115,10 +122,12 @@ class DicomSeriesTest {
 
     @Test
     void anRleSeriesReadsAsTheSameVolume() throws Exception {
-        DicomSeries plain = DicomSeries.read(TestSeries.write(tmp.resolve("plain"), "1.2.826.0.1.3680043.10.511.8", -1, false), null);
-        DicomSeries rle = DicomSeries.read(TestSeries.write(tmp.resolve("rle"), "1.2.826.0.1.3680043.10.511.8", -1, false, true), null);
+        DicomSeries plain = DicomSeries.read(TestSeries.write(tmp.resolve("plain"), "1.2.826.0.1.3680043.10.511.8", -1, false),
+                null);
+        DicomSeries rle = DicomSeries.read(TestSeries.write(tmp.resolve("rle"), "1.2.826.0.1.3680043.10.511.8", -1, false,
+                true), null);
         assertEquals("1.2.840.10008.1.2.5", rle.transferSyntax().uid());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(plain.volume().data(), rle.volume().data());
+        Assertions.assertArrayEquals(plain.volume().data(), rle.volume().data());
         assertTrue(rle.volume().grid().matches(plain.volume().grid(), 0));
     }
 
@@ -134,7 +143,8 @@ class DicomSeriesTest {
 
         Path gap = TestSeries.write(tmp.resolve("gap"), "1.2.826.0.1.3680043.10.511.4", 3, false);
         e = assertThrows(MedsaException.class, () -> DicomSeries.read(gap, null));
-        assertTrue(e.getMessage().contains("slices are not evenly spaced: a gap of 5.000 mm") && e.getMessage().contains("missing slice"),
+        assertTrue(e.getMessage().contains("slices are not evenly spaced: a gap of 5.000 mm") && e.getMessage()
+                .contains("missing slice"),
                 e.getMessage());
         Path dup = TestSeries.write(tmp.resolve("dup"), "1.2.826.0.1.3680043.10.511.5", -1, true);
         e = assertThrows(MedsaException.class, () -> DicomSeries.read(dup, null));
@@ -146,13 +156,13 @@ class DicomSeriesTest {
         Path dir = TestSeries.write(tmp.resolve("bad"), "1.2.826.0.1.3680043.10.511.6", -1, false);
         Path victim = Files.list(dir).sorted().findFirst().orElseThrow();
         byte[] all = Files.readAllBytes(victim);
-        Files.write(victim, java.util.Arrays.copyOf(all, all.length - 100)); // pixel data cut short
+        Files.write(victim, Arrays.copyOf(all, all.length - 100)); // pixel data cut short
         MedsaException e = assertThrows(MedsaException.class, () -> DicomSeries.read(dir, null));
         assertTrue(e.getMessage().startsWith(victim.toString()) && e.getMessage().contains("remain"), e.getMessage());
         // a length field that runs past the end of the file
         byte[] bad = all.clone();
         int at = indexOf(bad, new byte[] {(byte) 0xe0, 0x7f, 0x10, 0x00}); // Pixel Data's tag, little endian
-        java.nio.ByteBuffer.wrap(bad, at + 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(bad.length); // runs past the end
+        ByteBuffer.wrap(bad, at + 8, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(bad.length); // runs past the end
         Files.write(victim, bad);
         e = assertThrows(MedsaException.class, () -> DicomSeries.read(dir, null));
         assertTrue(e.getMessage().startsWith(victim.toString()) && e.getMessage().contains("(7FE0,0010)"), e.getMessage());
@@ -164,7 +174,7 @@ class DicomSeriesTest {
         e = assertThrows(MedsaException.class, () -> DicomSeries.read(dir, null));
         assertTrue(e.getMessage().startsWith(victim.toString()), e.getMessage());
         // no pixel data at all
-        Files.write(victim, java.util.Arrays.copyOf(all, at));
+        Files.write(victim, Arrays.copyOf(all, at));
         e = assertThrows(MedsaException.class, () -> DicomSeries.read(dir, null));
         assertTrue(e.getMessage().startsWith(victim.toString()) && e.getMessage().contains("Pixel Data"), e.getMessage());
     }
@@ -224,7 +234,7 @@ class DicomSeriesTest {
                         assertEquals(t[x], v[x], 1e-3, "voxel centres coincide (" + i + "," + j + "," + k + ")");
                     }
                     double theirValue = data.get(t[0] + n[0] * (t[1] + n[1] * t[2])).getAsDouble();
-                    assertEquals(theirValue, ours.get(i, j, k), 1e-3, "value at world " + java.util.Arrays.toString(world));
+                    assertEquals(theirValue, ours.get(i, j, k), 1e-3, "value at world " + Arrays.toString(world));
                     compared++;
                 }
             }

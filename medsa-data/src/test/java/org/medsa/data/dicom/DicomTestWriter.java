@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +19,8 @@ import java.util.TreeMap;
 public final class DicomTestWriter {
 
     /** One slice: geometry (LPS), stored values and the rescale that turns them into HU. */
-    public record Slice(String seriesUid, String description, int instance, double[] position, double[] orientation, double rowSpacing,
+    public record Slice(String seriesUid, String description, int instance, double[] position, double[] orientation,
+            double rowSpacing,
             double colSpacing, double thickness, int rows, int cols, short[] stored, double slope, double intercept) {}
 
     private DicomTestWriter() {}
@@ -96,7 +98,8 @@ public final class DicomTestWriter {
     /** Pixel Data of undefined length: an empty offset table, one fragment, the delimiter. */
     private static void encapsulated(ByteArrayOutputStream out, byte[] fragment) {
         ByteBuffer b = ByteBuffer.allocate(12 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) 0x7FE0).putShort((short) 0x0010).put("OB".getBytes(StandardCharsets.US_ASCII)).putShort((short) 0).putInt(-1);
+        b.putShort((short) 0x7FE0).putShort((short) 0x0010).put("OB".getBytes(StandardCharsets.US_ASCII)).putShort((short) 0)
+                .putInt(-1);
         b.putShort((short) 0xFFFE).putShort((short) 0xE000).putInt(0);
         b.putShort((short) 0xFFFE).putShort((short) 0xE000).putInt(fragment.length);
         out.write(b.array(), 0, b.capacity());
@@ -173,7 +176,7 @@ public final class DicomTestWriter {
 
     private static byte[] ui(String uid) {
         byte[] b = uid.getBytes(StandardCharsets.US_ASCII);
-        return b.length % 2 == 0 ? b : java.util.Arrays.copyOf(b, b.length + 1); // NUL padding
+        return b.length % 2 == 0 ? b : Arrays.copyOf(b, b.length + 1); // NUL padding
     }
 
     private static byte[] text(String s) {

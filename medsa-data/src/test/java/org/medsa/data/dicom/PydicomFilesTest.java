@@ -10,6 +10,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,8 @@ class PydicomFilesTest {
             "    try:",
             "        ds = pydicom.dcmread(f, force=True)",
             "        a = ds.pixel_array",
-            "        if str(ds.get('PhotometricInterpretation', '')).startswith('YBR') and ds.file_meta.TransferSyntaxUID.is_compressed:",
+            "        if str(ds.get('PhotometricInterpretation', '')).startswith('YBR') and "
+                    + "ds.file_meta.TransferSyntaxUID.is_compressed:",
             "            a = convert_color_space(a, str(ds.PhotometricInterpretation), 'RGB')  # what a JPEG decoder outputs",
             "        flat = a.reshape(-1).astype(np.float64)",
             "        n = flat.size",
@@ -50,8 +52,10 @@ class PydicomFilesTest {
             "                             max=float(flat.max()), probes=[[i, float(flat[i])] for i in idx]))",
             "        if r['spp'] == 1:",
             "            v = apply_modality_lut(a, ds).reshape(-1).astype(np.float64)",
-            "            r['values'] = dict(sum=float(v.sum()), checksum=float((v * w).sum()), probes=[[i, float(v[i])] for i in idx])",
-            "        for key, tag in [('ipp', 'ImagePositionPatient'), ('iop', 'ImageOrientationPatient'), ('spacing', 'PixelSpacing')]:",
+            "            r['values'] = dict(sum=float(v.sum()), checksum=float((v * w).sum()), probes=[[i, float(v[i])] for i "
+                    + "in idx])",
+            "        for key, tag in [('ipp', 'ImagePositionPatient'), ('iop', 'ImageOrientationPatient'), ('spacing', "
+                    + "'PixelSpacing')]:",
             "            if tag in ds:",
             "                r[key] = [float(x) for x in ds.get(tag)]",
             "        out[name] = r",
@@ -64,7 +68,8 @@ class PydicomFilesTest {
             "MR_small_expb.dcm", "MR_small_RLE.dcm", "MR_small_padded.dcm", "image_dfl.dcm", "rtdose.dcm", "rtdose_expb.dcm",
             "rtdose_rle.dcm", "rtdose_1frame.dcm", "ExplVR_BigEnd.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm",
             "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_32bit_2frame.dcm", "SC_rgb_small_odd.dcm");
-    static final List<String> JPEG = List.of("SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_dcmtk_+eb+cr.dcm", "SC_jpeg_no_color_transform.dcm");
+    static final List<String> JPEG = List.of("SC_rgb_jpeg_dcmtk.dcm", "SC_rgb_dcmtk_+eb+cr.dcm",
+            "SC_jpeg_no_color_transform.dcm");
 
     static JsonObject reference() throws Exception {
         String[] files;
@@ -156,7 +161,7 @@ class PydicomFilesTest {
             diff += Math.abs(gdcm[i] - dcmtk[i]);
         }
         assertTrue(diff / gdcm.length < 3, "mean difference " + diff / gdcm.length);
-        assertArrayEquals(new int[] {254, 0, 0}, java.util.Arrays.copyOf(gdcm, 3), "the first pixel is red");
+        assertArrayEquals(new int[] {254, 0, 0}, Arrays.copyOf(gdcm, 3), "the first pixel is red");
     }
 
     private static void compare(String what, JsonObject r, double[] got, double tol) {
@@ -168,7 +173,8 @@ class PydicomFilesTest {
         }
         double scale = Math.max(1, Math.abs(r.get("sum").getAsDouble()));
         assertEquals(r.get("sum").getAsDouble(), sum, tol * scale + 1e-6 * scale, what + " sum");
-        assertEquals(r.get("checksum").getAsDouble(), checksum, (tol + 1e-6) * Math.max(1, Math.abs(r.get("checksum").getAsDouble())),
+        assertEquals(r.get("checksum").getAsDouble(), checksum,
+                (tol + 1e-6) * Math.max(1, Math.abs(r.get("checksum").getAsDouble())),
                 what + " checksum");
         for (JsonElement p : r.getAsJsonArray("probes")) {
             JsonArray a = p.getAsJsonArray();
@@ -187,16 +193,20 @@ class PydicomFilesTest {
 
     @Test
     void unsupportedEncodingsAndDamagedFilesAreRefusedClearly() {
-        assertEquals(DIR.resolve("MR_small_jpeg_ls_lossless.dcm") + ": transfer syntax 1.2.840.10008.1.2.4.80 (JPEG-LS Lossless) is"
-                + " not supported; convert the series, e.g. with dcm2niix to NIfTI or with dcmdjpeg/gdcmconv to Explicit VR Little"
+        assertEquals(DIR.resolve("MR_small_jpeg_ls_lossless.dcm")
+                + ": transfer syntax 1.2.840.10008.1.2.4.80 (JPEG-LS Lossless) is"
+                + " not supported; convert the series, e.g. with dcm2niix to NIfTI or with dcmdjpeg/gdcmconv to Explicit VR "
+                        + "Little"
                 + " Endian", refusal("MR_small_jpeg_ls_lossless.dcm"));
         assertTrue(refusal("JPEG2000.dcm").contains("1.2.840.10008.1.2.4.91 (JPEG 2000 Image Compression) is not supported"));
         String ext = refusal("JPGExtended.dcm");
-        assertTrue(ext.startsWith(DIR.resolve("JPGExtended.dcm") + ": cannot decode JPEG frame 0") && ext.contains("12-bit"), ext);
+        assertTrue(ext.startsWith(DIR.resolve("JPGExtended.dcm") + ": cannot decode JPEG frame 0") && ext.contains("12-bit"),
+                ext);
         String cut = refusal("MR_truncated.dcm");
         assertTrue(cut.startsWith(DIR.resolve("MR_truncated.dcm").toString()) && cut.contains("truncated"), cut);
         assertTrue(refusal("rtplan.dcm").contains("no Pixel Data (7FE0,0010)"));
-        assertTrue(refusal("SC_ybr_full_422_uncompressed.dcm").contains("photometric interpretation YBR_FULL_422 is not supported"));
+        assertTrue(refusal("SC_ybr_full_422_uncompressed.dcm")
+                .contains("photometric interpretation YBR_FULL_422 is not supported"));
         assertTrue(refusal("liver_1frame.dcm").contains("Bits Allocated 1 is not supported"));
     }
 

@@ -22,7 +22,8 @@ public final class TestSeries {
     public static final int ROWS = 16;
     public static final int SLICES = 7;
     /** Row direction (along a row, increasing column) and column direction, LPS, slightly oblique. */
-    public static final double[] ORIENTATION = {0.9950041652780258, 0.09983341664682815, 0, -0.09983341664682815, 0.9950041652780258, 0};
+    public static final double[] ORIENTATION = {0.9950041652780258, 0.09983341664682815, 0, -0.09983341664682815,
+            0.9950041652780258, 0};
     public static final double ROW_SPACING = 0.8;
     public static final double COL_SPACING = 0.7;
     public static final double STEP = 2.5;
@@ -63,7 +64,8 @@ public final class TestSeries {
                 }
             }
             double[] p = {ORIGIN[0] + k * STEP * n[0], ORIGIN[1] + k * STEP * n[1], ORIGIN[2] + k * STEP * n[2]};
-            DicomTestWriter.Slice s = new DicomTestWriter.Slice(uid, "medsa test series", 100 - 7 * f, p, ORIENTATION, ROW_SPACING,
+            DicomTestWriter.Slice s = new DicomTestWriter.Slice(uid, "medsa test series", 100 - 7 * f, p, ORIENTATION,
+                    ROW_SPACING,
                     COL_SPACING, STEP, ROWS, COLS, values, 2, -1024);
             String name = String.format("IM%04d", (f * 7919) % 10000);
             DicomTestWriter.write(dir.resolve(name), s, rle || f != 2, rle); // one file without preamble and meta information

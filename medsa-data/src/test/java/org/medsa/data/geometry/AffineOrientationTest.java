@@ -17,8 +17,10 @@ class AffineOrientationTest {
         assertEquals("IRP", permuted.orientationCode());
         // 20 degrees oblique about z stays closest to RAS; 60 degrees turns i towards A
         double a = Math.toRadians(20), b = Math.toRadians(60);
-        assertEquals("RAS", Affine.ofRowMajor(Math.cos(a), -Math.sin(a), 0, 0, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1, 0).orientationCode());
-        assertEquals("ALS", Affine.ofRowMajor(Math.cos(b), -Math.sin(b), 0, 0, Math.sin(b), Math.cos(b), 0, 0, 0, 0, 1, 0).orientationCode());
+        assertEquals("RAS", Affine.ofRowMajor(Math.cos(a), -Math.sin(a), 0, 0, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1, 0)
+                .orientationCode());
+        assertEquals("ALS", Affine.ofRowMajor(Math.cos(b), -Math.sin(b), 0, 0, Math.sin(b), Math.cos(b), 0, 0, 0, 0, 1, 0)
+                .orientationCode());
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,8 @@ class Image2DReaderTest {
             "Image.fromarray(g8, 'L').save(os.path.join(d, 'gray8.png')); files['gray8.png'] = 'L'",
             "Image.fromarray(g16).save(os.path.join(d, 'gray16.png')); files['gray16.png'] = 'I;16'",
             "Image.fromarray(rgb, 'RGB').save(os.path.join(d, 'rgb.png')); files['rgb.png'] = 'RGB'",
-            "p = Image.fromarray(idx, 'P'); p.putpalette(pal); p.save(os.path.join(d, 'palette.png')); files['palette.png'] = 'P'",
+            "p = Image.fromarray(idx, 'P'); p.putpalette(pal); p.save(os.path.join(d, 'palette.png')); files['palette.png'] = "
+                    + "'P'",
             "p.save(os.path.join(d, 'palette4.png'), bits=4); files['palette4.png'] = 'P'",
             "Image.fromarray(np.dstack([rgb, g8]), 'RGBA').save(os.path.join(d, 'rgba.png')); files['rgba.png'] = 'RGBA'",
             "Image.fromarray(np.dstack([g8, 255 - g8]), 'LA').save(os.path.join(d, 'la.png')); files['la.png'] = 'LA'",
@@ -45,7 +47,8 @@ class Image2DReaderTest {
             "p.save(os.path.join(d, 'palette.bmp')); files['palette.bmp'] = 'P'",
             "smooth = (np.add.outer(np.arange(h) * 9, np.arange(w) * 13) % 256).astype(np.uint8)",
             "Image.fromarray(smooth, 'L').save(os.path.join(d, 'gray.jpg'), quality=95); files['gray.jpg'] = 'L'",
-            "Image.fromarray(np.dstack([smooth, 255 - smooth, smooth // 2]), 'RGB').save(os.path.join(d, 'rgb.jpg'), quality=95); files['rgb.jpg'] = 'RGB'",
+            "Image.fromarray(np.dstack([smooth, 255 - smooth, smooth // 2]), 'RGB').save(os.path.join(d, 'rgb.jpg'), "
+                    + "quality=95); files['rgb.jpg'] = 'RGB'",
             "out = {}",
             "for f, mode in files.items():",
             "    im = Image.open(os.path.join(d, f)); a = np.asarray(im)",
@@ -138,7 +141,7 @@ class Image2DReaderTest {
         assertTrue(e.getMessage().startsWith(text + ": "), e.getMessage());
         byte[] png = Files.readAllBytes(dir.resolve("rgb.png"));
         Path cut = dir.resolve("cut.png");
-        Files.write(cut, java.util.Arrays.copyOf(png, png.length / 2));
+        Files.write(cut, Arrays.copyOf(png, png.length / 2));
         MedsaException e2 = assertThrows(MedsaException.class, () -> Image2DReader.read(cut));
         assertTrue(e2.getMessage().startsWith(cut + ": cannot decode image"), e2.getMessage());
         assertEquals(dir.resolve("gone.png") + ": file not found",

@@ -5,12 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.Npy;
+import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.predictor.RgbImage;
+import org.medsa.core.testing.Reference;
 
 /** Reading images as the model's 8-bit RGB input: what is refused, and how gray and .npy become RGB. */
 class ImageFilesTest {
@@ -23,7 +32,8 @@ class ImageFilesTest {
         Path f = tmp.resolve("broken.png");
         Files.writeString(f, "not a png");
         MedsaException e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(f));
-        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("not a PNG, JPEG, BMP or TIFF image"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("not a PNG, JPEG, BMP or TIFF image"),
+                e.getMessage());
         MedsaException missing = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(tmp.resolve("none.png")));
         assertTrue(missing.getMessage().contains("no such image file"));
     }
@@ -31,7 +41,7 @@ class ImageFilesTest {
     @Test
     void npyImagesMustBeUint8RgbOrGray() throws Exception {
         Path f = tmp.resolve("float.npy");
-        org.medsa.core.io.Npy.writeFloats(f, new float[12], 2, 2, 3);
+        Npy.writeFloats(f, new float[12], 2, 2, 3);
         MedsaException e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(f));
         assertTrue(e.getMessage().contains("must be uint8"), e.getMessage());
     }
@@ -40,30 +50,30 @@ class ImageFilesTest {
     void grayNpyIsReplicatedToRgb() throws Exception {
         byte[] gray = {0, 10, (byte) 200, (byte) 255, 7, 8};
         Path f = tmp.resolve("gray.npy");
-        org.medsa.core.io.Npy.write(f, new org.medsa.core.io.pth.TensorData(org.medsa.core.io.pth.TorchDType.UINT8, new long[] {2, 3}, gray));
+        Npy.write(f, new TensorData(TorchDType.UINT8, new long[] {2, 3}, gray));
         RgbImage img = ImageFiles.readRgb(f);
         assertEquals(2, img.height());
         assertEquals(3, img.width());
-        assertArrayEquals(new byte[] {(byte) 200, (byte) 200, (byte) 200}, java.util.Arrays.copyOfRange(img.hwc(), 6, 9));
+        assertArrayEquals(new byte[] {(byte) 200, (byte) 200, (byte) 200}, Arrays.copyOfRange(img.hwc(), 6, 9));
     }
 
 
     @Test
     void truncatedJpegIsRefused() throws Exception {
         // large and noisy enough that the compressed pixels, not the tables, make up most of the file
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(320, 240, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        java.util.Random r = new java.util.Random(1);
+        BufferedImage img = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(1);
         for (int y = 0; y < 240; y++) {
             for (int x = 0; x < 320; x++) {
                 img.setRGB(x, y, r.nextInt(1 << 24));
             }
         }
         Path whole = tmp.resolve("whole.jpg");
-        javax.imageio.ImageIO.write(img, "jpeg", whole.toFile());
+        ImageIO.write(img, "jpeg", whole.toFile());
         assertEquals(240, ImageFiles.readRgb(whole).height());
         byte[] bytes = Files.readAllBytes(whole);
         Path cut = tmp.resolve("cut.jpg");
-        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length * 6 / 10));
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length * 6 / 10));
         MedsaException e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(cut));
         assertTrue(e.getMessage().startsWith(cut + ": damaged JPEG image ("), e.getMessage());
     }
@@ -76,7 +86,7 @@ class ImageFilesTest {
 
     @Test
     void cmykJpegIsRefusedAsInspectDoes() {
-        org.medsa.core.testing.Reference.inputs("cmyk_jpeg", CMYK, java.util.List.of("PIL"), tmp);
+        Reference.inputs("cmyk_jpeg", CMYK, List.of("PIL"), tmp);
         Path f = tmp.resolve("cmyk.jpg");
         MedsaException e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(f));
         assertEquals(f + ": CMYK or 4-channel colour images are not supported; convert to RGB", e.getMessage());
@@ -85,11 +95,11 @@ class ImageFilesTest {
     @Test
     void npyWithoutPixelsOrTooWideIsRefused() throws Exception {
         Path empty = tmp.resolve("empty.npy");
-        org.medsa.core.io.Npy.write(empty, new org.medsa.core.io.pth.TensorData(org.medsa.core.io.pth.TorchDType.UINT8, new long[] {0, 0, 3}, new byte[0]));
+        Npy.write(empty, new TensorData(TorchDType.UINT8, new long[] {0, 0, 3}, new byte[0]));
         MedsaException e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(empty));
         assertEquals(empty + ": an image needs 1 to 65536 rows and columns, got shape [0, 0, 3]", e.getMessage());
         Path wide = tmp.resolve("wide.npy");
-        org.medsa.core.io.Npy.write(wide, new org.medsa.core.io.pth.TensorData(org.medsa.core.io.pth.TorchDType.UINT8, new long[] {1, 100000, 3}, new byte[300000]));
+        Npy.write(wide, new TensorData(TorchDType.UINT8, new long[] {1, 100000, 3}, new byte[300000]));
         e = assertThrows(MedsaException.class, () -> ImageFiles.readRgb(wide));
         assertEquals(wide + ": an image needs 1 to 65536 rows and columns, got shape [1, 100000, 3]", e.getMessage());
     }

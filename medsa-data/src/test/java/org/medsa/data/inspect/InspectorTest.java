@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,12 +31,14 @@ class InspectorTest {
             "        import nibabel as nib",
             "        img = nib.load(f); h = img.header",
             "        d = img.get_fdata(dtype=np.float64)",
-            "        e = dict(shape=list(img.shape), dtype=h.get_data_dtype().name, spacing=[float(z) for z in h.get_zooms()[:3]],",
+            "        e = dict(shape=list(img.shape), dtype=h.get_data_dtype().name, spacing=[float(z) for z in "
+                    + "h.get_zooms()[:3]],",
             "                 affine=img.affine.tolist(), orientation=''.join(nib.aff2axcodes(img.affine)))",
             "    else:",
             "        from PIL import Image",
             "        d = np.asarray(Image.open(f)).astype(np.float64)",
-            "        e = dict(shape=list(d.shape), dtype='uint8' if Image.open(f).mode in ('L', 'P', 'RGB', 'RGBA') else 'uint16', spacing=[1.0, 1.0])",
+            "        e = dict(shape=list(d.shape), dtype='uint8' if Image.open(f).mode in ('L', 'P', 'RGB', 'RGBA') else "
+                    + "'uint16', spacing=[1.0, 1.0])",
             "    finite = d[np.isfinite(d)]",
             "    e.update(min=float(finite.min()), max=float(finite.max()), sum=float(finite.sum()), nan=int(np.isnan(d).sum()))",
             "    if finite.size == d.size and np.all(finite == np.round(finite)):",
@@ -57,8 +60,10 @@ class InspectorTest {
             "s = nib.Nifti1Image(rng.integers(-50, 50, (7, 3, 2)).astype(np.int16), np.eye(4))",
             "nib.save(s, os.path.join(d, 'scaled.nii'))",
             "with open(os.path.join(d, 'scaled.nii'), 'r+b') as fh:",
-            "    h = nib.Nifti1Header.from_fileobj(fh); h['scl_slope'] = 2; h['scl_inter'] = 0.5; fh.seek(0); fh.write(h.binaryblock)",
-            "p = Image.fromarray(rng.integers(0, 4, (9, 12)).astype(np.uint8), 'P'); p.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]); p.save(os.path.join(d, 'mask.png'))",
+            "    h = nib.Nifti1Header.from_fileobj(fh); h['scl_slope'] = 2; h['scl_inter'] = 0.5; fh.seek(0); "
+                    + "fh.write(h.binaryblock)",
+            "p = Image.fromarray(rng.integers(0, 4, (9, 12)).astype(np.uint8), 'P'); p.putpalette([0, 0, 0, 255, 0, 0, 0, 255, "
+                    + "0, 0, 0, 255]); p.save(os.path.join(d, 'mask.png'))",
             "Image.fromarray(rng.integers(0, 256, (8, 6, 3)).astype(np.uint8), 'RGB').save(os.path.join(d, 'photo.bmp'))",
             "print('{}')");
 
@@ -131,7 +136,7 @@ class InspectorTest {
             JsonObject rl = ref.getAsJsonObject("labels"), gl = got.getAsJsonObject("labels");
             assertTrue(gl != null, what + " labels missing");
             assertEquals(rl.size(), gl.size(), what + " label count");
-            for (Map.Entry<String, com.google.gson.JsonElement> e : rl.entrySet()) {
+            for (Map.Entry<String, JsonElement> e : rl.entrySet()) {
                 assertEquals(e.getValue().getAsLong(), gl.get(e.getKey()).getAsLong(), what + " label " + e.getKey());
             }
         }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +58,7 @@ class NiftiErrorsTest {
     @Test
     void truncatedGzip() throws IOException {
         byte[] gz = gzip(validNii());
-        byte[] cut = java.util.Arrays.copyOf(gz, gz.length / 2);
+        byte[] cut = Arrays.copyOf(gz, gz.length / 2);
         MedsaException e = readFails("ct.nii.gz", cut);
         assertTrue(e.getMessage().contains("truncated gzip stream after"), e.getMessage());
     }
@@ -116,14 +117,15 @@ class NiftiErrorsTest {
     @Test
     void truncatedVoxelData() throws IOException {
         byte[] raw = validNii();
-        MedsaException e = readFails("short.nii", java.util.Arrays.copyOf(raw, 352 + 1000));
-        assertTrue(e.getMessage().contains("truncated: the header describes 16000 bytes of voxel data but the file ends after 1000"),
+        MedsaException e = readFails("short.nii", Arrays.copyOf(raw, 352 + 1000));
+        assertTrue(e.getMessage()
+                .contains("truncated: the header describes 16000 bytes of voxel data but the file ends after 1000"),
                 e.getMessage());
     }
 
     @Test
     void truncatedHeader() throws IOException {
-        MedsaException e = readFails("header.nii", java.util.Arrays.copyOf(validNii(), 200));
+        MedsaException e = readFails("header.nii", Arrays.copyOf(validNii(), 200));
         assertTrue(e.getMessage().contains("inside the 348-byte NIfTI-1 header"), e.getMessage());
     }
 
@@ -149,7 +151,7 @@ class NiftiErrorsTest {
         byte[] gz = gzip(validNii());
         // cut just after the header: a header read still works, a full read reports the truncation
         Path f = dir.resolve("cut.nii.gz");
-        Files.write(f, java.util.Arrays.copyOf(gz, gz.length - 2000));
+        Files.write(f, Arrays.copyOf(gz, gz.length - 2000));
         assertEquals(20, NiftiReader.readHeader(f).dim(0));
         assertThrows(MedsaException.class, () -> NiftiReader.read(f));
     }

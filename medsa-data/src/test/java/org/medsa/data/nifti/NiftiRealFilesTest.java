@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.medsa.data.testutil.Python;
 import org.medsa.data.testutil.References;
@@ -34,11 +36,12 @@ class NiftiRealFilesTest {
         for (Path f : FILES) {
             assertTrue(f.toFile().isFile(), f + " missing: install the Debian package mricron-data");
         }
-        reference = Python.json("nifti_mricron_templates", References.NIBABEL_SUMMARY, FILES.stream().map(Path::toString).toArray(String[]::new))
+        reference = Python.json("nifti_mricron_templates", References.NIBABEL_SUMMARY, FILES.stream().map(Path::toString)
+                .toArray(String[]::new))
                 .getAsJsonObject();
     }
 
-    @org.junit.jupiter.api.BeforeEach
+    @BeforeEach
     void needsTheRealFiles() {
         References.requireTemplates();
     }
@@ -62,7 +65,7 @@ class NiftiRealFilesTest {
             assertEquals(ref.get("qform_code").getAsInt(), h.qformCode(), f + " qform_code");
             assertEquals(ref.get("sform_code").getAsInt(), h.sformCode(), f + " sform_code");
             References.assertAffine(ref.getAsJsonArray("affine"), h.affine(), 1e-4, f.toString());
-            assertEquals(ref.get("endianness").getAsString().equals("<"), h.byteOrder() == java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(ref.get("endianness").getAsString().equals("<"), h.byteOrder() == ByteOrder.LITTLE_ENDIAN);
             JsonElement slope = ref.get("slope");
             boolean scaled = !slope.isJsonNull()
                     && !(slope.getAsDouble() == 1 && ref.get("inter").getAsDouble() == 0);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.math.BigDecimal;
 import java.nio.ByteOrder;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.testutil.Python;
 import org.medsa.data.testutil.References;
+import org.medsa.data.volume.Grid;
 
 /**
  * Files written by nibabel are read by us, and files written by us are read by nibabel: every
@@ -98,7 +100,7 @@ class NiftiRoundTripTest {
         JsonObject written = Python.inputs("nifti_nibabel_writes", NIBABEL_WRITES, dir).getAsJsonObject();
         assertEquals(80, written.size());
         int scaledFiles = 0;
-        for (Map.Entry<String, com.google.gson.JsonElement> e : written.entrySet()) {
+        for (Map.Entry<String, JsonElement> e : written.entrySet()) {
             Path file = Path.of(e.getKey());
             JsonObject ref = e.getValue().getAsJsonObject();
             NiftiImage img = NiftiReader.read(file);
@@ -180,7 +182,7 @@ class NiftiRoundTripTest {
                     boolean oblique = k % 3 != 0;
                     boolean leftHanded = k % 4 == 1;
                     Affine affine = testAffine(k, oblique, leftHanded);
-                    org.medsa.data.volume.Grid grid = new org.medsa.data.volume.Grid(5, 4, 3, affine);
+                    Grid grid = new Grid(5, 4, 3, affine);
                     NiftiHeader.Builder b = NiftiHeaders.forGrid(grid, t).version(version).byteOrder(order)
                             .description("medsa test " + k);
                     if (fourD) {
@@ -191,7 +193,8 @@ class NiftiRoundTripTest {
                     }
                     NiftiHeader h = b.build();
                     double[] values = values(t, (int) h.voxelCount(), rnd, scaled ? 0.5 : 1, scaled ? -7 : 0);
-                    String name = t + "_v" + version + (order == ByteOrder.BIG_ENDIAN ? "_be" : "_le") + (gz ? ".nii.gz" : ".nii");
+                    String name = t + "_v" + version + (order == ByteOrder.BIG_ENDIAN ? "_be" : "_le")
+                            + (gz ? ".nii.gz" : ".nii");
                     Path file = dir.resolve(name);
                     NiftiWriter.write(NiftiImage.create(h, values, name), file);
                     paths.add(file.toString());
@@ -230,7 +233,8 @@ class NiftiRoundTripTest {
             for (int r = 0; r < 3; r++) {
                 for (int c = 0; c < 4; c++) {
                     double want = h.version() == 1 ? (double) (float) affine.get(r, c) : affine.get(r, c);
-                    assertEquals(want, sform.get(r).getAsJsonArray().get(c).getAsDouble(), 0, what + " sform[" + r + "][" + c + "]");
+                    assertEquals(want, sform.get(r).getAsJsonArray().get(c).getAsDouble(), 0, what + " sform[" + r + "][" + c
+                            + "]");
                 }
             }
             assertEquals(1, ref.get("qform_code").getAsInt(), what); // rotations and flips, no shear
@@ -256,12 +260,13 @@ class NiftiRoundTripTest {
     @Test
     void shearedAffineIsKeptInTheSformOnly() {
         Affine sheared = Affine.ofRowMajor(1, 0.5, 0, 3, 0, 1, 0, -2, 0, 0, 2, 7);
-        NiftiHeader h = NiftiHeaders.forGrid(new org.medsa.data.volume.Grid(3, 3, 3, sheared), NiftiDatatype.UINT8).build();
+        NiftiHeader h = NiftiHeaders.forGrid(new Grid(3, 3, 3, sheared), NiftiDatatype.UINT8).build();
         assertEquals(0, h.qformCode(), "a sheared matrix is not a rotation: no qform");
         assertEquals(1, h.sformCode());
         Path file = dir.resolve("sheared.nii");
         NiftiWriter.write(NiftiImage.create(h, new double[27], "sheared"), file);
-        JsonObject ref = Python.json("nifti_nibabel_reads_sheared", NIBABEL_READS, file.toString()).getAsJsonObject().getAsJsonObject(file.toString());
+        JsonObject ref = Python.json("nifti_nibabel_reads_sheared", NIBABEL_READS, file.toString()).getAsJsonObject()
+                .getAsJsonObject(file.toString());
         References.assertAffine(ref.getAsJsonArray("sform"), sheared, 1e-6, "sheared sform");
         assertEquals(0, ref.get("qform_code").getAsInt());
         assertTrue(NiftiReader.read(file).header().affine().approximatelyEquals(sheared, 1e-6));

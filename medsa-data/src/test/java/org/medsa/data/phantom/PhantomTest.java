@@ -79,16 +79,21 @@ class PhantomTest {
             "import sys, os, json, numpy as np, nibabel as nib",
             "root = sys.argv[1]",
             "ds = json.load(open(os.path.join(root, 'dataset.json')))",
-            "out = dict(labels=ds['labels'], modality=ds['modality'], training=len(ds['training']), validation=len(ds['validation']), files={})",
+            "out = dict(labels=ds['labels'], modality=ds['modality'], training=len(ds['training']), "
+                    + "validation=len(ds['validation']), files={})",
             "for e in ds['training'] + ds['validation']:",
             "    for key in ('image', 'label'):",
             "        img = nib.load(os.path.join(root, e[key])); h = img.header",
             "        d = np.asanyarray(img.dataobj).astype(np.float64)",
             "        n0, n1, n2 = d.shape",
-            "        w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] * 7) % 101",
-            "        out['files'][e[key]] = dict(dtype=h.get_data_dtype().name, shape=list(d.shape), offset=int(img.dataobj.offset),",
-            "            magic=bytes(h['magic']).decode('latin1').rstrip('\\x00'), problems=h.diagnose_binaryblock(h.binaryblock),",
-            "            codes=''.join(nib.aff2axcodes(img.affine)), zooms=[float(z) for z in h.get_zooms()], checksum=float((d * w).sum()))",
+            "        w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] "
+                    + "* 7) % 101",
+            "        out['files'][e[key]] = dict(dtype=h.get_data_dtype().name, shape=list(d.shape), "
+                    + "offset=int(img.dataobj.offset),",
+            "            magic=bytes(h['magic']).decode('latin1').rstrip('\\x00'), "
+                    + "problems=h.diagnose_binaryblock(h.binaryblock),",
+            "            codes=''.join(nib.aff2axcodes(img.affine)), zooms=[float(z) for z in h.get_zooms()], checksum=float((d "
+                    + "* w).sum()))",
             "print(json.dumps(out))");
 
     @Test
@@ -121,8 +126,10 @@ class PhantomTest {
                 assertEquals(2.5, f.getAsJsonArray("zooms").get(2).getAsDouble(), 1e-6);
             }
             Grid g = v.grid();
-            assertEquals(References.checksum(g.nx(), g.ny(), g.nz(), k -> v.image().data()[k]), img.get("checksum").getAsDouble(), 1e-6);
-            assertEquals(References.checksum(g.nx(), g.ny(), g.nz(), k -> v.label().data()[k]), lab.get("checksum").getAsDouble(), 1e-6);
+            assertEquals(References.checksum(g.nx(), g.ny(), g.nz(), k -> v.image().data()[k]), img.get("checksum")
+                    .getAsDouble(), 1e-6);
+            assertEquals(References.checksum(g.nx(), g.ny(), g.nz(), k -> v.label().data()[k]), lab.get("checksum")
+                    .getAsDouble(), 1e-6);
         }
     }
 

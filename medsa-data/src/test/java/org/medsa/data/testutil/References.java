@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntToDoubleFunction;
+import org.medsa.core.testing.LiveReferences;
 import org.medsa.data.geometry.Affine;
 
 /** Reference scripts and comparison helpers shared by the tests. */
@@ -26,8 +29,10 @@ public final class References {
             "    if d.ndim > 3: d3 = d.reshape(d.shape[:3] + (-1,))[..., 0]",
             "    else: d3 = d.reshape(d.shape + (1,) * (3 - d.ndim))",
             "    n0, n1, n2 = d3.shape",
-            "    w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] * 7) % 101",
-            "    probes = [(0, 0, 0), (n0 // 2, n1 // 2, n2 // 2), (n0 - 1, n1 - 1, n2 - 1), (n0 // 3, 2 * n1 // 3, n2 // 4), (17 % n0, 29 % n1, 31 % n2)]",
+            "    w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] * 7) "
+                    + "% 101",
+            "    probes = [(0, 0, 0), (n0 // 2, n1 // 2, n2 // 2), (n0 - 1, n1 - 1, n2 - 1), (n0 // 3, 2 * n1 // 3, n2 // 4), "
+                    + "(17 % n0, 29 % n1, 31 % n2)]",
             "    out[f] = dict(shape=list(img.shape), dtype=str(h.get_data_dtype().name),",
             "        zooms=[float(z) for z in h.get_zooms()], affine=img.affine.tolist(),",
             "        qform_code=int(h['qform_code']), sform_code=int(h['sform_code']),",
@@ -45,16 +50,15 @@ public final class References {
 
     /** True where Debian's mricron-data is installed. */
     public static boolean templatesInstalled() {
-        return java.nio.file.Files.isRegularFile(TEMPLATES.resolve("ch2.nii.gz"));
+        return Files.isRegularFile(TEMPLATES.resolve("ch2.nii.gz"));
     }
 
     /**
      * Skips the calling test, visibly (Surefire reports it with this reason), when Debian's
-     * mricron-data (a real MRI, atlases) is not installed; CI installs it.
+     * mricron-data (a real MRI, atlases) is not installed; fails it in CI, which installs it.
      */
     public static void requireTemplates() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(templatesInstalled(),
-                "needs the real MRI files of Debian's mricron-data in " + TEMPLATES + " (not installed here)");
+        LiveReferences.assumeInstalled(templatesInstalled(), "the real MRI files of Debian's mricron-data in " + TEMPLATES);
     }
 
     public static Affine affine(JsonArray rows) {
@@ -78,7 +82,7 @@ public final class References {
     }
 
     /** The weighted checksum of {@link #NIBABEL_SUMMARY} over a 3D array in file (i-fastest) order. */
-    public static double checksum(int nx, int ny, int nz, java.util.function.IntToDoubleFunction value) {
+    public static double checksum(int nx, int ny, int nz, IntToDoubleFunction value) {
         double s = 0;
         int idx = 0;
         for (int k = 0; k < nz; k++) {

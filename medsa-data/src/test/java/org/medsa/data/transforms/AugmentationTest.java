@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +30,10 @@ class AugmentationTest {
     @Test
     void flipsMoveImageAndTargetTogether() {
         Sample cols = RandomFlip.flip(stack(), RandomFlip.Axis.COLS);
-        assertArrayEquals(new float[] {2, 1, 0, 12, 11, 10}, java.util.Arrays.copyOf(cols.image(), 6), 0);
+        assertArrayEquals(new float[] {2, 1, 0, 12, 11, 10}, Arrays.copyOf(cols.image(), 6), 0);
         assertEquals(1, cols.target()[2], 0);
         Sample rows = RandomFlip.flip(stack(), RandomFlip.Axis.ROWS);
-        assertArrayEquals(new float[] {10, 11, 12, 0, 1, 2}, java.util.Arrays.copyOf(rows.image(), 6), 0);
+        assertArrayEquals(new float[] {10, 11, 12, 0, 1, 2}, Arrays.copyOf(rows.image(), 6), 0);
         assertEquals(1, rows.target()[3], 0);
         Sample depth = RandomFlip.flip(stack(), RandomFlip.Axis.DEPTH);
         assertEquals(100, depth.image()[0], 0);
@@ -51,7 +52,7 @@ class AugmentationTest {
         Sample wide = RandomRotate90.rotate(stack(), 1);
         assertEquals(3, wide.height());
         assertEquals(2, wide.width());
-        assertArrayEquals(new float[] {2, 12, 1, 11, 0, 10}, java.util.Arrays.copyOf(wide.image(), 6), 0);
+        assertArrayEquals(new float[] {2, 12, 1, 11, 0, 10}, Arrays.copyOf(wide.image(), 6), 0);
     }
 
     @Test

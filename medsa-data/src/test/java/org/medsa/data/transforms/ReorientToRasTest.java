@@ -3,9 +3,10 @@ package org.medsa.data.transforms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medsa.data.geometry.Affine;
@@ -31,7 +32,8 @@ class ReorientToRasTest {
             "    img = nib.as_closest_canonical(nib.load(f))",
             "    d = np.asanyarray(img.dataobj).astype(np.float64)",
             "    n0, n1, n2 = d.shape",
-            "    w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] * 7) % 101",
+            "    w = (np.arange(n0)[:, None, None] * 31 + np.arange(n1)[None, :, None] * 17 + np.arange(n2)[None, None, :] * 7) "
+                    + "% 101",
             "    out[f] = dict(shape=list(d.shape), affine=img.affine.tolist(), codes=''.join(nib.aff2axcodes(img.affine)),",
             "        checksum=float((d * w).sum()), corner=float(d[0, 0, 0]), far=float(d[-1, -1, -1]))",
             "print(json.dumps(out))");
@@ -40,7 +42,7 @@ class ReorientToRasTest {
     void matchesNibabelOnSyntheticFiles() {
         // synthetic files in five axis orders (with a small obliquity)
         String[] codes = {"LPS", "PIR", "SLA", "ILP", "ASR"};
-        java.util.List<Path> files = new java.util.ArrayList<>();
+        List<Path> files = new ArrayList<>();
         for (String c : codes) {
             files.add(writeSynthetic(c));
         }
@@ -50,11 +52,12 @@ class ReorientToRasTest {
     @Test
     void matchesNibabelOnARealLasFile() {
         References.requireTemplates();
-        check(java.util.List.of(References.TEMPLATES.resolve("jhu189.nii.gz")), "reorient_canonical_jhu189");
+        check(List.of(References.TEMPLATES.resolve("jhu189.nii.gz")), "reorient_canonical_jhu189");
     }
 
-    private static void check(java.util.List<Path> files, String reference) {
-        JsonObject ref = Python.json(reference, CANONICAL, files.stream().map(Path::toString).toArray(String[]::new)).getAsJsonObject();
+    private static void check(List<Path> files, String reference) {
+        JsonObject ref = Python.json(reference, CANONICAL, files.stream().map(Path::toString).toArray(String[]::new))
+                .getAsJsonObject();
         for (Path f : files) {
             JsonObject r = ref.getAsJsonObject(f.toString());
             ImageVolume v = ReorientToRas.apply(NiftiReader.read(f).toImageVolume());
@@ -66,7 +69,8 @@ class ReorientToRasTest {
             assertEquals("RAS", g.orientationCode(), f.toString());
             References.assertAffine(r.getAsJsonArray("affine"), g.affine(), 1e-4, f.toString());
             float[] d = v.data();
-            assertEquals(r.get("checksum").getAsDouble(), References.checksum(g.nx(), g.ny(), g.nz(), i -> d[i]), 1e-6, f.toString());
+            assertEquals(r.get("checksum").getAsDouble(), References.checksum(g.nx(), g.ny(), g.nz(), i -> d[i]), 1e-6,
+                    f.toString());
             assertEquals(r.get("corner").getAsDouble(), d[0], 0, f.toString());
             assertEquals(r.get("far").getAsDouble(), d[d.length - 1], 0, f.toString());
         }

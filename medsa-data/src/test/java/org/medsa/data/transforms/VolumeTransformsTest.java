@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -144,8 +145,8 @@ class VolumeTransformsTest {
                 assertEquals(img[i], backImage.data()[i], 1e-4);
             }
         }
-        assertEquals(java.util.Arrays.stream(lab).filter(v -> v != 0).count(),
-                java.util.Arrays.stream(back.data()).filter(v -> v != 0).count());
+        assertEquals(Arrays.stream(lab).filter(v -> v != 0).count(),
+                Arrays.stream(back.data()).filter(v -> v != 0).count());
     }
 
     @Test

@@ -3,16 +3,16 @@ package org.medsa.train.eval;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.medsa.core.io.AtomicFiles;
 
 /**
  * Per-organ results of an evaluation: for each prompt setting and organ, one row per case
@@ -65,7 +65,8 @@ public final class EvalReport {
 
     /** Mean scores of {@code setting} for one organ, or over all organs' rows when {@code organ} is null. */
     public Summary summary(String setting, String organ) {
-        List<Row> sel = rows.stream().filter(r -> r.setting().equals(setting) && (organ == null || r.organ().equals(organ))).toList();
+        List<Row> sel = rows.stream().filter(r -> r.setting().equals(setting) && (organ == null || r.organ().equals(organ)))
+                .toList();
         if (sel.isEmpty()) {
             return new Summary(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
         }
@@ -73,7 +74,7 @@ public final class EvalReport {
         double var = sel.stream().mapToDouble(r -> (r.dice() - d) * (r.dice() - d)).sum() / sel.size();
         double i = sel.stream().mapToDouble(Row::iou).average().orElse(Double.NaN);
         double[] h = sel.stream().mapToDouble(Row::hd95).filter(Double::isFinite).toArray();
-        double hd = h.length == 0 ? Double.NaN : java.util.Arrays.stream(h).average().orElse(Double.NaN);
+        double hd = h.length == 0 ? Double.NaN : Arrays.stream(h).average().orElse(Double.NaN);
         return new Summary(sel.size(), d, Math.sqrt(var), i, hd, sel.size() - h.length);
     }
 
@@ -102,9 +103,12 @@ public final class EvalReport {
         }
         sb.append("| **mean** |");
         for (String s : settings) {
-            double iou = organs.stream().mapToDouble(o -> summary(s, o).iou()).filter(Double::isFinite).average().orElse(Double.NaN);
-            double h = organs.stream().mapToDouble(o -> summary(s, o).hd95()).filter(Double::isFinite).average().orElse(Double.NaN);
-            sb.append(String.format(Locale.ROOT, " **%.4f** | %.4f | %s |", meanDice(s), iou, Double.isNaN(h) ? "n/a" : String.format(Locale.ROOT, "%.2f", h)));
+            double iou = organs.stream().mapToDouble(o -> summary(s, o).iou()).filter(Double::isFinite).average()
+                    .orElse(Double.NaN);
+            double h = organs.stream().mapToDouble(o -> summary(s, o).hd95()).filter(Double::isFinite).average()
+                    .orElse(Double.NaN);
+            sb.append(String.format(Locale.ROOT, " **%.4f** | %.4f | %s |", meanDice(s), iou, Double.isNaN(h) ? "n/a"
+                    : String.format(Locale.ROOT, "%.2f", h)));
         }
         sb.append("\n");
         return sb.toString();
@@ -114,7 +118,8 @@ public final class EvalReport {
         if (Double.isNaN(m.hd95())) {
             return "n/a";
         }
-        return String.format(Locale.ROOT, "%.2f", m.hd95()) + (m.hd95Undefined() > 0 ? " (" + m.hd95Undefined() + " undef.)" : "");
+        return String.format(Locale.ROOT, "%.2f", m.hd95())
+                + (m.hd95Undefined() > 0 ? " (" + m.hd95Undefined() + " undef.)" : "");
     }
 
     /** One line per (setting, organ, case). */
@@ -127,7 +132,10 @@ public final class EvalReport {
         return sb.toString();
     }
 
-    /** {"units", "settings": {s: {"mean_dice", "organs": {o: {cases, dice, dice_std, iou, hd95, hd95_undefined}}}}, "rows": [...]}. */
+    /**
+     * {"units", "settings": {s: {"mean_dice", "organs": {o: {cases, dice, dice_std, iou, hd95, hd95_undefined}}}}, "rows":
+     * [...]}.
+     */
     public JsonObject json() {
         JsonObject root = new JsonObject();
         root.addProperty("units", units);
@@ -177,9 +185,9 @@ public final class EvalReport {
         out.put("markdown", dir.resolve("results.md"));
         out.put("csv", dir.resolve("results.csv"));
         out.put("json", dir.resolve("results.json"));
-        org.medsa.core.io.AtomicFiles.writeString(out.get("markdown"), markdown());
-        org.medsa.core.io.AtomicFiles.writeString(out.get("csv"), csv());
-        org.medsa.core.io.AtomicFiles.writeString(out.get("json"),
+        AtomicFiles.writeString(out.get("markdown"), markdown());
+        AtomicFiles.writeString(out.get("csv"), csv());
+        AtomicFiles.writeString(out.get("json"),
                 new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json()));
         return out;
     }

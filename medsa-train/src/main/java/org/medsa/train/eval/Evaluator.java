@@ -1,31 +1,29 @@
 package org.medsa.train.eval;
 
-import org.medsa.core.Seeds;
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.predictor.RgbImage;
-import org.medsa.data.dataset.ImageMaskFolderDataset;
-import org.medsa.data.dataset.MsdDataset;
-import org.medsa.data.transforms.Slicer;
-import org.medsa.data.volume.Grid;
-import org.medsa.data.volume.LabelVolume;
-import org.medsa.data.volume.VolumePair;
-import org.medsa.metrics.SegmentationMetrics;
-import org.medsa.data.transforms.Sample;
-import org.medsa.core.ProgressLine;
-import org.medsa.core.Diagnostics;
-
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.ProgressLine;
+import org.medsa.core.Seeds;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.predictor.RgbImage;
+import org.medsa.data.dataset.ImageMaskFolderDataset;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.transforms.Sample;
+import org.medsa.data.transforms.Slicer;
+import org.medsa.data.volume.Grid;
+import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.VolumePair;
+import org.medsa.metrics.SegmentationMetrics;
 
 /**
  * Evaluates a (Med-)SAM model under prompt settings, the way the paper reports it: per organ and
- * per volume, in 3D at full resolution (spec §B.9).
+ * per volume, in 3D at full resolution (docs/metrics.md).
  *
  * <p>Volumes: every slice (along the dataset's axis) containing an organ is prompted from that
  * organ's ground truth on the slice; slices without it are predicted empty. The predicted slices
@@ -122,7 +120,7 @@ public final class Evaluator {
             }
         }
         if (report.rows().isEmpty()) {
-            throw new org.medsa.core.MedsaException("nothing to evaluate: no organ of " + organs.values()
+            throw new MedsaException("nothing to evaluate: no organ of " + organs.values()
                     + " occurs in the labels of the " + data.caseIds().size() + " case(s) evaluated");
         }
         return report;
@@ -193,7 +191,8 @@ public final class Evaluator {
                 for (PromptSetting s : settings) {
                     boolean[] pred = masks.get(s.id() + "#1");
                     report.add(new EvalReport.Row(s.id(), "foreground", id, SegmentationMetrics.dice(pred, truth),
-                            SegmentationMetrics.iou(pred, truth), SegmentationMetrics.hd95(pred, truth, new int[] {h, w}, new double[] {1, 1})));
+                            SegmentationMetrics.iou(pred, truth),
+                                    SegmentationMetrics.hd95(pred, truth, new int[] {h, w}, new double[] {1, 1})));
                 }
                 line.update(i + 1, id);
             }

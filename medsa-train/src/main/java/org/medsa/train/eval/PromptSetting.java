@@ -1,10 +1,9 @@
 package org.medsa.train.eval;
 
-import org.medsa.core.MedsaException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.medsa.core.MedsaException;
 
 /**
  * An evaluation prompt: the paper's four settings ({@code 1-point}, {@code 3-points}, {@code

@@ -1,20 +1,20 @@
 package org.medsa.train.eval;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPredictor;
+import org.medsa.train.prompts.BoxSampler;
+import org.medsa.train.prompts.ClickSampler;
 import org.medsa.train.prompts.PromptBatch;
-import org.medsa.train.prompts.PromptSampler;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Segments the targets of one image from prompts sampled on their ground truth, the way the paper
@@ -76,22 +76,22 @@ public final class PromptedSegmenter implements AutoCloseable {
     private NDArray logits(NDArray truth, PromptSetting s) {
         switch (s.kind()) {
             case POINTS: {
-                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, (int) s.value());
+                PromptBatch pb = ClickSampler.randomPositiveClicks(truth, (int) s.value());
                 Sam.DecoderOutput p = decode(pb.points(), pb.labels(), null, null, s.value() == 1);
                 return toImage(bestByIou(p));
             }
             case BOX_AT_IOU: {
-                NDArray boxes = PromptSampler.boxesAtIou(truth, s.value(), PromptSampler.BOX_CANDIDATES);
+                NDArray boxes = BoxSampler.boxesAtIou(truth, s.value(), BoxSampler.BOX_CANDIDATES);
                 Sam.DecoderOutput p = decode(null, null, boxes, null, false);
                 return toImage(p.lowResLogits().get(":, 0:1"));
             }
             case ITERATIVE_CLICKS:
             default: {
-                PromptBatch pb = PromptSampler.randomPositiveClicks(truth, 1);
+                PromptBatch pb = ClickSampler.randomPositiveClicks(truth, 1);
                 Sam.DecoderOutput p = decode(pb.points(), pb.labels(), null, null, true);
                 NDArray low = bestByIou(p);
                 for (int r = 1; r < (int) s.value(); r++) {
-                    pb = pb.append(PromptSampler.correctiveClicks(truth, toImage(low), true));
+                    pb = pb.append(ClickSampler.correctiveClicks(truth, toImage(low), true));
                     p = decode(pb.points(), pb.labels(), null, low, false);
                     low = p.lowResLogits().get(":, 0:1");
                 }
@@ -113,7 +113,8 @@ public final class PromptedSegmenter implements AutoCloseable {
         NDList iou = new NDList();
         for (long j = 0; j < k; j++) {
             String row = j + ":" + (j + 1);
-            Sam.DecoderOutput p = predictor.decode(points == null ? null : points.get(row), labels == null ? null : labels.get(row),
+            Sam.DecoderOutput p = predictor.decode(points == null ? null : points.get(row), labels == null ? null
+                    : labels.get(row),
                     boxes == null ? null : boxes.get(row), maskInput == null ? null : maskInput.get(row), multimask);
             low.add(p.lowResLogits());
             iou.add(p.iouPredictions());

@@ -1,14 +1,14 @@
 package org.medsa.train.losses;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import java.util.List;
+import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.core.nn.Ops;
 
-import java.util.List;
-import java.util.Locale;
-
 /**
- * The losses of spec §B.8: Dice + BCE (default), SAM's 20·focal + Dice + MSE on the IoU head, and
+ * The losses of docs/model.md ("Losses"): Dice + BCE (default), SAM's 20·focal + Dice + MSE on the IoU head, and
  * the official code's BCE with pos_weight 2. All take logits; the formulas follow PyTorch's and
  * MONAI's definitions so values match them.
  */
@@ -59,7 +59,7 @@ public final class Losses {
      * (MONAI's smoothing), over the spatial axes.
      */
     public static NDArray diceLoss(NDArray x, NDArray y) {
-        NDArray p = ai.djl.nn.Activation.sigmoid(x);
+        NDArray p = Activation.sigmoid(x);
         NDArray yb = y.broadcast(p.getShape());
         NDArray inter = p.mul(yb).sum(new int[] {2, 3});
         NDArray denom = p.sum(new int[] {2, 3}).add(yb.sum(new int[] {2, 3}));
@@ -69,7 +69,7 @@ public final class Losses {
     /** Focal loss (α = 0.25, γ = 2) per mask, averaged over pixels. */
     public static NDArray focal(NDArray x, NDArray y, double alpha, double gamma) {
         NDArray yb = y.broadcast(x.getShape());
-        NDArray p = ai.djl.nn.Activation.sigmoid(x);
+        NDArray p = Activation.sigmoid(x);
         NDArray ce = bceWithLogits(x, yb, 1.0);
         NDArray pt = p.mul(yb).add(p.neg().add(1).mul(yb.neg().add(1)));
         NDArray mod = Ops.pow(pt.neg().add(1), gamma);

@@ -1,9 +1,9 @@
 package org.medsa.train.prompts;
 
 /**
- * What "a box overlapping the target by t" means for {@link PromptSampler#boxesAtOverlap}. The
+ * What "a box overlapping the target by t" means for {@link BoxSampler#boxesAtOverlap}. The
  * Med-SA paper's "BBox 0.5 / 0.75" does not say; {@link #IOU} is the project default
- * (spec §B.7.3).
+ * (docs/prompts.md).
  */
 public enum BoxOverlap {
     /**

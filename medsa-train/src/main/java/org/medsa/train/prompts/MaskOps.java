@@ -1,6 +1,5 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -9,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
+import org.medsa.core.MedsaException;
 
 /**
  * Device-side building blocks of the prompt samplers. Every method takes a scratch manager
@@ -317,5 +317,26 @@ final class MaskOps {
                 scope.arange(0f, (float) height, 1f).reshape(height, 1).repeat(1, width).reshape(-1);
         NDArray row = rowOfPixel.take(scope, flatIndex);
         return NDArrays.stack(new NDList(column, row), 2);
+    }
+
+    /** Scratch manager on the masks' device, freed when the sampler returns. */
+    static NDManager scopeFor(NDArray masks) {
+        return masks.getManager().newSubManager(masks.getDevice());
+    }
+
+    /** Moves the returned arrays out of the scratch manager to the caller's. */
+    static PromptBatch handOver(PromptBatch prompts, NDManager owner) {
+        for (NDArray array : new NDArray[] {prompts.points(), prompts.labels(), prompts.boxes()}) {
+            if (array != null) {
+                array.attach(owner);
+            }
+        }
+        return prompts;
+    }
+
+    static void requireAtLeastOne(int value, String name) {
+        if (value < 1) {
+            throw new MedsaException(name + " must be >= 1, got " + value);
+        }
     }
 }

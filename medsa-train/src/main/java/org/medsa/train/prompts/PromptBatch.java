@@ -1,7 +1,7 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
+import org.medsa.core.MedsaException;
 
 /**
  * Prompts for a batch of B images in the model-input frame, ready for SAM's prompt encoder.

@@ -3,12 +3,15 @@ package org.medsa.train.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.medsa.core.MedsaException;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.io.pth.TensorData;
+import org.medsa.core.io.pth.TorchCheckpointWriter;
 import org.medsa.core.nn.Ops;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * AdamW with PyTorch's update rule (decoupled weight decay, bias-corrected moments), on the
@@ -83,8 +86,8 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** Names of parameters whose gradient holds NaN or infinity (for error messages). */
-    public java.util.List<String> nonFiniteGradients() {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    public List<String> nonFiniteGradients() {
+        List<String> out = new ArrayList<>();
         try (NDManager scope = manager.newSubManager()) {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
                 NDArray g = e.getValue().getArray().getGradient();
@@ -148,8 +151,8 @@ public final class AdamW implements AutoCloseable {
     public Map<String, Object> state() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("step", step);
-        org.medsa.core.io.pth.TorchCheckpointWriter.OrderedMap m = new org.medsa.core.io.pth.TorchCheckpointWriter.OrderedMap();
-        org.medsa.core.io.pth.TorchCheckpointWriter.OrderedMap v = new org.medsa.core.io.pth.TorchCheckpointWriter.OrderedMap();
+        TorchCheckpointWriter.OrderedMap m = new TorchCheckpointWriter.OrderedMap();
+        TorchCheckpointWriter.OrderedMap v = new TorchCheckpointWriter.OrderedMap();
         expAvg.forEach((k, a) -> m.put(k, TensorData.of(a)));
         expAvgSq.forEach((k, a) -> v.put(k, TensorData.of(a)));
         s.put("exp_avg", m);
@@ -162,7 +165,7 @@ public final class AdamW implements AutoCloseable {
         this.step = savedStep;
         for (String k : params.keySet()) {
             if (!m.containsKey(k) || !v.containsKey(k)) {
-                throw new org.medsa.core.MedsaException("optimizer state has no moments for " + k);
+                throw new MedsaException("optimizer state has no moments for " + k);
             }
             try (NDManager scope = manager.newSubManager()) {
                 NDArray a = m.get(k).toNDArray(scope);

@@ -14,8 +14,9 @@ import org.medsa.core.modeling.PromptEncoder;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 import org.medsa.train.losses.SegmentationLoss;
+import org.medsa.train.prompts.BoxSampler;
+import org.medsa.train.prompts.ClickSampler;
 import org.medsa.train.prompts.PromptBatch;
-import org.medsa.train.prompts.PromptSampler;
 
 /**
  * The prompts of one training step and their losses: the first prompt is a jittered box or one
@@ -49,15 +50,15 @@ final class PromptRounds {
      */
     Outcome run(ParameterStore ps, NDArray embeddings, SamBatch b, int depth, boolean useBox, long[] seeds) {
         PromptBatch prompts = perSample(b.masks(), seeds, depth, 0, m -> useBox
-                ? new PromptBatch(null, null, PromptSampler.jitteredBoxes(m, 0.1, 20))
-                : PromptSampler.randomPositiveClicks(m, 1));
+                ? new PromptBatch(null, null, BoxSampler.jitteredBoxes(m, 0.1, 20))
+                : ClickSampler.randomPositiveClicks(m, 1));
         Sam.DecoderOutput p = decode(ps, embeddings, prompts, null, !useBox);
         NDArray total = loss.loss(p.lowResLogits(), b.lowResTargets(), p.iouPredictions());
         NDArray prev = bestMask(p, b.lowResTargets());
         for (int r = 0; r < correctiveRounds; r++) {
             NDArray prevFull = model.geometry().masksToInput(prev).squeeze(1).stopGradient();
             prompts = prompts.append(perSample(b.masks(), seeds, depth, r + 1, prevFull,
-                    (m, logits) -> PromptSampler.correctiveClicks(m, logits, false)));
+                    (m, logits) -> ClickSampler.correctiveClicks(m, logits, false)));
             p = decode(ps, embeddings, prompts, prev.stopGradient(), false);
             total = total.add(loss.loss(p.lowResLogits(), b.lowResTargets(), p.iouPredictions()));
             prev = p.lowResLogits().get(":, 0:1");
@@ -66,7 +67,8 @@ final class PromptRounds {
     }
 
     /** Samples prompts for each sample (its D slices together) from its own seed, then concatenates. */
-    private static PromptBatch perSample(NDArray masks, long[] seeds, int depth, int round, Function<NDArray, PromptBatch> sampler) {
+    private static PromptBatch perSample(NDArray masks, long[] seeds, int depth, int round, Function<NDArray,
+            PromptBatch> sampler) {
         return perSample(masks, seeds, depth, round, masks, (m, ignored) -> sampler.apply(m));
     }
 
@@ -81,7 +83,8 @@ final class PromptRounds {
         if (parts.size() == 1) {
             return parts.get(0);
         }
-        return new PromptBatch(concat(parts, PromptBatch::points), concat(parts, PromptBatch::labels), concat(parts, PromptBatch::boxes));
+        return new PromptBatch(concat(parts, PromptBatch::points), concat(parts, PromptBatch::labels),
+                concat(parts, PromptBatch::boxes));
     }
 
     private static NDArray concat(List<PromptBatch> parts, Function<PromptBatch, NDArray> field) {

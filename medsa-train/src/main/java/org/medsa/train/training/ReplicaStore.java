@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import org.medsa.core.io.StateDictLoader;
-import org.medsa.core.nn.Ops;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.nn.Ops;
 
 /**
  * A full copy of the model's parameters on another device, for data-parallel training: the

@@ -3,15 +3,14 @@ package org.medsa.train.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.transforms.Sample;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A training batch in the model's frame, made by the model's {@link InputGeometry} exactly as the

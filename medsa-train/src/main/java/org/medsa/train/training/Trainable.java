@@ -3,6 +3,11 @@ package org.medsa.train.training;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import org.medsa.adapters.MedsaCheckpoints;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.core.io.StateDictLoader;
@@ -10,11 +15,6 @@ import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchCheckpointWriter;
 import org.medsa.core.io.pth.TorchDType;
 import org.medsa.core.modeling.Sam;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * What a training run updates and how it is saved: the adapters of a {@link MedsaModel} (adapter
@@ -101,7 +101,7 @@ public interface Trainable {
             @Override
             public Map<String, Parameter> parameters() {
                 Map<String, Parameter> out = new LinkedHashMap<>();
-                java.util.Set<String> buffers = sam.bufferNames();
+                Set<String> buffers = sam.bufferNames();
                 sam.stateDictParameters().forEach((k, p) -> {
                     if (!buffers.contains(k)) {
                         out.put(k, p);
@@ -115,7 +115,8 @@ public interface Trainable {
                 TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
                 for (Map.Entry<String, Parameter> e : sam.stateDictParameters().entrySet()) {
                     Parameter p = e.getValue();
-                    sd.put(e.getKey(), new TorchCheckpointWriter.LazyTensor(TorchDType.FLOAT32, p.getArray().getShape().getShape(),
+                    sd.put(e.getKey(),
+                            new TorchCheckpointWriter.LazyTensor(TorchDType.FLOAT32, p.getArray().getShape().getShape(),
                             () -> TensorData.of(p.getArray())));
                 }
                 Map<String, Object> root = new LinkedHashMap<>();

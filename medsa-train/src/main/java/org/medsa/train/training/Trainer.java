@@ -1,50 +1,33 @@
 package org.medsa.train.training;
 
-import org.medsa.core.ProgressLine;
-import org.medsa.core.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.util.PairList;
-import org.medsa.adapters.AdaptedEncoderBlock;
-import org.medsa.core.nn.ActivationCheckpoints;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import org.medsa.adapters.MedsaModel;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.pth.TensorData;
-import org.medsa.core.io.pth.TorchCheckpoint;
-import org.medsa.core.io.pth.TorchTensor;
-import org.medsa.core.modeling.PromptEncoder;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.nn.Ops;
-import org.medsa.train.losses.Losses;
-import org.medsa.train.losses.SegmentationLoss;
-import org.medsa.train.prompts.PromptBatch;
-import org.medsa.train.prompts.PromptSampler;
-import org.medsa.data.transforms.Sample;
-
 import java.io.IOException;
-import org.medsa.core.Diagnostics;
-import org.medsa.core.ProgressLine;
-import org.medsa.core.Seeds;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.medsa.adapters.AdaptedEncoderBlock;
+import org.medsa.adapters.MedsaModel;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.ProgressLine;
+import org.medsa.core.Seeds;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.nn.ActivationCheckpoints;
+import org.medsa.core.nn.Ops;
+import org.medsa.data.transforms.Sample;
+import org.medsa.train.losses.Losses;
 
 /**
  * Fine-tunes the trainable parameters of a model ({@link Trainable}: a Med-SA model's adapters, or
@@ -253,7 +236,8 @@ public final class Trainer implements AutoCloseable {
                     bestStep = step;
                     trainable.save(run.dir().resolve(trainable.bestFileName()), step, Map.of("val_dice", dice));
                 }
-                console.note(String.format(Locale.ROOT, "step %d: validation Dice %.4f (best %.4f at step %d)", step, dice, bestDice,
+                console.note(String.format(Locale.ROOT, "step %d: validation Dice %.4f (best %.4f at step %d)", step, dice,
+                        bestDice,
                         bestStep));
             }
             if (step % cfg.checkpointEvery() == 0 || step == totalSteps) {
@@ -329,7 +313,8 @@ public final class Trainer implements AutoCloseable {
             params.add(ActivationCheckpoints.KEY, checkpoints);
             emb = model.encodeImage(ps, b.images(), true, params, null);
         } else {
-            emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null) : model.encodeImage(ps, b.images(), true);
+            emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null)
+                    : model.encodeImage(ps, b.images(), true);
         }
         PromptRounds.Outcome out = rounds.run(ps, emb, b, depth, useBox, seeds);
         double value = out.loss().getFloat();
@@ -338,7 +323,8 @@ public final class Trainer implements AutoCloseable {
             checkpoints.backward();
         }
         NDArray last = out.lastLogits().stopGradient();
-        double dice = Losses.diceLoss(last, b.lowResTargets().gt(0.5).toType(last.getDataType(), false)).neg().add(1).mean().getFloat();
+        double dice = Losses.diceLoss(last, b.lowResTargets().gt(0.5).toType(last.getDataType(), false)).neg().add(1).mean()
+                .getFloat();
         return new double[] {value, dice};
     }
 

@@ -1,17 +1,16 @@
 package org.medsa.train.training;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.medsa.core.MedsaException;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.SampleInfo;
 import org.medsa.data.transforms.Sample;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * What the trainer and the validator need of a dataset: its size, slices per sample (D for

@@ -1,11 +1,15 @@
 package org.medsa.train.training;
 
-import org.medsa.core.Seeds;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.core.Seeds;
 import org.medsa.core.geometry.ImageFrame;
 import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.modeling.Sam;
@@ -15,13 +19,9 @@ import org.medsa.data.transforms.Sample;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
 import org.medsa.train.eval.PromptedSegmenter;
+import org.medsa.train.prompts.BoxSampler;
+import org.medsa.train.prompts.ClickSampler;
 import org.medsa.train.prompts.PromptBatch;
-import org.medsa.train.prompts.PromptSampler;
-
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The keep-best score during training: {@code medsa eval}'s 1-point Dice, on a fixed, seeded
@@ -56,7 +56,7 @@ public final class Validator {
         for (int i = 0; i < k; i++) {
             indices[i] = order[i];
         }
-        java.util.Arrays.sort(indices);
+        Arrays.sort(indices);
         this.seed = seed;
     }
 
@@ -101,7 +101,8 @@ public final class Validator {
                     Evaluator.reseed(seed, e.getKey().id(), e.getKey().slice());
                     boolean[][] masks = segmenter.segment(image, targets, members.size(), ONE_CLICK).get(0);
                     for (int m = 0; m < members.size(); m++) {
-                        pool(pooled, e.getKey().id() + "\u0000" + data.organ(members.get(m)), samples.get(m), new boolean[][] {masks[m]});
+                        pool(pooled, e.getKey().id() + "\u0000" + data.organ(members.get(m)), samples.get(m),
+                                new boolean[][] {masks[m]});
                     }
                 }
             }
@@ -159,11 +160,11 @@ public final class Validator {
                 NDArray input = geometry.modelInputs(m, slices);
                 NDArray emb = ((MedsaModel) model).encodeVolume(null, input, d, false, null);
                 NDArray truth = m.create(s.target(), new Shape(d, h, w));
-                PromptBatch clicks = PromptSampler.randomPositiveClicks(truth, 1);
+                PromptBatch clicks = ClickSampler.randomPositiveClicks(truth, 1);
                 Sam.DecoderOutput p = model.decode(null, emb, frame.toInput(clicks.points()), clicks.labels(), null, null, true,
                         false);
                 NDArray logits = frame.masksToOriginal(PromptedSegmenter.bestByIou(p)).squeeze(1);
-                NDArray present = PromptSampler.nonEmpty(truth).reshape(d, 1, 1);
+                NDArray present = BoxSampler.nonEmpty(truth).reshape(d, 1, 1);
                 boolean[] all = logits.gt(0).logicalAnd(present).toBooleanArray();
                 for (int z = 0; z < d; z++) {
                     System.arraycopy(all, z * plane, out[z], 0, plane);

@@ -1,13 +1,13 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.medsa.core.MedsaException;
 
 class BoxIouTest {
 
@@ -36,11 +36,11 @@ class BoxIouTest {
                             new Shape(5, 4));
             assertArrayEquals(
                     new float[] {25f / 175f, 1f, 0f, 0.25f, 0.5f},
-                    PromptSampler.boxIou(a, b).toFloatArray(),
+                    BoxSampler.boxIou(a, b).toFloatArray(),
                     1e-6f);
             assertArrayEquals(
                     new float[] {0.25f, 1f, 0f, 0.25f, 0.5f},
-                    PromptSampler.boxCoverage(a, b).toFloatArray(),
+                    BoxSampler.boxCoverage(a, b).toFloatArray(),
                     1e-6f);
         }
     }
@@ -50,7 +50,7 @@ class BoxIouTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.zeros(new Shape(2, 4));
             NDArray b = manager.zeros(new Shape(3, 4));
-            assertThrows(MedsaException.class, () -> PromptSampler.boxIou(a, b));
+            assertThrows(MedsaException.class, () -> BoxSampler.boxIou(a, b));
         }
     }
 }

@@ -1,17 +1,17 @@
 package org.medsa.train.prompts;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
-
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class BoxesAtOverlapTest {
 
@@ -55,9 +55,9 @@ class BoxesAtOverlapTest {
         TestMasks.seed(seed);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray array = TestMasks.toArray(manager, masks);
-            NDArray result = PromptSampler.boxesAtIou(array, target);
+            NDArray result = BoxSampler.boxesAtIou(array, target);
             float[] boxes = result.toFloatArray();
-            float[] libraryIou = PromptSampler.boxIou(result, PromptSampler.tightBoxes(array)).toFloatArray();
+            float[] libraryIou = BoxSampler.boxIou(result, BoxSampler.tightBoxes(array)).toFloatArray();
             int within = 0;
             int largeTargets = 0;
             int aspectKept = 0;
@@ -101,7 +101,7 @@ class BoxesAtOverlapTest {
             TestMasks.seed(44);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDArray array = TestMasks.toArray(manager, masks);
-                float[] boxes = PromptSampler.boxesAtOverlap(array, target, BoxOverlap.GT_COVERAGE, 64).toFloatArray();
+                float[] boxes = BoxSampler.boxesAtOverlap(array, target, BoxOverlap.GT_COVERAGE, 64).toFloatArray();
                 int within = 0;
                 int feasible = 0;
                 int feasibleWithin = 0;
@@ -156,7 +156,7 @@ class BoxesAtOverlapTest {
         TestMasks.seed(47);
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] boxes =
-                    PromptSampler.boxesAtIou(TestMasks.toArray(manager, TestMasks.repeat(mask, batch)), 0.75)
+                    BoxSampler.boxesAtIou(TestMasks.toArray(manager, TestMasks.repeat(mask, batch)), 0.75)
                             .toFloatArray();
             for (int b = 0; b < batch; b++) {
                 double iou = TestMasks.iou(boxes, 4 * b, new int[] {20, 14, 30, 24});
@@ -177,7 +177,7 @@ class BoxesAtOverlapTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, new boolean[][][] {onePixel, huge, empty});
             for (BoxOverlap mode : BoxOverlap.values()) {
-                float[] boxes = PromptSampler.boxesAtOverlap(masks, 0.5, mode, 64).toFloatArray();
+                float[] boxes = BoxSampler.boxesAtOverlap(masks, 0.5, mode, 64).toFloatArray();
                 for (float v : boxes) {
                     assertTrue(Float.isFinite(v));
                 }
@@ -186,11 +186,11 @@ class BoxesAtOverlapTest {
                     assertEquals(0.5, TestMasks.iou(boxes, 0, new int[] {25, 0, 25, 0}), 1e-6);
                     assertTrue(boxes[4] <= 1 && boxes[5] <= 1 && boxes[6] >= 24 && boxes[7] >= 18);
                 } else {
-                    assertArrayEquals(new float[] {25, 0, 25, 0}, java.util.Arrays.copyOfRange(boxes, 0, 4));
+                    assertArrayEquals(new float[] {25, 0, 25, 0}, Arrays.copyOfRange(boxes, 0, 4));
                 }
                 assertArrayEquals(
                         new float[] {0, 0, width - 1, height - 1},
-                        java.util.Arrays.copyOfRange(boxes, 8, 12),
+                        Arrays.copyOfRange(boxes, 8, 12),
                         "empty mask: the full image box");
             }
         }
@@ -203,7 +203,7 @@ class BoxesAtOverlapTest {
         TestMasks.seed(46);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(mask, 200));
-            float[] boxes = PromptSampler.boxesAtIou(masks, 0.5).toFloatArray();
+            float[] boxes = BoxSampler.boxesAtIou(masks, 0.5).toFloatArray();
             Set<String> distinct = new HashSet<>();
             for (int b = 0; b < 200; b++) {
                 distinct.add(boxes[4 * b] + "," + boxes[4 * b + 1] + "," + boxes[4 * b + 2] + "," + boxes[4 * b + 3]);

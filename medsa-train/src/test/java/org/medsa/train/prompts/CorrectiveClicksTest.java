@@ -1,17 +1,17 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.Test;
-
-import java.util.HashSet;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.medsa.core.MedsaException;
 
 class CorrectiveClicksTest {
 
@@ -80,7 +80,7 @@ class CorrectiveClicksTest {
             NDArray masks = TestMasks.toArray(manager, truths);
             NDArray previous = logits(manager, predictions);
             for (boolean interiorMost : new boolean[] {false, true}) {
-                PromptBatch clicks = PromptSampler.correctiveClicks(masks, previous, interiorMost);
+                PromptBatch clicks = ClickSampler.correctiveClicks(masks, previous, interiorMost);
                 assertEquals(new Shape(total, 1, 2), clicks.points().getShape());
                 float[] points = clicks.points().toFloatArray();
                 float[] labels = clicks.labels().toFloatArray();
@@ -121,7 +121,7 @@ class CorrectiveClicksTest {
         TestMasks.seed(52);
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] points =
-                    PromptSampler.correctiveClicks(
+                    ClickSampler.correctiveClicks(
                                     TestMasks.toArray(manager, TestMasks.repeat(truth, batch)),
                                     logits(manager, TestMasks.repeat(predicted, batch)),
                                     false)
@@ -154,7 +154,7 @@ class CorrectiveClicksTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             // An empty prediction: the whole truth is the FN region.
             float[] points =
-                    PromptSampler.correctiveClicks(
+                    ClickSampler.correctiveClicks(
                                     TestMasks.toArray(manager, truths),
                                     logits(manager, TestMasks.repeat(empty, truths.length)),
                                     true)
@@ -176,7 +176,7 @@ class CorrectiveClicksTest {
         TestMasks.seed(54);
         try (NDManager manager = NDManager.newBaseManager()) {
             float[] points =
-                    PromptSampler.correctiveClicks(
+                    ClickSampler.correctiveClicks(
                                     TestMasks.toArray(manager, TestMasks.repeat(rectangle, batch)),
                                     logits(manager, TestMasks.repeat(new boolean[HEIGHT][WIDTH], batch)),
                                     true)
@@ -190,7 +190,7 @@ class CorrectiveClicksTest {
                 hits[x - 13]++;
             }
             double[] equal = new double[9];
-            java.util.Arrays.fill(equal, 1 / 9.0);
+            Arrays.fill(equal, 1 / 9.0);
             double chi = TestMasks.chiSquare(hits, equal);
             assertTrue(chi < TestMasks.chiSquareCritical(8), "chi-square " + chi);
         }
@@ -203,11 +203,11 @@ class CorrectiveClicksTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, new boolean[][][] {truth, truth});
             NDArray channelLogits = manager.full(new Shape(2, 1, HEIGHT, WIDTH), -1f);
-            PromptBatch clicks = PromptSampler.correctiveClicks(masks, channelLogits, true);
+            PromptBatch clicks = ClickSampler.correctiveClicks(masks, channelLogits, true);
             float[] points = clicks.points().toFloatArray();
             assertTrue(points[0] >= 4 && points[0] <= 5 && points[1] >= 4 && points[1] <= 5);
             NDArray lowRes = manager.zeros(new Shape(2, HEIGHT / 2, WIDTH / 2));
-            assertThrows(MedsaException.class, () -> PromptSampler.correctiveClicks(masks, lowRes, false));
+            assertThrows(MedsaException.class, () -> ClickSampler.correctiveClicks(masks, lowRes, false));
         }
     }
 }

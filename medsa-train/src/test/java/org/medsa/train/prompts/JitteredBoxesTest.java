@@ -1,11 +1,11 @@
 package org.medsa.train.prompts;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JitteredBoxesTest {
 
@@ -25,7 +25,7 @@ class JitteredBoxesTest {
         TestMasks.seed(31);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(corners(180, 160, 50, 40, 109, 139), batch));
-            float[] boxes = PromptSampler.jitteredBoxes(masks).toFloatArray();
+            float[] boxes = BoxSampler.jitteredBoxes(masks).toFloatArray();
             double[] sum = new double[4];
             double[] sumSquares = new double[4];
             for (int b = 0; b < batch; b++) {
@@ -58,7 +58,7 @@ class JitteredBoxesTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(corners(100, 380, 40, 30, 339, 69), perCall));
             for (int call = 0; call < calls; call++) {
-                float[] boxes = PromptSampler.jitteredBoxes(masks).toFloatArray();
+                float[] boxes = BoxSampler.jitteredBoxes(masks).toFloatArray();
                 for (int b = 0; b < perCall; b++) {
                     for (int c = 0; c < 4; c += 2) {
                         double shift = boxes[4 * b + c] - box[c];
@@ -88,7 +88,7 @@ class JitteredBoxesTest {
         }
         TestMasks.seed(33);
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] boxes = PromptSampler.jitteredBoxes(TestMasks.toArray(manager, masks)).toFloatArray();
+            float[] boxes = BoxSampler.jitteredBoxes(TestMasks.toArray(manager, masks)).toFloatArray();
             int moved = 0;
             for (int b = 0; b < batch; b++) {
                 float x0 = boxes[4 * b];

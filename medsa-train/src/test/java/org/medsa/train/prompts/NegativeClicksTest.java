@@ -1,15 +1,15 @@
 package org.medsa.train.prompts;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
-
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class NegativeClicksTest {
 
@@ -21,7 +21,7 @@ class NegativeClicksTest {
         boolean[][][] masks = TestMasks.randomBlobs(new Random(2), batch, height, width);
         TestMasks.seed(21);
         try (NDManager manager = NDManager.newBaseManager()) {
-            PromptBatch clicks = PromptSampler.negativeClicks(TestMasks.toArray(manager, masks), 4, 0.1);
+            PromptBatch clicks = ClickSampler.negativeClicks(TestMasks.toArray(manager, masks), 4, 0.1);
             float[] points = clicks.points().toFloatArray();
             float[] labels = clicks.labels().toFloatArray();
             int outsideTheTightBox = 0;
@@ -68,7 +68,7 @@ class NegativeClicksTest {
         TestMasks.seed(22);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(mask, batch));
-            float[] points = PromptSampler.negativeClicks(masks, 1).points().toFloatArray();
+            float[] points = ClickSampler.negativeClicks(masks, 1).points().toFloatArray();
             long[] hits = new long[44];
             for (int b = 0; b < batch; b++) {
                 int x = (int) points[2 * b];
@@ -77,7 +77,7 @@ class NegativeClicksTest {
                 hits[ringIndex(x - 7, y - 4)]++;
             }
             double[] equal = new double[44];
-            java.util.Arrays.fill(equal, 1 / 44.0);
+            Arrays.fill(equal, 1 / 44.0);
             double chi = TestMasks.chiSquare(hits, equal);
             assertTrue(chi < TestMasks.chiSquareCritical(43), "chi-square " + chi);
         }
@@ -111,7 +111,7 @@ class NegativeClicksTest {
         TestMasks.seed(23);
         try (NDManager manager = NDManager.newBaseManager()) {
             // Band 0: only the tight box, which has no background: anywhere in the background.
-            PromptBatch clicks = PromptSampler.negativeClicks(TestMasks.toArray(manager, masks), 2, 0.0);
+            PromptBatch clicks = ClickSampler.negativeClicks(TestMasks.toArray(manager, masks), 2, 0.0);
             float[] points = clicks.points().toFloatArray();
             float[] labels = clicks.labels().toFloatArray();
             int farFromSolid = 0;

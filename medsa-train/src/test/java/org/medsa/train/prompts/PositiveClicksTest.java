@@ -1,16 +1,15 @@
 package org.medsa.train.prompts;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.Test;
-
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PositiveClicksTest {
 
@@ -22,7 +21,7 @@ class PositiveClicksTest {
         boolean[][][] masks = TestMasks.randomBlobs(new Random(1), batch, height, width);
         TestMasks.seed(11);
         try (NDManager manager = NDManager.newBaseManager()) {
-            PromptBatch clicks = PromptSampler.randomPositiveClicks(TestMasks.toArray(manager, masks), 3);
+            PromptBatch clicks = ClickSampler.randomPositiveClicks(TestMasks.toArray(manager, masks), 3);
             assertEquals(new Shape(batch, 3, 2), clicks.points().getShape());
             assertEquals(new Shape(batch, 3), clicks.labels().getShape());
             float[] points = clicks.points().toFloatArray();
@@ -59,7 +58,7 @@ class PositiveClicksTest {
         TestMasks.seed(12);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(mask, batch));
-            float[] points = PromptSampler.randomPositiveClicks(masks, 2).points().toFloatArray();
+            float[] points = ClickSampler.randomPositiveClicks(masks, 2).points().toFloatArray();
             long[] hits = new long[4];
             for (int i = 0; i < points.length; i += 2) {
                 int x = (int) points[i];
@@ -84,7 +83,7 @@ class PositiveClicksTest {
         TestMasks.seed(13);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, TestMasks.repeat(mask, batch));
-            float[] points = PromptSampler.randomPositiveClicks(masks, 2).points().toFloatArray();
+            float[] points = ClickSampler.randomPositiveClicks(masks, 2).points().toFloatArray();
             long[] pairs = new long[6];
             for (int b = 0; b < batch; b++) {
                 int first = indexOf(pixels, (int) points[b * 4 + 1] * 7 + (int) points[b * 4]);
@@ -119,7 +118,7 @@ class PositiveClicksTest {
         TestMasks.seed(14);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, new boolean[][][] {two, one});
-            PromptBatch clicks = PromptSampler.randomPositiveClicks(masks, 5);
+            PromptBatch clicks = ClickSampler.randomPositiveClicks(masks, 5);
             float[] points = clicks.points().toFloatArray();
             Set<String> seenInTwo = new HashSet<>();
             for (int j = 0; j < 5; j++) {
@@ -146,7 +145,7 @@ class PositiveClicksTest {
         masks[0][3][3] = true; // one non-empty sample next to the empty ones
         TestMasks.seed(15);
         try (NDManager manager = NDManager.newBaseManager()) {
-            PromptBatch clicks = PromptSampler.randomPositiveClicks(TestMasks.toArray(manager, masks), 1);
+            PromptBatch clicks = ClickSampler.randomPositiveClicks(TestMasks.toArray(manager, masks), 1);
             float[] points = clicks.points().toFloatArray();
             float[] labels = clicks.labels().toFloatArray();
             assertEquals(1f, labels[0]);
@@ -182,8 +181,8 @@ class PositiveClicksTest {
         TestMasks.seed(16);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray array = TestMasks.toArray(manager, masks);
-            float[] inner = PromptSampler.randomPositiveClicks(array, 3, 2).points().toFloatArray();
-            float[] anywhere = PromptSampler.randomPositiveClicks(array, 3).points().toFloatArray();
+            float[] inner = ClickSampler.randomPositiveClicks(array, 3, 2).points().toFloatArray();
+            float[] anywhere = ClickSampler.randomPositiveClicks(array, 3).points().toFloatArray();
             int rimClicks = 0;
             Set<String> thinPixels = new HashSet<>();
             for (int b = 0; b < batch; b++) {

@@ -1,18 +1,17 @@
 package org.medsa.train.prompts;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.api.Test;
 
 class ReproducibilityAndMemoryTest {
 
@@ -22,14 +21,14 @@ class ReproducibilityAndMemoryTest {
     /** Every sampler, flattened to the host: what a reseeded run must reproduce. */
     private static List<Function<NDArray[], NDArray[]>> samplers() {
         return List.of(
-                in -> parts(PromptSampler.randomPositiveClicks(in[0], 3)),
-                in -> parts(PromptSampler.randomPositiveClicks(in[0], 2, 2)),
-                in -> parts(PromptSampler.negativeClicks(in[0], 2)),
-                in -> new NDArray[] {PromptSampler.jitteredBoxes(in[0])},
-                in -> new NDArray[] {PromptSampler.boxesAtIou(in[0], 0.5)},
-                in -> new NDArray[] {PromptSampler.boxesAtOverlap(in[0], 0.75, BoxOverlap.GT_COVERAGE, 16)},
-                in -> parts(PromptSampler.correctiveClicks(in[0], in[1], false)),
-                in -> parts(PromptSampler.correctiveClicks(in[0], in[1], true)));
+                in -> parts(ClickSampler.randomPositiveClicks(in[0], 3)),
+                in -> parts(ClickSampler.randomPositiveClicks(in[0], 2, 2)),
+                in -> parts(ClickSampler.negativeClicks(in[0], 2)),
+                in -> new NDArray[] {BoxSampler.jitteredBoxes(in[0])},
+                in -> new NDArray[] {BoxSampler.boxesAtIou(in[0], 0.5)},
+                in -> new NDArray[] {BoxSampler.boxesAtOverlap(in[0], 0.75, BoxOverlap.GT_COVERAGE, 16)},
+                in -> parts(ClickSampler.correctiveClicks(in[0], in[1], false)),
+                in -> parts(ClickSampler.correctiveClicks(in[0], in[1], true)));
     }
 
     private static NDArray[] parts(PromptBatch prompts) {
@@ -94,7 +93,7 @@ class ReproducibilityAndMemoryTest {
                     }
                 }
             }
-            NDArray iou = PromptSampler.boxIou(PromptSampler.tightBoxes(in[0]), PromptSampler.tightBoxes(in[0]));
+            NDArray iou = BoxSampler.boxIou(BoxSampler.tightBoxes(in[0]), BoxSampler.tightBoxes(in[0]));
             assertEquals(before + 3, manager.getManagedArrays().size(), "boxIou leaves only its result");
             assertEquals(16, iou.getShape().get(0));
         }

@@ -1,15 +1,15 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.medsa.core.MedsaException;
 
 class TightBoxesTest {
 
@@ -39,13 +39,13 @@ class TightBoxesTest {
     void handComputedBoxesOnANonSquareImage() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, cases());
-            NDArray boxes = PromptSampler.tightBoxes(masks);
+            NDArray boxes = BoxSampler.tightBoxes(masks);
             assertEquals(new Shape(4, 4), boxes.getShape());
             assertEquals(DataType.FLOAT32, boxes.getDataType());
             assertArrayEquals(EXPECTED, boxes.toFloatArray());
             assertArrayEquals(
                     new boolean[] {true, true, false, true},
-                    PromptSampler.nonEmpty(masks).toBooleanArray());
+                    BoxSampler.nonEmpty(masks).toBooleanArray());
         }
     }
 
@@ -54,7 +54,7 @@ class TightBoxesTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray masks = TestMasks.toArray(manager, cases());
             NDArray asBoolean = masks.gt(0.5f).reshape(4, 1, HEIGHT, WIDTH);
-            assertArrayEquals(EXPECTED, PromptSampler.tightBoxes(asBoolean).toFloatArray());
+            assertArrayEquals(EXPECTED, BoxSampler.tightBoxes(asBoolean).toFloatArray());
         }
     }
 
@@ -66,7 +66,7 @@ class TightBoxesTest {
             data[3 * WIDTH + 5] = 0.6f;
             data[5 * WIDTH + 6] = 0.51f;
             NDArray masks = manager.create(data, new Shape(1, HEIGHT, WIDTH));
-            assertArrayEquals(new float[] {5, 3, 6, 5}, PromptSampler.tightBoxes(masks).toFloatArray());
+            assertArrayEquals(new float[] {5, 3, 6, 5}, BoxSampler.tightBoxes(masks).toFloatArray());
         }
     }
 
@@ -74,7 +74,7 @@ class TightBoxesTest {
     void rejectsMasksWithoutABatchAxis() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray flat = manager.zeros(new Shape(HEIGHT, WIDTH));
-            assertThrows(MedsaException.class, () -> PromptSampler.tightBoxes(flat));
+            assertThrows(MedsaException.class, () -> BoxSampler.tightBoxes(flat));
         }
     }
 }

@@ -1,11 +1,17 @@
 package org.medsa.train.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
@@ -17,26 +23,19 @@ import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumePair;
-import org.medsa.train.eval.EvalReport;
-import org.medsa.train.eval.Evaluator;
-import org.medsa.train.eval.PromptSetting;
-import org.medsa.metrics.SegmentationMetrics;
-import org.medsa.data.transforms.Intensity;
 import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
 import org.medsa.inference.VolumeSegmenter;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.medsa.metrics.SegmentationMetrics;
+import org.medsa.train.eval.EvalReport;
+import org.medsa.train.eval.Evaluator;
+import org.medsa.train.eval.PromptSetting;
 
 /**
  * Spec errata 8 on non-square slices, in both orientations: training, validation, evaluation, the
@@ -73,7 +72,8 @@ class GeometryAgreementTest {
             cfg.validationSamples(0); // every validation sample
             cfg.validateEvery(6);
             try (Trainer t = new Trainer(Trainable.adapters(model, base), TrainingData.of(train),
-                    TrainingData.of(val), cfg.build(), tmp.resolve("run-" + orientation), List.of(Device.cpu()), TinyModels.quiet())) {
+                    TrainingData.of(val), cfg.build(), tmp.resolve("run-" + orientation), List.of(Device.cpu()),
+                            TinyModels.quiet())) {
                 t.run(false);
             }
             // validation measures what evaluation measures: the same model, slices and clicks
@@ -84,7 +84,8 @@ class GeometryAgreementTest {
             assertEquals(evaluation, validation, 1e-9, "with every sample and the same seed they are the same computation");
 
             // one box, three paths: the evaluator's tight box (bbox-1.0), the predictor, the volume segmenter
-            EvalReport report = new Evaluator(model, m, seed, TinyModels.quiet()).evaluate(val, List.of(PromptSetting.parse("bbox-1.0")));
+            EvalReport report = new Evaluator(model, m, seed, TinyModels.quiet())
+                    .evaluate(val, List.of(PromptSetting.parse("bbox-1.0")));
             String caseId = val.caseIds().get(0);
             Path imageFile = val.cases().get(0).image();
             NiftiImage nifti = NiftiReader.read(imageFile);
@@ -116,6 +117,8 @@ class GeometryAgreementTest {
                     want[v] = truth.data()[v] == organ;
                 }
                 double segmentDice = SegmentationMetrics.dice(pred, want);
+                // two empty masks would agree too: the boxes must find the organ
+                assertTrue(segmentDice > 0, "segmenter Dice of the liver from its boxes, " + caseId + ": " + segmentDice);
                 EvalReport.Row row = report.rows().stream()
                         .filter(r -> r.setting().equals("bbox-1.0") && r.caseId().equals(caseId) && r.organ().equals("liver"))
                         .findFirst().orElseThrow();
@@ -130,6 +133,11 @@ class GeometryAgreementTest {
                     double[] b = first.prompt().box();
                     SamPrediction p = predictor.predict(new Prompt().box(b[0], b[1], b[2], b[3]), false);
                     assertArrayEquals(p.mask(0), first.mask(), "predictor and segmenter on slice " + first.slice());
+                    int area = 0;
+                    for (boolean v : first.mask()) {
+                        area += v ? 1 : 0;
+                    }
+                    assertTrue(area > 0, "the mask of slice " + first.slice() + " is not empty");
                 }
             }
         }

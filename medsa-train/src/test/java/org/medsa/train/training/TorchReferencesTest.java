@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.testing.Reference;
 import org.medsa.train.losses.Losses;
 import org.medsa.train.losses.SegmentationLoss;
@@ -21,9 +22,9 @@ import org.medsa.train.losses.SegmentationLoss;
 /**
  * The optimiser, the schedule, gradient clipping and the losses against PyTorch (Debian's
  * python3-torch; values recorded in testdata/references): torch.optim.AdamW, clip_grad_norm_,
- * LinearLR + CosineAnnealingLR in a SequentialLR, binary_cross_entropy_with_logits and the Dice,
- * focal and IoU formulas written with torch operations, on inputs both sides generate from the
- * same formulas.
+ * LinearLR + CosineAnnealingLR in a SequentialLR, binary_cross_entropy_with_logits,
+ * torchvision's sigmoid_focal_loss, and the Dice and IoU formulas written with torch operations, on
+ * inputs both sides generate from the same formulas.
  */
 class TorchReferencesTest {
 
@@ -34,7 +35,8 @@ class TorchReferencesTest {
             "import math, json, torch",
             "import torch.nn.functional as F",
             "x = torch.tensor([3 * math.sin(0.37 * i + 0.1) for i in range(96)], dtype=torch.float64).reshape(2, 3, 4, 4)",
-            "y = torch.tensor([min(1.0, max(0.0, 0.5 + 0.6 * math.cos(0.23 * i))) for i in range(32)], dtype=torch.float64).reshape(2, 1, 4, 4)",
+            "y = torch.tensor([min(1.0, max(0.0, 0.5 + 0.6 * math.cos(0.23 * i))) for i in range(32)], "
+                    + "dtype=torch.float64).reshape(2, 1, 4, 4)",
             "iou = torch.tensor([0.5 + 0.4 * math.sin(i) for i in range(6)], dtype=torch.float64).reshape(2, 3)");
 
     static final String LOSSES = String.join("\n", INPUTS,
@@ -48,7 +50,8 @@ class TorchReferencesTest {
             "pb = (x > 0).double(); tb = (yb > 0.5).double()",
             "miou = (pb * tb).sum((2, 3)) / torch.clamp((pb + tb - pb * tb).sum((2, 3)), min=1e-6)",
             "sam = 20 * focal + dice + (iou - miou) ** 2",
-            "bcepw = F.binary_cross_entropy_with_logits(x, yb, pos_weight=torch.tensor(2.0, dtype=torch.float64), reduction='none').mean((2, 3))",
+            "bcepw = F.binary_cross_entropy_with_logits(x, yb, pos_weight=torch.tensor(2.0, dtype=torch.float64), "
+                    + "reduction='none').mean((2, 3))",
             "out = {}",
             "for name, per in [('dice-bce', bce + dice), ('sam', sam), ('bce-pos-weight', bcepw)]:",
             "    out[name] = dict(per_mask=per.reshape(-1).tolist(), loss=per.min(1).values.mean().item(),",
@@ -92,12 +95,29 @@ class TorchReferencesTest {
                 SegmentationLoss loss = Losses.byName(name);
                 JsonObject r = ref.getAsJsonObject(name);
                 assertClose(r.getAsJsonArray("per_mask"), loss.perMask(x, y, iou).toFloatArray(), name + " per mask");
-                assertEquals(r.get("loss").getAsDouble(), loss.loss(x, y, iou).getFloat(), 2e-6, name + " (min over masks, mean)");
+                assertEquals(r.get("loss").getAsDouble(), loss.loss(x, y, iou).getFloat(), 2e-6, name
+                        + " (min over masks, mean)");
                 assertEquals(r.get("single").getAsDouble(), loss.loss(x.get(":, :1"), y, iou.get(":, :1")).getFloat(), 2e-6,
                         name + " single mask");
             }
             assertClose(ref.getAsJsonArray("dice"), Losses.diceLoss(x, y).toFloatArray(), "dice");
             assertClose(ref.getAsJsonArray("focal"), Losses.focal(x, y, 0.25, 2.0).toFloatArray(), "focal");
+        }
+    }
+
+    /** torchvision's sigmoid focal loss (SAM's: alpha 0.25, gamma 2), element-wise, then the mean per mask. */
+    static final String TORCHVISION_FOCAL = String.join("\n", INPUTS,
+            "from torchvision.ops import sigmoid_focal_loss",
+            "f = sigmoid_focal_loss(x, y.expand_as(x), alpha=0.25, gamma=2, reduction='none').mean((2, 3))",
+            "print(json.dumps(dict(focal=f.reshape(-1).tolist())))");
+
+    @Test
+    void focalLossIsTorchvisionsDefinition() {
+        // torchvision's own function, not a transcription of the formula
+        JsonObject ref = Reference.json("torchvision_sigmoid_focal_loss", TORCHVISION_FOCAL, List.of("torch", "torchvision"))
+                .getAsJsonObject();
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertClose(ref.getAsJsonArray("focal"), Losses.focal(logits(m), targets(m), 0.25, 2.0).toFloatArray(), "focal");
         }
     }
 
@@ -153,14 +173,15 @@ class TorchReferencesTest {
                     assertEquals(ref.getAsJsonArray("norms").get(s).getAsDouble(), norm, 1e-6, "gradient norm of step " + s);
                     opt.step(schedule.at(s), AdamW.clipScale(norm, 0.5));
                     opt.zeroGradients();
-                    assertClose(ref.getAsJsonArray("weights").get(s).getAsJsonArray(), w.getArray().toFloatArray(), "weights after step " + s);
+                    assertClose(ref.getAsJsonArray("weights").get(s).getAsJsonArray(), w.getArray().toFloatArray(),
+                            "weights after step " + s);
                 }
                 assertEquals(ref.get("step").getAsLong(), opt.stepCount());
                 Map<String, Object> state = opt.state();
                 @SuppressWarnings("unchecked")
-                Map<String, org.medsa.core.io.pth.TensorData> expAvg = (Map<String, org.medsa.core.io.pth.TensorData>) state.get("exp_avg");
+                Map<String, TensorData> expAvg = (Map<String, TensorData>) state.get("exp_avg");
                 @SuppressWarnings("unchecked")
-                Map<String, org.medsa.core.io.pth.TensorData> expAvgSq = (Map<String, org.medsa.core.io.pth.TensorData>) state.get("exp_avg_sq");
+                Map<String, TensorData> expAvgSq = (Map<String, TensorData>) state.get("exp_avg_sq");
                 assertClose(ref.getAsJsonArray("exp_avg"), expAvg.get("w").toFloatArray(), "exp_avg");
                 assertClose(ref.getAsJsonArray("exp_avg_sq"), expAvgSq.get("w").toFloatArray(), "exp_avg_sq");
             }

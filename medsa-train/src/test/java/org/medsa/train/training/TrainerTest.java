@@ -1,41 +1,41 @@
 package org.medsa.train.training;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.BaseNDManager;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonParser;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.medsa.adapters.MedsaConfig;
-import org.medsa.adapters.MedsaModel;
-import org.medsa.core.Diagnostics;
-import org.medsa.core.MedsaException;
-import org.medsa.core.io.pth.TorchCheckpointWriter;
-import org.medsa.core.io.pth.TensorData;
-import org.medsa.core.io.pth.TorchDType;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.modeling.SamConfig;
-import org.medsa.data.dataset.MsdDataset;
-import org.medsa.data.dataset.Subset;
-import org.medsa.data.phantom.Phantom;
-import org.medsa.data.phantom.Rendering;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medsa.adapters.MedsaModel;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.testing.Tolerance;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.data.phantom.Rendering;
+import org.medsa.data.transforms.Sample;
 
 /** The trainer: exact resume, data parallelism, NaN stop, no leaks, only adapters change. */
 class TrainerTest {
@@ -101,7 +101,8 @@ class TrainerTest {
             MedsaModel model = model(m);
             TrainConfig.Builder c = cfg(6).toBuilder();
             c.checkpointEvery(3);
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(), run,
+                    List.of(Device.cpu()), quiet())) {
                 // simulate an interruption: run 3 steps only
                 Trainer.Result r = t.runUntil(3);
                 assertEquals(3, r.steps());
@@ -109,7 +110,8 @@ class TrainerTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run,
+                    List.of(Device.cpu()), quiet())) {
                 Trainer.Result r = t.run(true);
                 assertEquals(6, r.steps());
                 resumed = Trainer.snapshot(t.optimizedParameters());
@@ -123,7 +125,7 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, float[]> initial = Trainer.snapshot(model(m).trainableParameters());
             for (String k : straight.keySet()) {
-                changed |= !java.util.Arrays.equals(initial.get(k), straight.get(k));
+                changed |= !Arrays.equals(initial.get(k), straight.get(k));
             }
         }
         assertTrue(changed, "training must change the adapters");
@@ -140,7 +142,8 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
             Map<String, float[]> frozenBefore = Trainer.snapshot(frozen(model));
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), cfg(6), run,
+                    List.of(Device.cpu()), quiet())) {
                 Trainer.Result r = t.run(false);
                 double best = Double.NEGATIVE_INFINITY;
                 int bestStep = -1;
@@ -153,6 +156,12 @@ class TrainerTest {
                 }
                 assertEquals(best, r.bestDice(), 0);
                 assertEquals(bestStep, r.bestStep());
+                // the saved best adapters, loaded into a fresh model, validate to the recorded best Dice
+                TrainConfig v = cfg(6);
+                MedsaModel fresh = model(m);
+                ModelLoader.loadAdapterWeights(fresh, r.best(), base, m);
+                assertEquals(r.bestDice(), new Validator(fresh, valData(), v.validationSamples(), v.seed()).dice(), 1e-12,
+                        "adapters_best.pth holds the weights of step " + r.bestStep());
                 // the last logged validation (step 6) is what a fresh validator measures on the final weights
                 double last = Double.NaN;
                 for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS))) {
@@ -171,8 +180,8 @@ class TrainerTest {
         }
     }
 
-    private static Map<String, ai.djl.nn.Parameter> frozen(MedsaModel model) {
-        Map<String, ai.djl.nn.Parameter> out = new java.util.LinkedHashMap<>();
+    private static Map<String, Parameter> frozen(MedsaModel model) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
         model.stateDictParameters().forEach((k, p) -> {
             if (!model.isTrainable(k)) {
                 out.put(k, p);
@@ -188,7 +197,8 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
             TrainConfig.Builder c = dpConfig().toBuilder();
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("one"), List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("one"),
+                    List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 one = Trainer.snapshot(t.optimizedParameters());
             }
@@ -242,11 +252,11 @@ class TrainerTest {
             }
 
             @Override
-            public org.medsa.data.transforms.Sample sample(long index) {
-                org.medsa.data.transforms.Sample s = good.sample(index);
+            public Sample sample(long index) {
+                Sample s = good.sample(index);
                 float[] image = s.image().clone();
                 image[5] = Float.NaN;
-                return new org.medsa.data.transforms.Sample(s.depth(), s.channels(), s.height(), s.width(), image, s.target());
+                return new Sample(s.depth(), s.channels(), s.height(), s.width(), image, s.target());
             }
 
             @Override
@@ -256,7 +266,8 @@ class TrainerTest {
         };
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), poisoned, null, cfg(3), tmp.resolve("nan"), List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), poisoned, null, cfg(3), tmp.resolve("nan"),
+                    List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
                 assertTrue(e.getMessage().matches("training sample \\d+ is unusable: image value 5 is NaN: NaN or infinite"
                         + " intensities cannot be segmented"), e.getMessage());
@@ -266,41 +277,51 @@ class TrainerTest {
 
     @Test
     void accumulatingTwoMicroBatchesEqualsOneBatchOfTheirSamples() throws Exception {
+        Map<String, float[]> initial;
         Map<String, float[]> whole;
+        // no clipping: a wrong scale of the accumulated gradient must show, not be clipped away
+        // Adam is blind to the gradient's scale unless eps matters: make it matter (then the update is
+        // about lr·g, and a learning rate of 0.05 makes it large next to the bound below)
+        TrainConfig oneByFour = cfg(3).toBuilder().batch(4).maxGradNorm(0).eps(1.0).lr(0.05).build();
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig.Builder c = cfg(3).toBuilder();
-            c.batch(4);
-            c.eps(1.0); // Adam is blind to the gradient's scale unless eps matters: make it matter
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("acc-1x4"),
+            MedsaModel model = model(m);
+            initial = Trainer.snapshot(Trainable.adapters(model, base).parameters());
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, oneByFour, tmp.resolve("acc-1x4"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 whole = Trainer.snapshot(t.optimizedParameters());
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            TrainConfig.Builder c = cfg(3).toBuilder();
-            c.batch(2);
-            c.accumulate(2);
-            c.eps(1.0);
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("acc-2x2"),
+            TrainConfig twoByTwo = oneByFour.toBuilder().batch(2).accumulate(2).build();
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, twoByTwo, tmp.resolve("acc-2x2"),
                     List.of(Device.cpu()), quiet())) {
                 t.run(false);
                 Map<String, float[]> accumulated = Trainer.snapshot(t.optimizedParameters());
                 double largest = 0;
+                double update = 0;
                 for (String k : whole.keySet()) {
                     float[] a = whole.get(k);
                     float[] b = accumulated.get(k);
+                    float[] i0 = initial.get(k);
                     for (int i = 0; i < a.length; i++) {
                         largest = Math.max(largest, Math.abs(a[i] - b[i]));
+                        update = Math.max(update, Math.abs(a[i] - i0[i]));
                     }
                 }
                 // the same samples, prompts and mean gradient: only the summation order differs
                 assertTrue(largest < 1e-5, "largest difference " + largest);
-                assertEquals(losses(tmp.resolve("acc-1x4")).size(), 3);
+                assertTrue(update > 100 * 1e-5, "the updates (largest " + update + ") dwarf the bound, so it can fail");
                 List<Double> a = losses(tmp.resolve("acc-1x4"));
                 List<Double> b = losses(tmp.resolve("acc-2x2"));
+                List<Double> ga = metric(tmp.resolve("acc-1x4"), "grad_norm");
+                List<Double> gb = metric(tmp.resolve("acc-2x2"), "grad_norm");
+                assertEquals(3, a.size());
+                assertEquals(3, ga.size());
                 for (int i = 0; i < 3; i++) {
                     assertEquals(a.get(i), b.get(i), 1e-5, "loss of step " + (i + 1));
+                    assertEquals(ga.get(i), gb.get(i), 1e-5 * ga.get(i), "gradient norm of step " + (i + 1));
+                    assertTrue(ga.get(i) > 0, "a real gradient at step " + (i + 1));
                 }
             }
         }
@@ -326,7 +347,7 @@ class TrainerTest {
                 Map<String, float[]> checkpointed = Trainer.snapshot(t.optimizedParameters());
                 assertEquals(plain.keySet(), checkpointed.keySet());
                 for (String k : plain.keySet()) {
-                    org.medsa.core.testing.Tolerance.assertClose(k, plain.get(k), checkpointed.get(k), 1e-6, 1e-3);
+                    Tolerance.assertClose(k, plain.get(k), checkpointed.get(k), 1e-6, 1e-3);
                 }
                 List<Double> a = losses(tmp.resolve("ck-off"));
                 List<Double> b = losses(tmp.resolve("ck-on"));
@@ -350,7 +371,8 @@ class TrainerTest {
                 TrainConfig.Builder c = cfg(3).toBuilder();
                 c.halfPrecision(half);
                 MedsaModel model = model(m);
-                try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(), tmp.resolve("half-" + half),
+                try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, c.build(),
+                        tmp.resolve("half-" + half),
                         List.of(Device.cpu()), quiet())) {
                     t.run(false);
                 }
@@ -381,16 +403,17 @@ class TrainerTest {
             TrainConfig.Builder c = cfg(3).toBuilder();
             c.halfPrecision(true);
             c.lossScale(1e38);
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(), tmp.resolve("overflow"),
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, c.build(),
+                    tmp.resolve("overflow"),
                     List.of(Device.cpu()), quiet())) {
                 Map<String, float[]> before = Trainer.snapshot(t.optimizedParameters());
                 t.run(false);
                 Map<String, float[]> after = Trainer.snapshot(t.optimizedParameters());
                 for (String k : before.keySet()) {
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(before.get(k), after.get(k), k);
+                    Assertions.assertArrayEquals(before.get(k), after.get(k), k);
                 }
             }
-            List<String> skipped = new java.util.ArrayList<>();
+            List<String> skipped = new ArrayList<>();
             for (String line : Files.readAllLines(tmp.resolve("overflow").resolve(RunFolder.METRICS))) {
                 var o = JsonParser.parseString(line).getAsJsonObject();
                 if (o.has("skipped")) {
@@ -406,20 +429,20 @@ class TrainerTest {
     @Test
     void runsSavedBeforeANewSettingExistedStillMatch() {
         TrainConfig.Builder c = cfg(3).toBuilder();
-        com.google.gson.JsonObject now = new com.google.gson.JsonObject();
+        JsonObject now = new JsonObject();
         now.add("train_config", c.build().toJson());
         now.addProperty("steps", 3);
-        com.google.gson.JsonObject older = now.deepCopy();
+        JsonObject older = now.deepCopy();
         older.getAsJsonObject("train_config").remove("halfPrecision");
         older.getAsJsonObject("train_config").remove("lossScale");
         assertEquals(now, RunFolder.withDefaults(older));
         c.lossScale(512); // a setting that differs still differs
-        com.google.gson.JsonObject other = now.deepCopy();
+        JsonObject other = now.deepCopy();
         other.add("train_config", c.build().toJson());
-        org.junit.jupiter.api.Assertions.assertNotEquals(now, RunFolder.withDefaults(other));
-        com.google.gson.JsonObject removed = now.deepCopy(); // a setting this version no longer has
+        Assertions.assertNotEquals(now, RunFolder.withDefaults(other));
+        JsonObject removed = now.deepCopy(); // a setting this version no longer has
         removed.getAsJsonObject("train_config").addProperty("someOldSetting", 3);
-        org.junit.jupiter.api.Assertions.assertNotEquals(now, RunFolder.withDefaults(removed));
+        Assertions.assertNotEquals(now, RunFolder.withDefaults(removed));
     }
 
     private static List<Double> losses(Path run) throws Exception {
@@ -427,7 +450,7 @@ class TrainerTest {
     }
 
     private static List<Double> metric(Path run, String key) throws Exception {
-        List<Double> out = new java.util.ArrayList<>();
+        List<Double> out = new ArrayList<>();
         for (String line : Files.readAllLines(run.resolve(RunFolder.METRICS))) {
             var o = JsonParser.parseString(line).getAsJsonObject();
             if (o.has(key)) {
@@ -442,9 +465,10 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             MedsaModel model = model(m);
             String name = "image_encoder.blocks.0.attn.qkv.weight";
-            ai.djl.ndarray.NDArray w = model.stateDictParameters().get(name).getArray();
-            w.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, cfg(3), tmp.resolve("nanw"), List.of(Device.cpu()), quiet())) {
+            NDArray w = model.stateDictParameters().get(name).getArray();
+            w.set(new NDIndex("0, 0"), Float.NaN);
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), null, cfg(3), tmp.resolve("nanw"),
+                    List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
                 assertEquals("training stopped at step 1: the model's weights hold NaN or infinite values (" + name
                         + "); check the base checkpoint and the adapter weights", e.getMessage());
@@ -458,7 +482,8 @@ class TrainerTest {
             MedsaModel model = model(m);
             TrainConfig.Builder c = cfg(12).toBuilder();
             c.validateEvery(4);
-            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(), tmp.resolve("leak"), List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model, base), trainData(), valData(), c.build(),
+                    tmp.resolve("leak"), List.of(Device.cpu()), quiet())) {
                 t.runUntil(4);
                 int after4 = ((BaseNDManager) m).getManagedArrays().size();
                 t.runUntil(12);
@@ -475,16 +500,19 @@ class TrainerTest {
         Files.createDirectories(run);
         Files.writeString(run.resolve(".checkpoint_latest.pth.k1lled.tmp"), "half a checkpoint");
         try (NDManager m = NDManager.newBaseManager()) {
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run,
+                    List.of(Device.cpu()), quiet())) {
                 t.run(false);
             }
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, cfg(3), run,
+                    List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(false));
                 assertTrue(e.getMessage().contains("--resume"), e.getMessage());
             }
             TrainConfig.Builder other = cfg(3).toBuilder();
             other.lr(1e-4);
-            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, other.build(), run, List.of(Device.cpu()), quiet())) {
+            try (Trainer t = new Trainer(Trainable.adapters(model(m), base), trainData(), null, other.build(), run,
+                    List.of(Device.cpu()), quiet())) {
                 MedsaException e = assertThrows(MedsaException.class, () -> t.run(true));
                 assertTrue(e.getMessage().contains("other settings") && e.getMessage().contains("lr"), e.getMessage());
             }

@@ -1,15 +1,14 @@
 package org.medsa.core.io.pth;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.medsa.core.MedsaException;
 
 /**
  * Creates NDArrays from bytes without leaving direct buffers behind.

@@ -1,14 +1,13 @@
 package org.medsa.core.io.pth;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.medsa.core.MedsaException;
 
 /**
  * The values of one tensor: dtype, shape, and its elements in C order as little-endian bytes.

@@ -1,11 +1,15 @@
 package org.medsa.core.io.pth;
 
-import org.medsa.core.MedsaException;
-
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +25,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import org.medsa.core.MedsaException;
 
 /**
  * A PyTorch checkpoint ({@code torch.save} output) read in pure Java: the zip format of
@@ -32,7 +37,7 @@ import java.util.zip.ZipFile;
 public final class TorchCheckpoint implements AutoCloseable {
 
     /** First pickle of a legacy (non-zip) checkpoint. */
-    private static final java.math.BigInteger LEGACY_MAGIC = new java.math.BigInteger("1950a86a20f9469cfc6c", 16);
+    private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
 
     private final Path file;
     private final Object root;
@@ -150,7 +155,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             collectStorages(root, dtypes);
             Map<String, long[]> offsets = new HashMap<>();
             long pos = in.position();
-            ByteBuffer count = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer count = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             for (Object k : (List<?>) keys) {
                 String key = String.valueOf(k);
                 count.clear();
@@ -297,7 +302,8 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
         if (sd == null) {
             String what = root instanceof Map<?, ?> m ? "a dict with keys " + m.keySet()
-                    : root instanceof PyObject p ? "a pickled " + p.type().fullName() + " object (save model.state_dict() instead)"
+                    : root instanceof PyObject p ? "a pickled " + p.type().fullName()
+                            + " object (save model.state_dict() instead)"
                     : "a " + (root == null ? "None" : root.getClass().getSimpleName());
             throw new MedsaException(file + ": no state dict found: the checkpoint holds " + what);
         }
@@ -333,7 +339,8 @@ public final class TorchCheckpoint implements AutoCloseable {
             if (zip != null) {
                 ZipEntry e = zip.getEntry(zipPrefix + "data/" + s.key());
                 if (e == null) {
-                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage record data/" + s.key() + " is missing");
+                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage record data/" + s.key()
+                            + " is missing");
                 }
                 storage = readEntry(zip, file, e);
             } else {
@@ -361,25 +368,26 @@ public final class TorchCheckpoint implements AutoCloseable {
      * checkpoint allocates nothing per tensor on the Java heap; other layouts go through {@link
      * #read}.
      */
-    public ai.djl.ndarray.NDArray readNDArray(TorchTensor t, ai.djl.ndarray.NDManager manager, ai.djl.ndarray.types.DataType target) {
+    public NDArray readNDArray(TorchTensor t, NDManager manager, DataType target) {
         TorchTensor.Storage s = t.storage();
         int es = s.dtype().elementSize();
         long start = (s.elementOffset() + t.storageOffset()) * es;
         long length = t.numel() * es;
         boolean streamable = t.isContiguous() && t.numel() > 0 && !bigEndian
                 && NativeCopy.stagesDirectly(s.dtype().djlType()) && length < Integer.MAX_VALUE - 8
-                && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+                && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
         if (!streamable) {
             return read(t).toNDArray(manager, target);
         }
-        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(t.shape());
+        Shape shape = new Shape(t.shape());
         try {
             ByteBuffer staging = NativeCopy.staging((int) length);
             staging.clear();
             if (zip != null) {
                 ZipEntry e = zip.getEntry(zipPrefix + "data/" + s.key());
                 if (e == null) {
-                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage record data/" + s.key() + " is missing");
+                    throw new MedsaException(file + ": damaged PyTorch checkpoint: storage record data/" + s.key()
+                            + " is missing");
                 }
                 streamEntry(e, start, staging);
             } else {

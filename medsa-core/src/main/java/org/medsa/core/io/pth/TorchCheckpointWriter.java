@@ -1,20 +1,22 @@
 package org.medsa.core.io.pth;
 
-import org.medsa.core.MedsaException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.medsa.core.MedsaException;
+import org.medsa.core.io.AtomicFiles;
 
 /**
  * Writes checkpoints in PyTorch's zip format, readable by {@code torch.load} and by {@link
@@ -28,7 +30,7 @@ import java.util.zip.ZipOutputStream;
 public final class TorchCheckpointWriter {
 
     /** Marker for maps to be pickled as {@code collections.OrderedDict} (state dicts). */
-    public static final class OrderedMap extends java.util.LinkedHashMap<String, Object> {
+    public static final class OrderedMap extends LinkedHashMap<String, Object> {
         private static final long serialVersionUID = 1L;
     }
 
@@ -36,7 +38,7 @@ public final class TorchCheckpointWriter {
      * A tensor produced only when it is written, so a checkpoint larger than memory can be
      * written tensor by tensor.
      */
-    public record LazyTensor(TorchDType dtype, long[] shape, java.util.function.Supplier<TensorData> values) {}
+    public record LazyTensor(TorchDType dtype, long[] shape, Supplier<TensorData> values) {}
 
     private final ByteArrayOutputStream pkl = new ByteArrayOutputStream();
     private final ZipOutputStream zip;
@@ -51,7 +53,7 @@ public final class TorchCheckpointWriter {
     /** Writes {@code root} to {@code file} atomically. */
     public static void write(Path file, Object root) throws IOException {
         String archive = archiveName(file);
-        org.medsa.core.io.AtomicFiles.write(file, fos -> {
+        AtomicFiles.write(file, fos -> {
             try (ZipOutputStream zip = new ZipOutputStream(fos)) {
                 zip.setLevel(0);
                 // Tensor records are written while pickling (one tensor in memory at a time);
@@ -76,9 +78,13 @@ public final class TorchCheckpointWriter {
         return clean.isEmpty() ? "archive" : clean;
     }
 
+    private static final LocalDateTime FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
+
     private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setMethod(ZipEntry.STORED);
+        // a fixed time: the same state dict gives the same bytes (reproducible files, digests)
+        e.setTimeLocal(FIXED_TIME);
         e.setSize(data.length);
         e.setCompressedSize(data.length);
         CRC32 crc = new CRC32();
@@ -111,9 +117,9 @@ public final class TorchCheckpointWriter {
         } else if (o instanceof LazyTensor t) {
             tensor(t.dtype(), t.shape(), null);
             TensorData d = t.values().get();
-            if (d.dtype() != t.dtype() || !java.util.Arrays.equals(d.shape(), t.shape())) {
+            if (d.dtype() != t.dtype() || !Arrays.equals(d.shape(), t.shape())) {
                 throw new MedsaException("lazy tensor produced " + d + ", announced " + t.dtype() + " "
-                        + java.util.Arrays.toString(t.shape()));
+                        + Arrays.toString(t.shape()));
             }
             stored(zip, archive + "/data/" + (storages - 1), d.bytes());
         } else if (o instanceof OrderedMap m) {

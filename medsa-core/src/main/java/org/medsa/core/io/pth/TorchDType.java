@@ -1,7 +1,7 @@
 package org.medsa.core.io.pth;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.types.DataType;
+import org.medsa.core.MedsaException;
 
 /** PyTorch storage element types, by their pickled storage class names. */
 public enum TorchDType {

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -430,9 +431,9 @@ final class Unpickler {
     }
 
     @SuppressWarnings("unchecked")
-    private static java.util.Collection<Object> asCollection(Object o) throws IOException {
-        if (o instanceof java.util.Collection<?>) {
-            return (java.util.Collection<Object>) o;
+    private static Collection<Object> asCollection(Object o) throws IOException {
+        if (o instanceof Collection<?>) {
+            return (Collection<Object>) o;
         }
         return asList(o);
     }

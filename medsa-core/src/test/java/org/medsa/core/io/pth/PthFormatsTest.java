@@ -1,24 +1,5 @@
 package org.medsa.core.io.pth;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
-import org.medsa.core.testing.Fixtures;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -26,6 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.medsa.core.io.Npy;
+import org.medsa.core.testing.Fixtures;
 
 /** Every entry of every file in {@code pth_formats}, checked against its manifest and npy. */
 class PthFormatsTest {
@@ -98,7 +99,8 @@ class PthFormatsTest {
         return node;
     }
 
-    private static void checkTensor(TorchCheckpoint ckpt, String stem, String where, TorchTensor t, JsonObject e, Object root) throws IOException {
+    private static void checkTensor(TorchCheckpoint ckpt, String stem, String where, TorchTensor t, JsonObject e,
+            Object root) throws IOException {
         assertEquals(e.get("dtype").getAsString(), t.dtype().typeName(), where + " dtype");
         assertArrayEquals(longs(e.getAsJsonArray("shape")), t.shape(), where + " shape");
         assertArrayEquals(longs(e.getAsJsonArray("stride")), t.stride(), where + " stride");
@@ -116,12 +118,13 @@ class PthFormatsTest {
         if (t.dtype() == TorchDType.BFLOAT16) {
             // stored as raw uint16 bit patterns: compare bits, then the float32 companion
             byte[] raw = Files.readAllBytes(npy);
-            byte[] bits = java.util.Arrays.copyOfRange(raw, raw.length - got.bytes().length, raw.length);
+            byte[] bits = Arrays.copyOfRange(raw, raw.length - got.bytes().length, raw.length);
             assertArrayEquals(bits, got.bytes(), where + " bf16 bits");
-            TensorData f32 = Fixtures.npy("pth_formats", "expected", stem, e.get("npy").getAsString().replace(".npy", ".as_float32.npy"));
+            TensorData f32 = Fixtures.npy("pth_formats", "expected", stem, e.get("npy").getAsString()
+                    .replace(".npy", ".as_float32.npy"));
             assertArrayEquals(f32.toFloatArray(), got.toFloatArray(), where + " bf16 values");
         } else {
-            TensorData ref = org.medsa.core.io.Npy.read(npy);
+            TensorData ref = Npy.read(npy);
             assertEquals(ref.dtype(), got.dtype(), where + " npy dtype");
             assertArrayEquals(ref.shape(), got.shape(), where + " npy shape");
             // bit-exact, which also covers NaN, infinities, -0.0 and subnormals

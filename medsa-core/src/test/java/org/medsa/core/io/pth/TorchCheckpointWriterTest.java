@@ -1,20 +1,26 @@
 package org.medsa.core.io.pth;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.medsa.core.testing.Fixtures;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medsa.core.testing.Fixtures;
+import org.medsa.core.testing.Reference;
 
 /** Checkpoints we write read back identically (values, dtypes, shapes, nesting, scalars). */
 class TorchCheckpointWriterTest {
@@ -56,7 +62,7 @@ class TorchCheckpointWriterTest {
         root.put("sizes", List.of(1L, 2L, 300L));
         root.put("pair", new PyTuple(Arrays.asList(7L, "x")));
         float[] v = {1.5f, -2f, 3.25f, 0f, 5f, 6f};
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(v);
         TensorData t = new TensorData(TorchDType.FLOAT32, new long[] {2, 3}, b.array());
         TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
@@ -85,7 +91,8 @@ class TorchCheckpointWriterTest {
             "import sys, json, math, torch",
             "def enc(v):",
             "    if isinstance(v, torch.Tensor):",
-            "        flat = v.detach().reshape(-1).to(torch.float64).tolist() if v.dtype != torch.bool else v.reshape(-1).tolist()",
+            "        flat = v.detach().reshape(-1).to(torch.float64).tolist() if v.dtype != torch.bool else "
+                    + "v.reshape(-1).tolist()",
             "        vals = [x if not isinstance(x, float) or math.isfinite(x) else repr(x) for x in flat]",
             "        return dict(tensor=str(v.dtype), shape=list(v.shape), values=vals, requires_grad=v.requires_grad)",
             "    if isinstance(v, dict):",
@@ -115,7 +122,7 @@ class TorchCheckpointWriterTest {
             c.allTensors().forEach((k, t) -> sd.put(k.replace('.', '_'), c.read(t)));
         }
         float[] v = {1.5f, -2f, 3.25f, 0f, 5f, 6f};
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(v);
         TensorData t = new TensorData(TorchDType.FLOAT32, new long[] {2, 3}, b.array());
         sd.put("lazy.weight", new TorchCheckpointWriter.LazyTensor(TorchDType.FLOAT32, new long[] {2, 3}, () -> t));
@@ -123,10 +130,10 @@ class TorchCheckpointWriterTest {
         root.put("state_dict", sd);
         Path file = tmp.resolve("ours.pth");
         TorchCheckpointWriter.write(file, root);
-        com.google.gson.JsonObject got = org.medsa.core.testing.Reference.json("torch_load_of_our_writer", TORCH_LOAD,
+        JsonObject got = Reference.json("torch_load_of_our_writer", TORCH_LOAD,
                 List.of("torch"), file.toString()).getAsJsonObject();
         assertEquals("dict", got.get("dict_type").getAsString());
-        com.google.gson.JsonArray items = got.getAsJsonArray("items");
+        JsonArray items = got.getAsJsonArray("items");
         assertEquals(List.of("format", "step", "lr", "flag", "nothing", "sizes", "pair", "state_dict"),
                 items.asList().stream().map(e -> e.getAsJsonArray().get(0).getAsString()).toList());
         assertEquals("medsa-adapters", items.get(0).getAsJsonArray().get(1).getAsString());
@@ -135,19 +142,19 @@ class TorchCheckpointWriterTest {
         assertEquals(true, items.get(3).getAsJsonArray().get(1).getAsBoolean());
         assertEquals("[1,2,300]", items.get(5).getAsJsonArray().get(1).toString());
         assertEquals("{\"tuple\":[7,\"x\"]}", items.get(6).getAsJsonArray().get(1).toString());
-        com.google.gson.JsonObject state = items.get(7).getAsJsonArray().get(1).getAsJsonObject();
+        JsonObject state = items.get(7).getAsJsonArray().get(1).getAsJsonObject();
         assertEquals("OrderedDict", state.get("dict_type").getAsString());
-        Map<String, com.google.gson.JsonObject> tensors = new LinkedHashMap<>();
-        for (com.google.gson.JsonElement e : state.getAsJsonArray("items")) {
+        Map<String, JsonObject> tensors = new LinkedHashMap<>();
+        for (JsonElement e : state.getAsJsonArray("items")) {
             tensors.put(e.getAsJsonArray().get(0).getAsString(), e.getAsJsonArray().get(1).getAsJsonObject());
         }
         assertEquals(new ArrayList<>(sd.keySet()), new ArrayList<>(tensors.keySet()));
         for (Map.Entry<String, Object> e : sd.entrySet()) {
             TensorData want = e.getValue() instanceof TensorData d ? d : t;
-            com.google.gson.JsonObject r = tensors.get(e.getKey());
+            JsonObject r = tensors.get(e.getKey());
             assertEquals("torch." + want.dtype().typeName(), r.get("tensor").getAsString(), e.getKey());
             assertEquals(Arrays.toString(want.shape()), r.getAsJsonArray("shape").toString().replace(",", ", "), e.getKey());
-            com.google.gson.JsonArray values = r.getAsJsonArray("values");
+            JsonArray values = r.getAsJsonArray("values");
             if (want.dtype() == TorchDType.BOOL) {
                 byte[] bytes = want.bytes();
                 for (int i = 0; i < bytes.length; i++) {
@@ -159,8 +166,9 @@ class TorchCheckpointWriterTest {
             assertEquals(n, values.size(), e.getKey());
             for (int i = 0; i < n; i++) {
                 double expectedValue = want.getDouble(i);
-                com.google.gson.JsonPrimitive p = values.get(i).getAsJsonPrimitive();
-                double g = p.isString() ? Double.parseDouble(p.getAsString().replace("nan", "NaN").replace("inf", "Infinity")) : p.getAsDouble();
+                JsonPrimitive p = values.get(i).getAsJsonPrimitive();
+                double g = p.isString() ? Double.parseDouble(p.getAsString().replace("nan", "NaN").replace("inf", "Infinity"))
+                        : p.getAsDouble();
                 assertEquals(expectedValue, g, 0, e.getKey() + "[" + i + "]");
             }
         }

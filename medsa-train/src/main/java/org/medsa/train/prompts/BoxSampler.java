@@ -1,18 +1,19 @@
 package org.medsa.train.prompts;
 
-import org.medsa.core.MedsaException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
+import java.util.Arrays;
 import java.util.Objects;
+import org.medsa.core.MedsaException;
 
 /**
- * Batched click and box prompts sampled from ground-truth masks (spec §A.7, §B.7.3), computed
- * with NDArray operations on the masks' device.
+ * Batched boxes from ground-truth masks (docs/prompts.md): tight boxes, SAM's jittered boxes,
+ * and boxes at a chosen overlap with the tight box (the paper's "BBox t"); computed with NDArray
+ * operations on the masks' device. Clicks are {@link ClickSampler}'s.
  *
  * <h2>Conventions</h2>
  *
@@ -36,12 +37,8 @@ import java.util.Objects;
  * masks' manager. Nothing is copied to the host, except five scalars in the interior-most
  * corrective click (the corners of the error regions' union box and the largest squared distance).
  */
-public final class PromptSampler {
+public final class BoxSampler {
 
-    /** Default interior margin of {@link #randomPositiveClicks(NDArray, int, int)}: 2 px. */
-    public static final int INTERIOR_MARGIN = 2;
-    /** Default negative-click band, as a fraction of the tight box's longer side. */
-    public static final double NEGATIVE_BAND = 0.1;
     /** SAM's box jitter: std of each coordinate as a fraction of the box side. */
     public static final double JITTER_FRACTION = 0.1;
     /** SAM's box jitter: cap on each coordinate's shift, in pixels. */
@@ -53,179 +50,15 @@ public final class PromptSampler {
     /** Largest aspect change (relative) of a candidate box against the GT box. */
     public static final double BOX_ASPECT_JITTER = 0.2;
 
-    private PromptSampler() {}
+    private BoxSampler() {}
 
-    // ------------------------------------------------------------------------------------ clicks
-
-    /** {@code k} uniform positive clicks per sample; see {@link #randomPositiveClicks(NDArray, int, int)}. */
-    public static PromptBatch randomPositiveClicks(NDArray masks, int k) {
-        return randomPositiveClicks(masks, k, 0);
-    }
-
-    /**
-     * {@code k} clicks per sample, uniform over the foreground and without replacement ("1-point"
-     * with k = 1, "3-points" with k = 3); labels 1.
-     *
-     * <p>With {@code interiorMargin} m &gt; 0 the clicks are restricted to pixels whose
-     * (2m + 1)×(2m + 1) neighbourhood is all foreground (for m = 2: Euclidean distance ≥ 3 to the
-     * nearest background pixel), when the mask has such pixels; otherwise the whole foreground is
-     * used. A mask with fewer than k candidate pixels repeats them (every pixel is used before any
-     * repeats). An empty mask gets k uniform clicks anywhere in the image with label 0.
-     *
-     * @return clicks (B, k, 2) and labels (B, k); no box
-     */
-    public static PromptBatch randomPositiveClicks(NDArray masks, int k, int interiorMargin) {
-        requireAtLeastOne(k, "k");
-        if (interiorMargin < 0) {
-            throw new MedsaException("interiorMargin must be >= 0, got " + interiorMargin);
-        }
-        try (NDManager scope = scopeFor(masks)) {
-            NDArray fg = MaskOps.foreground(masks, scope);
-            long batch = fg.getShape().get(0);
-            NDArray hasForeground = MaskOps.above(MaskOps.area(fg), 0.5f);
-            NDArray candidates = fg;
-            if (interiorMargin > 0) {
-                NDArray interior = MaskOps.erode(fg, interiorMargin, scope);
-                candidates =
-                        MaskOps.choose(MaskOps.above(MaskOps.area(interior), 0.5f), interior, fg);
-            }
-            // An empty target has no foreground to click: background clicks anywhere instead.
-            NDArray region = MaskOps.choose(hasForeground, candidates, fg.neg().add(1f));
-            NDArray labels = scope.ones(new Shape(batch, k)).mul(hasForeground.reshape(batch, 1));
-            return handOver(uniformClicks(region, labels, k, scope), masks.getManager());
-        }
-    }
-
-    /** Negative clicks in the default band (0.1 of the box's longer side). */
-    public static PromptBatch negativeClicks(NDArray masks, int k) {
-        return negativeClicks(masks, k, NEGATIVE_BAND);
-    }
-
-    /**
-     * {@code k} background clicks per sample (label 0), uniform and without replacement over the
-     * background pixels within ⌈band · max(box side)⌉ px of the target's tight box (the box
-     * itself included, so holes and concavities count). Fallbacks: no background in that band →
-     * anywhere in the background; no background at all (an all-foreground image) → clicks inside
-     * the foreground with label 1. An empty mask's tight box is the whole image, so its clicks are
-     * uniform over the image.
-     *
-     * @return clicks (B, k, 2) and labels (B, k); no box
-     */
-    public static PromptBatch negativeClicks(NDArray masks, int k, double band) {
-        requireAtLeastOne(k, "k");
-        if (!(band >= 0)) {
-            throw new MedsaException("band must be >= 0, got " + band);
-        }
-        try (NDManager scope = scopeFor(masks)) {
-            NDArray fg = MaskOps.foreground(masks, scope);
-            Shape shape = fg.getShape();
-            long batch = shape.get(0);
-            NDArray boxes = MaskOps.tightBoxes(fg, scope).reshape(batch, 4, 1, 1);
-            NDArray x0 = boxes.get(":, 0");
-            NDArray y0 = boxes.get(":, 1");
-            NDArray x1 = boxes.get(":, 2");
-            NDArray y1 = boxes.get(":, 3");
-            NDArray longerSide = x1.sub(x0).maximum(y1.sub(y0)).add(1f);
-            // Round the band up to whole pixels (any band > 0 reaches at least the adjacent ring);
-            // the small slack keeps float rounding of e.g. 0.1 · 30 from adding a pixel.
-            NDArray margin = longerSide.mul((float) band).sub(1e-4f).neg().floor().neg();
-            NDArray x = MaskOps.columns(scope, shape.get(2));
-            NDArray y = MaskOps.rows(scope, shape.get(1));
-            NDArray insideX =
-                    x.gte(x0.sub(margin)).toType(DataType.FLOAT32, false)
-                            .mul(x.lte(x1.add(margin)).toType(DataType.FLOAT32, false));
-            NDArray insideY =
-                    y.gte(y0.sub(margin)).toType(DataType.FLOAT32, false)
-                            .mul(y.lte(y1.add(margin)).toType(DataType.FLOAT32, false));
-            NDArray background = fg.neg().add(1f);
-            NDArray bandRegion = background.mul(insideX).mul(insideY);
-            NDArray hasBand = MaskOps.above(MaskOps.area(bandRegion), 0.5f);
-            NDArray hasBackground = MaskOps.above(MaskOps.area(background), 0.5f);
-            NDArray region =
-                    MaskOps.choose(
-                            hasBand, bandRegion, MaskOps.choose(hasBackground, background, fg));
-            NDArray labels =
-                    scope.ones(new Shape(batch, k))
-                            .mul(hasBackground.neg().add(1f).reshape(batch, 1));
-            return handOver(uniformClicks(region, labels, k, scope), masks.getManager());
-        }
-    }
-
-    /**
-     * One corrective click per sample from the error of the previous prediction (SAM's iterative
-     * training, interactive evaluation). P = logits &gt; 0, G = mask; FN = G ∧ ¬P, FP = P ∧ ¬G; the
-     * larger set by area is chosen (FN on a tie), label 1 for FN and 0 for FP. The click is uniform
-     * in the chosen set ({@code interiorMost} false, training) or at its interior-most pixel
-     * ({@code interiorMost} true, evaluation): the argmax of the exact Euclidean distance to the
-     * nearest pixel outside the set (beyond the image counts as outside), ties broken uniformly
-     * at random. Elongated sets have a ridge of equally deep pixels, any of which may be chosen.
-     *
-     * <p>Without any error the click goes to the foreground (interior-most or uniform) with label
-     * 1; when both mask and prediction are empty, to the background with label 0.
-     *
-     * <p>Cost of the interior-most click: about log₂H + (largest distance) passes of
-     * element-wise ops over the union of the error regions' boxes (B, h, w); it reads back the
-     * four corners of that union and one scalar bounding the second pass.
-     *
-     * @param masks ground truth (B, H, W)
-     * @param logits previous prediction's logits at the masks' resolution, (B, H, W) or (B, 1, H, W)
-     * @return clicks (B, 1, 2) and labels (B, 1), to {@link PromptBatch#append} to earlier clicks
-     */
-    public static PromptBatch correctiveClicks(NDArray masks, NDArray logits, boolean interiorMost) {
-        long[] maskShape = MaskOps.batchHeightWidth(masks, "masks");
-        long[] logitShape = MaskOps.batchHeightWidth(logits, "logits");
-        if (!java.util.Arrays.equals(maskShape, logitShape)) {
-            throw new MedsaException(
-                    "logits " + logits.getShape() + " must match masks " + masks.getShape()
-                            + " (resize the logits to the masks' resolution first)");
-        }
-        try (NDManager scope = scopeFor(masks)) {
-            NDArray fg = MaskOps.foreground(masks, scope);
-            long batch = maskShape[0];
-            long height = maskShape[1];
-            long width = maskShape[2];
-            NDArray positive = logits.gt(0f);
-            positive.attach(scope);
-            NDArray predicted =
-                    positive.toType(DataType.FLOAT32, false).reshape(batch, height, width);
-            NDArray falseNegative = fg.mul(predicted.neg().add(1f));
-            NDArray falsePositive = predicted.mul(fg.neg().add(1f));
-            NDArray missedArea = MaskOps.area(falseNegative);
-            NDArray spuriousArea = MaskOps.area(falsePositive);
-            NDArray useMissed =
-                    MaskOps.above(missedArea, 0.5f)
-                            .mul(missedArea.gte(spuriousArea).toType(DataType.FLOAT32, false));
-            NDArray anyError = MaskOps.above(missedArea.add(spuriousArea), 0.5f);
-            NDArray useSpurious = anyError.sub(useMissed);
-            NDArray hasForeground = MaskOps.above(MaskOps.area(fg), 0.5f);
-            NDArray noErrorRegion = MaskOps.choose(hasForeground, fg, fg.neg().add(1f));
-            NDArray region =
-                    MaskOps.choose(
-                            useMissed,
-                            falseNegative,
-                            MaskOps.choose(useSpurious, falsePositive, noErrorRegion));
-            NDArray labels =
-                    useMissed.add(anyError.neg().add(1f).mul(hasForeground)).reshape(batch, 1);
-            NDArray points =
-                    interiorMost
-                            ? MaskOps.interiorMostPoints(region, scope)
-                            : MaskOps.indicesToPoints(
-                                    MaskOps.pickUniform(region.reshape(batch, height * width), 1, scope),
-                                    height,
-                                    width,
-                                    scope);
-            return handOver(new PromptBatch(points, labels, null), masks.getManager());
-        }
-    }
-
-    // ------------------------------------------------------------------------------------- boxes
 
     /**
      * Tight boxes (B, 4) of the masks, inclusive pixel coordinates; an empty mask gets the full
      * image box (0, 0, W − 1, H − 1) (check {@link #nonEmpty} to tell the cases apart).
      */
     public static NDArray tightBoxes(NDArray masks) {
-        try (NDManager scope = scopeFor(masks)) {
+        try (NDManager scope = MaskOps.scopeFor(masks)) {
             NDArray boxes = MaskOps.tightBoxes(MaskOps.foreground(masks, scope), scope);
             boxes.attach(masks.getManager());
             return boxes;
@@ -234,7 +67,7 @@ public final class PromptSampler {
 
     /** (B) boolean: true where the mask has at least one foreground pixel. */
     public static NDArray nonEmpty(NDArray masks) {
-        try (NDManager scope = scopeFor(masks)) {
+        try (NDManager scope = MaskOps.scopeFor(masks)) {
             NDArray result = MaskOps.nonEmpty(MaskOps.foreground(masks, scope)).gt(0.5f);
             result.attach(masks.getManager());
             return result;
@@ -259,7 +92,7 @@ public final class PromptSampler {
             throw new MedsaException(
                     "fraction and maxShift must be >= 0, got " + fraction + ", " + maxShift);
         }
-        try (NDManager scope = scopeFor(masks)) {
+        try (NDManager scope = MaskOps.scopeFor(masks)) {
             NDArray fg = MaskOps.foreground(masks, scope);
             long batch = fg.getShape().get(0);
             float lastRow = fg.getShape().get(1) - 1f;
@@ -341,8 +174,8 @@ public final class PromptSampler {
         if (!(target > 0 && target <= 1)) {
             throw new MedsaException("target must be in (0, 1], got " + target);
         }
-        requireAtLeastOne(candidates, "candidates");
-        try (NDManager scope = scopeFor(masks)) {
+        MaskOps.requireAtLeastOne(candidates, "candidates");
+        try (NDManager scope = MaskOps.scopeFor(masks)) {
             NDArray fg = MaskOps.foreground(masks, scope);
             long batch = fg.getShape().get(0);
             long height = fg.getShape().get(1);
@@ -368,8 +201,8 @@ public final class PromptSampler {
             // Acceptable candidates rank by tier, uniformly at random within it; the others by
             // closeness, always below every acceptable one.
             float[] tierBonus = new float[1 + 2 * candidates];
-            java.util.Arrays.fill(tierBonus, 1, 1 + candidates, 2f);
-            java.util.Arrays.fill(tierBonus, 1 + candidates, 1 + 2 * candidates, 1f);
+            Arrays.fill(tierBonus, 1, 1 + candidates, 2f);
+            Arrays.fill(tierBonus, 1 + candidates, 1 + 2 * candidates, 1f);
             NDArray acceptedKeys =
                     scope.randomUniform(0f, 1f, error.getShape())
                             .add(scope.create(tierBonus, new Shape(1, tierBonus.length)));
@@ -403,7 +236,7 @@ public final class PromptSampler {
         return boxOverlap(boxes, gtBoxes, BoxOverlap.GT_COVERAGE);
     }
 
-    // ------------------------------------------------------------------------------ internals
+
 
     /** The tight GT box as four (B, 1) columns, with its inclusive width, height and area. */
     private record GtBox(NDArray x0, NDArray y0, NDArray x1, NDArray y1) {
@@ -587,38 +420,5 @@ public final class PromptSampler {
     /** ±1 with equal probability. */
     private static NDArray randomSigns(Shape shape, NDManager scope) {
         return MaskOps.above(scope.randomUniform(0f, 1f, shape), 0.5f).mul(2f).sub(1f);
-    }
-
-    /** k uniform clicks per sample in {@code region} (B, H, W) with the given labels (B, k). */
-    private static PromptBatch uniformClicks(
-            NDArray region, NDArray labels, int k, NDManager scope) {
-        Shape shape = region.getShape();
-        long batch = shape.get(0);
-        long height = shape.get(1);
-        long width = shape.get(2);
-        NDArray index = MaskOps.pickUniform(region.reshape(batch, height * width), k, scope);
-        NDArray points = MaskOps.indicesToPoints(index, height, width, scope);
-        return new PromptBatch(points, labels, null);
-    }
-
-    /** Scratch manager on the masks' device, freed when the sampler returns. */
-    private static NDManager scopeFor(NDArray masks) {
-        return masks.getManager().newSubManager(masks.getDevice());
-    }
-
-    /** Moves the returned arrays out of the scratch manager to the caller's. */
-    private static PromptBatch handOver(PromptBatch prompts, NDManager owner) {
-        for (NDArray array : new NDArray[] {prompts.points(), prompts.labels(), prompts.boxes()}) {
-            if (array != null) {
-                array.attach(owner);
-            }
-        }
-        return prompts;
-    }
-
-    private static void requireAtLeastOne(int value, String name) {
-        if (value < 1) {
-            throw new MedsaException(name + " must be >= 1, got " + value);
-        }
     }
 }
