@@ -71,6 +71,7 @@ public final class BatchCommand implements Callable<Integer> {
         BatchOptions o = BatchOptions.builder().model(model, checkpoint).out(out).overwrite(overwrite).intensity(intensity)
                 .encoderBatch(encoderBatch).threadsPerTask(threadsPerTask).adapters(adapters).inputProfile(inputProfile)
                 .adapterWeights(adapterWeights).build();
+        MedsaBatch.checkManifest(manifest); // before Spark starts (and says anything)
         SparkSession.Builder b = SparkSession.builder().appName("medsa batch");
         if (System.getProperty("spark.master") == null) { // spark-submit sets it
             b.master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")

@@ -14,6 +14,7 @@ import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
+import org.medsa.data.transforms.SampleTransform;
 import org.medsa.train.FineTuning;
 import org.medsa.train.training.RunFolder;
 import org.medsa.train.training.TrainConfig;
@@ -108,16 +109,21 @@ public final class TrainCommand implements Callable<Integer> {
         Datasets.layout(data);
         RunFolder.check(out, resume);
         List<Device> devs = Devices.parse(devices);
-        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, noAugment ? null
-                : SamplePipeline.btcvAugmentation(),
-                depth, cfg.batch());
+        SampleTransform augmentation = noAugment ? null : SamplePipeline.btcvAugmentation();
+        RandomAccessDataset trainSet = Datasets.open(data, Subset.TRAINING, seed, augmentation, depth, cfg.batch());
         RandomAccessDataset valSet = Datasets.open(data, Subset.VALIDATION, seed, null, depth, cfg.batch());
-        System.err.printf(Locale.ROOT, "data: %d training and %d validation samples%s%n", trainSet.size(), valSet.size(),
-                depth > 1 ? " (chunks of " + depth + " slices)" : "");
-        Trainer.Result r = new FineTuning(samConfig, checkpoint, MedsaConfig.preset(adapters).forDepth(depth), cfg, out)
-                .devices(devs)
-                .inputProfile(inputProfile).console(Diagnostics.stderr())
-                .train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
+        if (trainSet.size() < cfg.batch()) {
+            throw new MedsaException(data + ": " + trainSet.size() + " training samples" + (depth > 1 ? " (chunks of " + depth
+                    + " slices)" : "") + ", fewer than one batch of " + cfg.batch() + " (--batch)");
+        }
+        // said once training is under way; a run refused before that says only its error
+        Diagnostics.Deferred console = Diagnostics.deferred(Diagnostics.stderr());
+        console.note(String.format(Locale.ROOT, "data: %d training and %d validation samples%s", trainSet.size(), valSet.size(),
+                depth > 1 ? " (chunks of " + depth + " slices)" : ""));
+        MedsaConfig adapterConfig = MedsaConfig.preset(adapters).forDepth(depth);
+        Trainer.Result r = new FineTuning(samConfig, checkpoint, adapterConfig, cfg, out).devices(devs).inputProfile(inputProfile)
+                .console(console).train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
+        console.flush();
         System.out.printf(Locale.ROOT, "trained %d steps; last loss %.4f; best validation Dice %.4f at step %d%n",
                 r.steps(), r.lastLoss(), r.bestDice(), r.bestStep());
         System.out.println("adapters: " + r.best() + " (best), " + r.latest() + " (latest, with optimiser state)");

@@ -10,6 +10,8 @@ import ai.djl.ndarray.index.NDIndex;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -340,6 +342,68 @@ class HostileInputTest {
         line = refused("train", "--model", cfg(), "--checkpoint", ckpt(), "--adapters", "paper", "--data", data.toString(),
                 "--steps", "1", "--out", tmp.resolve("g2").toString(), "--devices", "gpu:1");
         assertTrue(line.contains("no GPU found"), line);
+    }
+
+    @Test
+    void theSecondReviewsCasesAreAnsweredInOneLine() throws Exception {
+        // a folder given as a checkpoint
+        Path png = tmp.resolve("small.png");
+        writePng(png, 20, 16);
+        String line = refused("predict", "--model", cfg(), "--checkpoint", tmp.toString(), "--image", png.toString(), "--point",
+                "1,1,1", "--out", tmp.resolve("p-out").toString());
+        assertTrue(line.contains(tmp + ": is a folder"), line);
+        // an image too large for this JVM: says what it needs, before reading it
+        Path huge = tmp.resolve("huge.png");
+        BufferedImage img = new BufferedImage(20000, 20000, BufferedImage.TYPE_BYTE_BINARY);
+        ImageIO.write(img, "png", huge.toFile());
+        line = refused("predict", "--model", cfg(), "--checkpoint", ckpt(), "--image", huge.toString(), "--point", "1,1,1",
+                "--out", tmp.resolve("huge-out").toString());
+        assertTrue(line.contains("huge.png") && line.contains("20000 x 20000") && line.contains("-Xmx"), line);
+        // a host name that does not resolve: our line only, before Jetty
+        line = refused("serve", "--model", cfg(), "--checkpoint", ckpt(), "--host", "no-such-host.invalid", "--port", "0");
+        assertTrue(line.contains("no-such-host.invalid") && line.contains("no such host"), line);
+        // training settings that cannot work are refused before any line about the data or the model
+        line = refused("train", "--model", cfg(), "--checkpoint", ckpt(), "--adapters", "paper", "--data", data.toString(),
+                "--out", tmp.resolve("run-batch").toString(), "--batch", "100000", "--devices", "cpu");
+        assertTrue(line.contains("fewer than one batch of 100000"), line);
+        line = refused("train", "--model", cfg(), "--checkpoint", ckpt(), "--adapters", "paper", "--data", data.toString(),
+                "--out", tmp.resolve("run-deep").toString(), "--volumetric", "1000", "--devices", "cpu");
+        assertTrue(line.contains("chunks of 1000 slices") && line.contains("at most 6"), line);
+        assertFalse(Files.exists(tmp.resolve("run-batch").resolve("config.json")));
+        // a 64-bit label beyond what the library reads is named as such, not as "not an integer"
+        Grid g = new Grid(2, 2, 1, Affine.diagonal(1, 1, 1, 0, 0, 0));
+        Path big = tmp.resolve("big-label.nii");
+        long label = (1L << 53) + 1;
+        NiftiHeader h = NiftiHeaders.forGrid(g, NiftiDatatype.INT64).build();
+        NiftiWriter.write(NiftiImage.create(h, new int[4], "big"), big);
+        byte[] bytes = Files.readAllBytes(big);
+        ByteBuffer.wrap(bytes, 352, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(label);
+        Files.write(big, bytes);
+        line = refused("metrics", "--pred", big.toString(), "--truth", big.toString());
+        assertTrue(line.contains("big-label.nii") && line.contains(Long.toString(label)) && line.contains("32-bit"), line);
+    }
+
+    @Test
+    void manifestsWithoutTheirColumnsAreNamedAndLeaveNothingBehind() throws Exception {
+        Path noId = Files.writeString(tmp.resolve("no-id.csv"), "image,box\n" + volume + ",\n");
+        Path out = tmp.resolve("batch-out");
+        String line = refused("batch", "--manifest", noId.toString(), "--out", out.toString(), "--model", cfg(), "--checkpoint",
+                ckpt(),
+                "--master", "local[1]");
+        assertTrue(line.contains("no-id.csv") && line.contains("no column 'id'"), line);
+        assertFalse(Files.exists(out), "nothing is created for a refused manifest");
+        Path empty = Files.writeString(tmp.resolve("empty.csv"), "");
+        line = refused("batch", "--manifest", empty.toString(), "--out", out.toString(), "--model", cfg(), "--checkpoint", ckpt(),
+                "--master", "local[1]");
+        assertTrue(line.contains("empty.csv") && line.contains("empty"), line);
+        assertFalse(Files.exists(out));
+        Path headerOnly = Files.writeString(tmp.resolve("header-only.csv"), "id,image\n");
+        CliRunner.Result r = CliRunner.run("batch", "--manifest", headerOnly.toString(), "--out", out.toString(), "--model",
+                cfg(),
+                "--checkpoint", ckpt(), "--master", "local[1]");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("header-only.csv") && r.err().contains("no rows"), r.err());
+        assertTrue(r.out().startsWith("0 rows"), r.out());
     }
 
     private static void writePng(Path f, int w, int h) throws Exception {

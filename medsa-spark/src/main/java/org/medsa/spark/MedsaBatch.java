@@ -3,7 +3,9 @@ package org.medsa.spark;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -152,6 +154,49 @@ public final class MedsaBatch {
         results.sort(Comparator.comparing((Row r) -> r.getString(0) == null ? "" : r.getString(0))
                 .thenComparing(r -> r.getString(1)));
         return writeTables(spark, results, out);
+    }
+
+    /**
+     * Checks a manifest file before Spark starts: it exists, it is a .csv or a .parquet, and a CSV
+     * is not empty and has the columns {@code id} and {@code image} in its header line (a Parquet
+     * file's columns are checked when it is read).
+     *
+     * @throws MedsaException naming the manifest and the problem
+     */
+    public static void checkManifest(Path file) {
+        if (!Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            throw new MedsaException(file + ": no such manifest");
+        }
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".parquet")) {
+            return;
+        }
+        if (!n.endsWith(".csv")) {
+            throw new MedsaException(file + ": a manifest is a .csv (with a header) or a .parquet file");
+        }
+        if (Files.isDirectory(file)) {
+            return; // a folder of CSV parts, as Spark writes them
+        }
+        String header;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            header = r.readLine();
+        } catch (IOException e) {
+            throw new MedsaException(file + ": cannot read (" + AtomicFiles.reason(e) + ")", e);
+        }
+        if (header == null || header.isBlank()) {
+            throw new MedsaException(file + ": the manifest is empty; it needs a header line with the columns id and image");
+        }
+        List<String> columns = new ArrayList<>();
+        for (String c : header.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)) {
+            columns.add(c.strip().replaceAll("^\"|\"$", ""));
+        }
+        for (String needed : new String[] {"id", "image"}) {
+            if (!columns.contains(needed)) {
+                throw new MedsaException(file + ": the manifest has no column '" + needed + "' (its columns: "
+                        + String.join(", ", columns)
+                        + ")");
+            }
+        }
     }
 
     /**

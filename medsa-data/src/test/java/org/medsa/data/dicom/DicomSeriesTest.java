@@ -179,6 +179,20 @@ class DicomSeriesTest {
         assertTrue(e.getMessage().startsWith(victim.toString()) && e.getMessage().contains("Pixel Data"), e.getMessage());
     }
 
+    @Test
+    void anOrientationOfZerosIsNamedAsSuch() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("zeros"));
+        for (int k = 0; k < 3; k++) {
+            DicomTestWriter.write(dir.resolve("Z" + k + ".dcm"),
+                    new DicomTestWriter.Slice("1.2.826.0.1.3680043.10.511.50", "zeros", k + 1,
+                    new double[] {0, 0, 2.5 * k}, new double[6], 1, 1, 2.5, 2, 2, new short[4], 1, 0), true);
+        }
+        MedsaException e = assertThrows(MedsaException.class, () -> DicomSeries.read(dir, null));
+        assertTrue(e.getMessage().contains("Image Orientation (Patient)") && e.getMessage()
+                .contains("not two perpendicular unit"),
+                e.getMessage());
+    }
+
     private static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
