@@ -21,6 +21,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.medsa.core.MedsaException;
 
@@ -44,6 +46,9 @@ public final class AtomicFiles {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** The temporary files this JVM is writing. */
+    private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+
     private AtomicFiles() {}
 
     /**
@@ -57,6 +62,7 @@ public final class AtomicFiles {
         Path target = file.toAbsolutePath();
         Path parent = target.getParent();
         Path tmp = null;
+        Path written = null;
         try {
             Files.createDirectories(parent);
             if (Files.isDirectory(target)) {
@@ -65,6 +71,8 @@ public final class AtomicFiles {
             removeStale(target);
             // a fresh name, created with the umask's permissions (createTempFile would make it owner-only)
             tmp = parent.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            written = tmp;
+            WRITING.add(written);
             // the lock lives as long as the channel; a writer that closes its stream only flushes it
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 channel.lock();
@@ -97,6 +105,9 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // the original error matters more
                 }
+            }
+            if (written != null) {
+                WRITING.remove(written);
             }
         }
     }
@@ -174,6 +185,11 @@ public final class AtomicFiles {
     }
 
     private static boolean inUse(Path tmp) {
+        if (WRITING.contains(tmp.toAbsolutePath())) {
+            // written by this JVM: not even opened, since closing any channel of a file drops the
+            // process's locks on it (POSIX)
+            return true;
+        }
         try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE); FileLock lock = c.tryLock()) {
             return lock == null;
         } catch (OverlappingFileLockException e) {
