@@ -51,7 +51,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<PromptSetting> settings = PromptSetting.parseList(prompts);
-        Subset subset = Subset.parse(split);
+        Subset subset = Subset.parse(split, "--split");
         Datasets.Layout layout = Datasets.layout(data);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new MedsaException(out + ": --out must be a folder");

@@ -94,34 +94,35 @@ public final class FineTuneBrainMri {
         labels.put(0, "background");
         labels.put(1, "hippocampus_left");
         labels.put(2, "hippocampus_right");
-        MsdWriter msd = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), labels);
-        for (int parity = 0; parity < 2; parity++) {
-            int nz = (g.nz() - parity + 1) / 2;
-            double[][] rows = g.affine().toRows();
-            double[][] r2 = new double[4][4];
-            for (int i = 0; i < 4; i++) {
-                r2[i] = rows[i].clone();
-                r2[i][3] = rows[i][3] + parity * rows[i][2];
-                r2[i][2] = rows[i][2] * 2;
-            }
-            Grid half = new Grid(g.nx(), g.ny(), nz, Affine.of(r2));
-            float[] img = new float[half.voxelCount()];
-            int[] lab = new int[half.voxelCount()];
-            for (int k = 0; k < nz; k++) {
-                for (int j = 0; j < g.ny(); j++) {
-                    for (int i = 0; i < g.nx(); i++) {
-                        int src = g.index(i, j, 2 * k + parity);
-                        int dst = half.index(i, j, k);
-                        img[dst] = image.data()[src];
-                        int l = atlas.data()[src];
-                        lab[dst] = l == LEFT ? 1 : l == RIGHT ? 2 : 0;
+        try (MsdWriter msd = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), labels)) {
+            for (int parity = 0; parity < 2; parity++) {
+                int nz = (g.nz() - parity + 1) / 2;
+                double[][] rows = g.affine().toRows();
+                double[][] r2 = new double[4][4];
+                for (int i = 0; i < 4; i++) {
+                    r2[i] = rows[i].clone();
+                    r2[i][3] = rows[i][3] + parity * rows[i][2];
+                    r2[i][2] = rows[i][2] * 2;
+                }
+                Grid half = new Grid(g.nx(), g.ny(), nz, Affine.of(r2));
+                float[] img = new float[half.voxelCount()];
+                int[] lab = new int[half.voxelCount()];
+                for (int k = 0; k < nz; k++) {
+                    for (int j = 0; j < g.ny(); j++) {
+                        for (int i = 0; i < g.nx(); i++) {
+                            int src = g.index(i, j, 2 * k + parity);
+                            int dst = half.index(i, j, k);
+                            img[dst] = image.data()[src];
+                            int l = atlas.data()[src];
+                            lab[dst] = l == LEFT ? 1 : l == RIGHT ? 2 : 0;
+                        }
                     }
                 }
+                msd.add(parity == 0 ? "ch2_even" : "ch2_odd", NiftiImage.of(new ImageVolume(half, img), NiftiDatatype.FLOAT32),
+                        NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), parity == 1);
             }
-            msd.add(parity == 0 ? "ch2_even" : "ch2_odd", NiftiImage.of(new ImageVolume(half, img), NiftiDatatype.FLOAT32),
-                    NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), parity == 1);
+            msd.finish();
         }
-        msd.finish();
         System.err.println("wrote " + root + " (even slices train, odd slices held out)");
         return root;
     }

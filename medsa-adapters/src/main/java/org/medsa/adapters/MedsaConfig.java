@@ -1,6 +1,7 @@
 package org.medsa.adapters;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import java.util.List;
@@ -121,7 +122,7 @@ public final class MedsaConfig {
     }
 
     private MedsaConfig copy() {
-        return GSON.fromJson(GSON.toJsonTree(this), MedsaConfig.class);
+        return COPY.fromJson(COPY.toJsonTree(this), MedsaConfig.class);
     }
 
     /**
@@ -245,6 +246,8 @@ public final class MedsaConfig {
     }
 
     private static final Gson GSON = new Gson();
+    /** Copies keep NaN and infinite values as they are. */
+    private static final Gson COPY = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     /** The JSON form of every field (enums by name), as adapter files record it. */
     public JsonObject toJson() {

@@ -49,7 +49,7 @@ public final class ModelLoader {
 
     /**
      * A loader of a SAM with the official random initialisation (seeded by the engine's generator,
-     * {@code Seeds.seedEngine}), for training every weight from scratch.
+     * {@code Seeds.seedEngineForRun}), for training every weight from scratch.
      */
     public static ModelLoader untrained(SamConfig config) {
         return new ModelLoader(config, null);
@@ -116,6 +116,9 @@ public final class ModelLoader {
         MedsaCheckpoints.AdapterFileInfo info = adapterInfo();
         SamConfig cfg = config.withInputProfile(resolveProfile(info));
         if (checkpoint == null) {
+            if (preset != null || adapterWeights != null) {
+                throw new MedsaException("an untrained SAM has no base weights for adapters: load a checkpoint to adapt it");
+            }
             Sam sam = new Sam(cfg);
             sam.initialize(manager, DataType.FLOAT32);
             return sam;

@@ -42,16 +42,44 @@ public final class Seeds {
     /** The salt of phantom generation's seeds. */
     public static final long PHANTOM_SALT = 0x27D4EB2F165667C5L;
 
+    /** The seed of training step {@code step} of a run seeded {@code seed}. */
+    public static long step(long seed, int step) {
+        return seed * 1_000_003L + (long) step * 1_009;
+    }
+
+    /** The seed of the data order of {@code epoch} (-1: the validation subset's choice). */
+    public static long epochOrder(long seed, int epoch) {
+        return seed * 31 + epoch * 1_000_033L + 7;
+    }
+
+    /** The seed of the prompts of one image: a volume's slice, or a 2D image with slice 0. */
+    public static long image(long seed, String id, int slice) {
+        return seed * 1_000_003L + id.hashCode() * 31L + slice;
+    }
+
+    /** The stream of validation samples of a run seeded {@code seed} (item: the sample's index). */
+    public static long validation(long seed) {
+        return seed * 7919 + 13;
+    }
+
     /** The 32 bits DJL's engine generator takes, folded from all 64. */
     public static int fold(long seed) {
         return (int) (seed ^ (seed >>> 32));
     }
 
     /**
-     * Seeds the engine's generator (adapter initialisation, the samplers that draw on the device)
-     * from a 64-bit seed.
+     * Seeds the engine's generator (the samplers that draw on the device) from a derived 64-bit
+     * seed.
      */
     public static void seedEngine(long seed) {
         Engine.getInstance().setRandomSeed(fold(seed));
+    }
+
+    /**
+     * Seeds the engine's generator with a run's own seed (the adapters' or a model's initial
+     * weights): its low 32 bits, as every run has been seeded.
+     */
+    public static void seedEngineForRun(long runSeed) {
+        Engine.getInstance().setRandomSeed((int) runSeed);
     }
 }

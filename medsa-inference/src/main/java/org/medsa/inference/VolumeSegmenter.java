@@ -34,7 +34,7 @@ import org.medsa.data.volume.ImageVolume;
  * prompted on it; all of it goes through the model's input geometry, as in training. A single
  * click uses SAM's three masks and keeps the one with the best predicted IoU; any other prompt
  * uses the single-mask output. Where labels overlap, the later label (in ascending order) wins.
- * With {@link Options#propagate} each label's structure is then followed into the neighbouring
+ * With {@link Options.Builder#propagate} each label's structure is then followed into the neighbouring
  * slices ({@link Propagation}); propagated masks are written in label order after all prompted
  * slices.
  */

@@ -55,12 +55,11 @@ public final class DataFolder {
                 if (p.equals(root) || !inside(p)) {
                     continue;
                 }
+                // files deeper than the data folder are judged by their names (a series folder's
+                // thousands of slices are not opened; the folder is listed as a whole)
                 boolean listed = Files.isDirectory(p) ? holdsDicom(p)
-                        : Files.isRegularFile(p) && switch (VolumeFiles.kind(p)) {
-                            case NONE -> false;
-                            case DICOM -> p.getParent().equals(root); // deeper ones are listed as their folder
-                            default -> true;
-                        };
+                        : Files.isRegularFile(p) && (p.getParent().equals(root) ? VolumeFiles.kind(p) : VolumeFiles.kindByName(p))
+                                != VolumeFiles.Kind.NONE;
                 if (listed) {
                     out.add(relative(p));
                 }

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
+import org.medsa.core.modeling.SamConfig;
 import org.medsa.data.transforms.Intensity;
 
 /**
@@ -129,7 +130,9 @@ public final class BatchOptions implements Serializable {
 
         /** The model (a preset like vit_b, or a config.json path) and its SAM checkpoint. */
         public Builder model(String modelPresetOrConfig, Path checkpoint) {
-            o.model = modelPresetOrConfig;
+            // a config file is named by its absolute path, as the weight files are: executors may run elsewhere
+            boolean preset = modelPresetOrConfig == null || SamConfig.PRESETS.contains(modelPresetOrConfig);
+            o.model = preset ? modelPresetOrConfig : Path.of(modelPresetOrConfig).toAbsolutePath().toString();
             o.checkpoint = checkpoint == null ? null : checkpoint.toAbsolutePath().toString();
             return this;
         }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -72,10 +71,7 @@ public final class MedsaBatch {
      * Spark datasets are; rows are computed when the result is used.
      */
     public static Dataset<Row> segment(Dataset<Row> manifest, BatchOptions options) {
-        Set<String> columns = new HashSet<>(List.of(manifest.columns()));
-        if (!columns.contains("id") || !columns.contains("image")) {
-            throw new MedsaException("the manifest needs the columns id and image (it has " + columns + ")");
-        }
+        requireColumns(List.of(manifest.columns()), "manifest dataset");
         MapPartitionsFunction<Row, Row> f = rows -> segmentPartition(rows, options);
         return manifest.mapPartitions(f, Encoders.row(RESULT_SCHEMA));
     }
@@ -190,11 +186,15 @@ public final class MedsaBatch {
         for (String c : header.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1)) {
             columns.add(c.strip().replaceAll("^\"|\"$", ""));
         }
+        requireColumns(columns, file.toString());
+    }
+
+    /** The manifest columns every row needs: {@code id} and {@code image}. */
+    private static void requireColumns(List<String> columns, String manifest) {
         for (String needed : new String[] {"id", "image"}) {
             if (!columns.contains(needed)) {
-                throw new MedsaException(file + ": the manifest has no column '" + needed + "' (its columns: "
-                        + String.join(", ", columns)
-                        + ")");
+                throw new MedsaException(manifest + ": the manifest has no column '" + needed + "' (its columns: "
+                        + String.join(", ", columns) + ")");
             }
         }
     }
@@ -227,13 +227,7 @@ public final class MedsaBatch {
         } else {
             throw new MedsaException(file + ": a manifest is a .csv (with a header) or a .parquet file");
         }
-        Set<String> columns = new HashSet<>(List.of(manifest.columns()));
-        for (String needed : new String[] {"id", "image"}) {
-            if (!columns.contains(needed)) {
-                throw new MedsaException(file + ": the manifest has no column '" + needed + "' (its columns: "
-                        + String.join(", ", manifest.columns()) + ")");
-            }
-        }
+        requireColumns(List.of(manifest.columns()), file.toString());
         return manifest;
     }
 

@@ -144,7 +144,7 @@ public final class FineTuning {
 
     private MedsaModel load(NDManager manager) {
         // the adapters' initial values come from the engine's generator: seed it
-        Seeds.seedEngine(trainConfig.seed());
+        Seeds.seedEngineForRun(trainConfig.seed());
         MedsaModel m = ModelLoader.of(config, base).adapters(adapters).inputProfile(inputProfile).loadMedsa(manager);
         ParameterCounts counts = ParameterCounts.of(m);
         console.note(String.format(Locale.ROOT,

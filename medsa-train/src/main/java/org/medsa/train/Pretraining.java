@@ -71,7 +71,7 @@ public final class Pretraining {
     public Trainer.Result run(TrainingData train, TrainingData validation, boolean resume) throws IOException {
         try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
             // the initial weights come from the engine's generator: seed it
-            Seeds.seedEngine(trainConfig.seed());
+            Seeds.seedEngineForRun(trainConfig.seed());
             Sam sam = (init == null ? ModelLoader.untrained(config) : ModelLoader.of(config, init)).load(manager);
             try (Trainer t = new Trainer(Trainable.fullModel(sam), train, validation, trainConfig, runDir, devices, console)) {
                 return t.run(resume);

@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -75,7 +76,7 @@ public final class AtomicFiles {
             WRITING.add(written);
             // the lock lives as long as the channel; a writer that closes its stream only flushes it
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                channel.lock();
+                lockIfPossible(channel);
                 OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(channel)) {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
@@ -113,20 +114,27 @@ public final class AtomicFiles {
     }
 
     /**
-     * Appends UTF-8 text to a file atomically: the file is rewritten with the text added and renamed
-     * over the old one, so a crash leaves either the old or the new content, never a cut line. For
-     * logs of a few MB at most (a training run's metrics), where the copy costs nothing next to a
-     * step.
+     * Appends one record (one line of UTF-8 text) to a journal file: the line is written with one
+     * call in append mode, so a crash can cut at most the last record, which readers of the journal
+     * drop (a training run's metrics log is read that way). The cost does not grow with the file.
      *
      * @throws MedsaException naming the file and the reason
      */
-    public static void append(Path file, String text) {
-        write(file, out -> {
-            if (Files.isRegularFile(file)) {
-                Files.copy(file, out);
+    public static void appendRecord(Path file, String line) {
+        byte[] bytes = (line.endsWith("\n") ? line : line + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    c.write(b);
+                }
             }
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-        });
+        } catch (IOException e) {
+            throw new MedsaException(file + ": cannot write (" + reason(e) + ")", e);
+        }
     }
 
     /**
@@ -155,7 +163,9 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         try {
             Files.createDirectories(abs.getParent());
-            return Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+            // a fresh name, created with the umask's permissions (createTempDirectory would make it owner-only)
+            Path dir = abs.resolveSibling("." + abs.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            return Files.createDirectory(dir);
         } catch (IOException e) {
             throw new MedsaException(target + ": cannot create a folder beside it (" + reason(e) + ")", e);
         }
@@ -166,10 +176,16 @@ public final class AtomicFiles {
         write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** The temporary file names a write of {@code target} uses (for tests and cleanup). */
-    public static boolean isTemporaryOf(Path candidate, Path target) {
-        String n = candidate.getFileName().toString();
-        return n.startsWith("." + target.getFileName() + ".") && n.endsWith(".tmp");
+    /**
+     * Locks a temporary file against other processes' stale-file cleanup; file systems without locks
+     * (some network mounts) write unlocked, guarded only within this JVM.
+     */
+    private static void lockIfPossible(FileChannel channel) {
+        try {
+            channel.lock();
+        } catch (IOException e) {
+            // no locks here ("No locks available"): the write goes on
+        }
     }
 
     /** Deletes temporary files of {@code target} that no writer holds (left by a killed process). */

@@ -23,10 +23,10 @@ class AtomicFilesTest {
     Path tmp;
 
     @Test
-    void appendKeepsEveryLineAndLeavesNoTemporaryFile() throws Exception {
+    void appendedRecordsAreWholeLines() throws Exception {
         Path log = tmp.resolve("log").resolve("metrics.jsonl");
         for (int i = 0; i < 50; i++) {
-            AtomicFiles.append(log, "{\"step\": " + i + "}\n");
+            AtomicFiles.appendRecord(log, "{\"step\": " + i + "}");
         }
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         assertEquals(50, lines.size());

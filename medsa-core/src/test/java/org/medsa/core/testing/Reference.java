@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reference values from independent implementations (nibabel, Pillow, PyTorch, torchvision, pydicom, dcm2niix),
@@ -197,7 +198,11 @@ public final class Reference {
         }
     }
 
-    /** SHA-256 of a file, or of a folder's files (relative names and bytes, in name order). */
+    /**
+     * SHA-256 of a file, or of a folder's files (relative names and contents, in name order). A
+     * gzip file counts by what it holds: its compressed bytes depend on the zlib the JDK was built
+     * with, the written values do not.
+     */
     static String digest(Path p) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -206,17 +211,26 @@ public final class Reference {
                     for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
                         md.update(p.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
                         md.update((byte) 0);
-                        md.update(Files.readAllBytes(f));
+                        md.update(content(f));
                     }
                 }
             } else {
-                md.update(Files.readAllBytes(p));
+                md.update(content(p));
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] content(Path f) throws IOException {
+        if (!f.getFileName().toString().endsWith(".gz")) {
+            return Files.readAllBytes(f);
+        }
+        try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(f))) {
+            return in.readAllBytes();
         }
     }
 

@@ -20,16 +20,18 @@ import org.medsa.data.nifti.NiftiWriter;
  * {@code imagesTr/<case>.nii.gz}, {@code labelsTr/<case>.nii.gz} and {@code dataset.json} with
  * the modality, the label names and the training/validation lists. The one way the library writes
  * MSD folders (the phantom, the examples). Everything goes into a folder beside the target that
- * {@link #finish} puts in place, so a killed job leaves no half dataset.
+ * {@link #finish} puts in place, so a killed job leaves no half dataset (and {@link #close}
+ * removes the unfinished folder of a failed one).
  *
  * <pre>{@code
- * MsdWriter w = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), Map.of(0, "background", 1, "hippocampus"));
- * w.add("ch2_even", image, label, false);
- * w.add("ch2_odd", image2, label2, true);
- * w.finish();
+ * try (MsdWriter w = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), Map.of(0, "background", 1, "hippocampus"))) {
+ *     w.add("ch2_even", image, label, false);
+ *     w.add("ch2_odd", image2, label2, true);
+ *     w.finish();
+ * }
  * }</pre>
  */
-public final class MsdWriter {
+public final class MsdWriter implements AutoCloseable {
 
     private final Path root;
     private final Path work;
@@ -39,6 +41,7 @@ public final class MsdWriter {
     private final List<String[]> training = new ArrayList<>();
     private final List<String[]> validation = new ArrayList<>();
     private String description;
+    private boolean finished;
 
     private MsdWriter(Path root, String name, Map<Integer, String> modalities, Map<Integer, String> labels) {
         this.root = root;
@@ -97,6 +100,19 @@ public final class MsdWriter {
         }
         AtomicFiles.writeString(work.resolve("dataset.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
         AtomicFiles.replaceFolder(work, root);
+        finished = true;
         return root;
+    }
+
+    /** Removes the folder of a dataset that was not finished. */
+    @Override
+    public void close() {
+        if (!finished) {
+            try {
+                AtomicFiles.deleteTree(work);
+            } catch (IOException ignored) {
+                // a leftover hidden folder beside the root; the next create() is not affected
+            }
+        }
     }
 }

@@ -15,15 +15,16 @@ public enum Subset {
     /**
      * {@code training}, {@code validation} or {@code all} (any case).
      *
+     * @param what names the value in messages (e.g. "--split")
      * @throws MedsaException for anything else
      */
-    public static Subset parse(String name) {
+    public static Subset parse(String name, String what) {
         for (Subset s : values()) {
             if (s.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
                 return s;
             }
         }
-        throw new MedsaException("the split must be validation, training or all, got '" + name + "'");
+        throw new MedsaException(what + " must be validation, training or all, got '" + name + "'");
     }
 
     /** The lower-case name, as the command line writes it. */

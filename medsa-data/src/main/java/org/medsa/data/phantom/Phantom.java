@@ -201,18 +201,18 @@ public final class Phantom {
     public Path writeMsd(Path root) {
         Map<Integer, String> modality = new LinkedHashMap<>();
         modality.put(0, rendering.modality());
-        MsdWriter w = MsdWriter.create(root, "Phantom-" + rendering, modality, labelNames())
-                .description("Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed + ", " + size[0] + "x"
-                        + size[1]
-                        + "x" + size[2] + " voxels");
-        for (int c = 0; c < cases; c++) {
-            PhantomCase pc = generate(c);
-            NiftiHeader header = NiftiHeaders.forGrid(pc.volumes().grid(), rendering.datatype())
-                    .description("Med-SA phantom " + rendering + " seed " + seed).build();
-            w.add(pc.caseId(), NiftiImage.create(header, pc.volumes().image().data(), pc.caseId()),
-                    NiftiImage.of(pc.volumes().label(), NiftiDatatype.UINT8), c >= cases - validationCases);
+        try (MsdWriter w = MsdWriter.create(root, "Phantom-" + rendering, modality, labelNames())) {
+            w.description("Synthetic abdomen phantom (" + rendering + " rendering), seed " + seed + ", " + size[0] + "x" + size[1]
+                    + "x" + size[2] + " voxels");
+            for (int c = 0; c < cases; c++) {
+                PhantomCase pc = generate(c);
+                NiftiHeader header = NiftiHeaders.forGrid(pc.volumes().grid(), rendering.datatype())
+                        .description("Med-SA phantom " + rendering + " seed " + seed).build();
+                w.add(pc.caseId(), NiftiImage.create(header, pc.volumes().image().data(), pc.caseId()),
+                        NiftiImage.of(pc.volumes().label(), NiftiDatatype.UINT8), c >= cases - validationCases);
+            }
+            return w.finish();
         }
-        return w.finish();
     }
 
     private double addNoise(double value, Random rnd) {

@@ -100,7 +100,7 @@ public final class Intensity {
     public static double[] parseWindow(String text, String what) {
         String[] parts = text == null ? new String[0] : text.split(",");
         if (parts.length != 2) {
-            throw new MedsaException(what + " must be a window lo,hi (e.g. -160,240), got '" + text + "'");
+            throw new MedsaException(what + " must be two numbers lo,hi (e.g. -160,240), got '" + text + "'");
         }
         double lo;
         double hi;

@@ -137,9 +137,9 @@ public final class Grid {
         return cornerDistance(other) > halfVoxel() ? Difference.POSITION : null;
     }
 
-    /** Half of the smallest voxel spacing (mm). */
+    /** Half of the smallest positive voxel spacing (mm; 0.5 for a degenerate affine). */
     public double halfVoxel() {
-        return 0.5 * Arrays.stream(spacing()).min().orElse(1);
+        return 0.5 * Arrays.stream(spacing()).filter(v -> v > 0).min().orElse(1);
     }
 
     /** The same shape with another affine. */

@@ -47,23 +47,25 @@ public final class VolumeFiles {
      * that carry DICOM's marker, and folders holding such files).
      */
     public static Kind kind(Path path) {
-        if (!Files.isDirectory(path)) {
-            if (NiftiReader.isNiftiName(path)) {
-                return Kind.NIFTI;
-            }
-            if (Image2DReader.isImageName(path)) {
-                return Kind.IMAGE;
-            }
-            if (path.getFileName() != null && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
-                return Kind.NPY;
-            }
-        }
-        return DicomSeries.isDicom(path) ? Kind.DICOM : Kind.NONE;
+        Kind byName = kindByName(path);
+        return byName != Kind.NONE ? byName : DicomSeries.isDicom(path) ? Kind.DICOM : Kind.NONE;
     }
 
-    /** True for .nii/.nii.gz files, DICOM files and folders holding DICOM files. */
-    public static boolean isVolume(Path path) {
-        return (Files.isRegularFile(path) || Files.isDirectory(path)) && kind(path).isVolume();
+    /**
+     * What {@code path} holds as far as its name tells (NIfTI, 2D image, .npy), without reading it:
+     * {@link Kind#NONE} for a name without a known extension (maybe DICOM) and for folders.
+     */
+    public static Kind kindByName(Path path) {
+        if (Files.isDirectory(path) || path.getFileName() == null) {
+            return Kind.NONE;
+        }
+        if (NiftiReader.isNiftiName(path)) {
+            return Kind.NIFTI;
+        }
+        if (Image2DReader.isImageName(path)) {
+            return Kind.IMAGE;
+        }
+        return path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy") ? Kind.NPY : Kind.NONE;
     }
 
     /** Reads a volume (see the class comment); errors name {@code path}. */

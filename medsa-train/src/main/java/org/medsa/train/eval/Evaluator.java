@@ -209,7 +209,7 @@ public final class Evaluator {
      * with slice 0): the evaluation and the training validation draw the same clicks for it.
      */
     public static void reseed(long seed, String id, int slice) {
-        long h = seed * 1_000_003L + id.hashCode() * 31L + slice;
+        long h = Seeds.image(seed, id, slice);
         Seeds.seedEngine(h);
     }
 

@@ -25,7 +25,7 @@ import org.medsa.train.prompts.PromptBatch;
  * measures.
  *
  * <p>Prompt sampling draws from PyTorch's global generator: seed it
- * ({@code Engine.getInstance().setRandomSeed}) before each call for reproducible results.
+ * ({@code Seeds.seedEngine}) before each call for reproducible results.
  */
 public final class PromptedSegmenter implements AutoCloseable {
 

@@ -31,7 +31,7 @@ import org.medsa.core.MedsaException;
  * <h2>Randomness, devices and memory</h2>
  *
  * Randomness comes only from NDArray random ops, which use PyTorch's global generator: after
- * {@code Engine.getInstance().setRandomSeed(seed)} every sampler is reproducible (the trainer
+ * {@code Seeds.seedEngine(seed)} every sampler is reproducible (the trainer
  * reseeds per step so that a resumed run draws the same prompts). All work runs in a sub-manager
  * of the masks' manager on the masks' device; only the returned arrays survive, attached to the
  * masks' manager. Nothing is copied to the host, except five scalars in the interior-most

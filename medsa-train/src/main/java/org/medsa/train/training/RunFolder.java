@@ -1,6 +1,7 @@
 package org.medsa.train.training;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,9 @@ import org.medsa.core.io.pth.TorchTensor;
 /**
  * A training run's folder: {@code config.json} (what the run is), {@code metrics.jsonl} (one JSON
  * object per logged step and per validation), {@code checkpoint_latest.pth} (the trained weights
- * with the optimiser's and the trainer's state) and the best weights. Every write is atomic
- * ({@link AtomicFiles}), the metrics log included, so a killed run leaves the last good state.
+ * with the optimiser's and the trainer's state) and the best weights. Every file is written
+ * atomically ({@link AtomicFiles}); the metrics log is a journal of one line per record, whose cut
+ * last line (a killed run) is dropped on resume, so a killed run leaves the last good state.
  */
 public final class RunFolder {
 
@@ -97,9 +99,9 @@ public final class RunFolder {
         AtomicFiles.writeString(dir.resolve(METRICS), "");
     }
 
-    /** Adds one record to the metrics log. */
+    /** Adds one record to the metrics log (a journal: a cut last line is dropped on resume). */
     void log(JsonObject record) {
-        AtomicFiles.append(dir.resolve(METRICS), record + "\n");
+        AtomicFiles.appendRecord(dir.resolve(METRICS), record.toString());
     }
 
     /**
@@ -168,7 +170,7 @@ public final class RunFolder {
                     ((Number) trainer.get("best_step")).intValue(), ((Number) opt.get("step")).longValue(), m, v);
             truncateMetrics(step);
             return state;
-        } catch (ClassCastException | NullPointerException | IllegalStateException e) {
+        } catch (ClassCastException | NullPointerException | IllegalStateException | JsonParseException e) {
             throw new MedsaException(latest + ": damaged training checkpoint (its trainer or optimizer state is incomplete)", e);
         }
     }

@@ -43,6 +43,8 @@ public final class TrainConfig {
     private double lossScale = 1024;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    /** Copies keep NaN and infinite values, so that {@link #validate} names them. */
+    private static final Gson COPY = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private TrainConfig() {}
 
@@ -66,7 +68,7 @@ public final class TrainConfig {
     }
 
     private TrainConfig copy() {
-        return GSON.fromJson(GSON.toJsonTree(this), TrainConfig.class);
+        return COPY.fromJson(COPY.toJsonTree(this), TrainConfig.class);
     }
 
     /** Optimiser steps; 0 means {@link #epochs} passes over the training set. */

@@ -256,7 +256,7 @@ public final class Trainer implements AutoCloseable {
         int depth = train.depth();
         // Seeds depend on the step and the sample, not on how the step is split into micro-batches:
         // batch 4 equals 2 micro-batches of 2 (the first prompt kind is chosen per step).
-        long stepSeed = cfg.seed() * 1_000_003L + (long) step * 1_009;
+        long stepSeed = Seeds.step(cfg.seed(), step);
         Seeds.seedEngine(stepSeed);
         SplittableRandom rng = new SplittableRandom(stepSeed);
         boolean useBox = rng.nextDouble() < cfg.boxProbability();
@@ -360,7 +360,7 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             p[i] = i;
         }
-        SplittableRandom r = new SplittableRandom(seed * 31 + epoch * 1_000_033L + 7);
+        SplittableRandom r = new SplittableRandom(Seeds.epochOrder(seed, epoch));
         for (int i = n - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int t = p[i];

@@ -77,7 +77,7 @@ public final class Validator {
             if (data.depth() > 1) {
                 for (long index : indices) {
                     Sample s = data.sample(index);
-                    Seeds.seedEngine(Seeds.mix(seed * 7919 + 13, index));
+                    Seeds.seedEngine(Seeds.mix(Seeds.validation(seed), index));
                     pool(pooled, data.image(index).id() + "\u0000" + data.organ(index), s, chunk(scope, s));
                 }
             } else {
