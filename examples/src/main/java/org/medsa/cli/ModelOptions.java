@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import picocli.CommandLine.Option;
@@ -12,13 +13,14 @@ import picocli.CommandLine.Option;
 /** Options every command that runs a model shares. */
 public class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
-            description = "Model preset or a config.json in the fixtures' layout.")
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|sam2.1_hiera_t|...|medsam2|config.json>",
+            description = "Model preset or a config.json in the fixtures' layout: SAM (vit_b, vit_l, vit_h) or, where the command"
+                    + " segments volumes, SAM 2 (sam2.1_hiera_t, sam2.1_hiera_s, sam2.1_hiera_b+, sam2.1_hiera_l, medsam2).")
     String model;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "<file.pth>",
-            description = "PyTorch checkpoint with the SAM weights (e.g. sam_vit_b_01ec64.pth), or an official"
-                    + " Med-SA training checkpoint with --adapters official-code.")
+    @Option(names = "--checkpoint", required = true, paramLabel = "<file.pth|file.pt>",
+            description = "PyTorch checkpoint with the weights (e.g. sam_vit_b_01ec64.pth, sam2.1_hiera_tiny.pt,"
+                    + " MedSAM2_latest.pt), or an official Med-SA training checkpoint with --adapters official-code.")
     Path checkpoint;
 
     @Option(names = "--adapters", paramLabel = "<paper|official-code>",
@@ -50,6 +52,18 @@ public class ModelOptions {
             description = "How images enter the model. Default: what the adapter file or checkpoint records, else sam"
                     + " (longest side + pad). Adapters refuse another profile than the one they were trained on.")
     String inputProfile;
+
+    /** True if --model names a SAM 2 model. */
+    boolean isSam2() {
+        return ModelLoader.isSam2(model);
+    }
+
+    /** Builds a SAM or SAM 2 model and loads its weights into {@code manager}; says on stderr what it loaded. */
+    PromptableModel loadAny(NDManager manager) {
+        return ModelLoader.forModel(model, checkpoint).adapterWeights(adapterWeights).adapters(adapters)
+                .inputProfile(inputProfile)
+                .allowBaseMismatch(allowBaseMismatch).notes(Diagnostics.stderr()).loadModel(manager);
+    }
 
     /** Builds the model and loads its weights into {@code manager}; says on stderr what it loaded. */
     Sam load(NDManager manager) {

@@ -1,6 +1,7 @@
 package org.medsa.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
-import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.viz.Overlay;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.inference.Propagation;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code medsa segment}: a thin wrapper of {@link VolumeSegmenter}. A NIfTI volume, a DICOM series
  * or a 2D image plus prompts in voxel indices in, a mask (NIfTI for volumes, with the series'
- * geometry for DICOM; PNG for 2D images) out, plus overlay PNGs.
+ * geometry for DICOM; PNG for 2D images) out, plus overlay PNGs and, with {@code --save-logits},
+ * every segmented slice's logits. SAM 2 models propagate with their memory.
  */
 @Command(name = "segment", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Segment a NIfTI volume or a 2D image from prompts; writes a mask in the same format and geometry.")
@@ -50,9 +52,9 @@ public final class SegmentCommand implements Callable<Integer> {
                     + " percentiles of non-zero voxels, or a window lo,hi; auto picks ct when values go below -500.")
     String intensity;
     @Option(names = "--propagate", arity = "0..1", fallbackValue = "both", paramLabel = "<both|up|down>",
-            description = "Follow each label into the neighbouring slices along --axis, each prompted by the previous slice's "
-                    + "mask,"
-                    + " until the mask vanishes (no value: both ways; up = higher slice indices).")
+            description = "Follow each label into the neighbouring slices along --axis (no value: both ways; up = higher slice"
+                    + " indices). SAM: each slice prompted by the previous slice's mask, until the mask vanishes. SAM 2: tracking"
+                    + " with its memory through the volume (up from the lowest prompted slice, down from the highest).")
     String propagate;
     @Option(names = "--propagate-max", paramLabel = "N",
             description = "With --propagate: at most N slices in each direction (default: no limit).")
@@ -61,6 +63,10 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "With --propagate: stop at a slice whose predicted IoU is below X (0..1; default 0: only an empty "
                     + "mask stops).")
     Double propagateMinIou;
+    @Option(names = "--save-logits", paramLabel = "DIR",
+            description = "Also write DIR/slice_<k>.npy for every segmented slice k: float32, (rows, cols) of the slice, the mask"
+                    + " logits before the threshold (several labels: the largest logit of any).")
+    Path saveLogits;
     @Option(names = "--out", required = true, paramLabel = "<mask.nii.gz|mask.png>",
             description = "The mask file: NIfTI for a volume (input header and affine), PNG for a 2D image; overlays go beside "
                     + "it.")
@@ -96,8 +102,18 @@ public final class SegmentCommand implements Callable<Integer> {
             }
             options.propagate(Propagation.Direction.parse(propagate), propagateMax == null ? Integer.MAX_VALUE : propagateMax);
             if (propagateMinIou != null) {
+                if (modelOptions.isSam2()) {
+                    throw new MedsaException("--propagate-min-iou applies to SAM models; SAM 2 tracks every slice with its "
+                            + "memory");
+                }
                 options.propagationMinIou(propagateMinIou);
             }
+        }
+        if (saveLogits != null) {
+            if (Files.exists(saveLogits) && !Files.isDirectory(saveLogits)) {
+                throw new MedsaException("--save-logits " + saveLogits + ": is a file; give a folder");
+            }
+            options.keepLogits(true);
         }
         if (prompts.isEmpty()) {
             throw new MedsaException("no prompt: give at least one --point or --box");
@@ -105,10 +121,14 @@ public final class SegmentCommand implements Callable<Integer> {
         VolumeSegmenter.validate(input, prompts, options.build()); // before the model is loaded
         Segmentation.checkOutput(input, out);
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
-            Sam sam = modelOptions.load(manager);
-            try (VolumeSegmenter segmenter = new VolumeSegmenter(sam, manager).notes(Diagnostics.stderr())) {
+            PromptableModel model = modelOptions.loadAny(manager);
+            try (VolumeSegmenter segmenter = new VolumeSegmenter(model, manager).notes(Diagnostics.stderr())) {
                 Segmentation s = segmenter.segment(input, prompts, options.build());
                 s.write(out);
+                if (saveLogits != null) {
+                    s.writeLogits(saveLogits);
+                    System.out.println("logits: " + s.logits().size() + " slice(s) -> " + saveLogits);
+                }
                 List<Path> overlays = new ArrayList<>();
                 String stem = stem(out);
                 for (Segmentation.SliceResult r : s.slices()) {

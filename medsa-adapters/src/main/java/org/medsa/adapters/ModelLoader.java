@@ -10,8 +10,11 @@ import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.io.pth.TorchCheckpoint;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
+import org.medsa.core.modeling.sam2.Sam2Model;
 
 /**
  * Builds a model and loads its weights the one way every tool does: plain SAM from a checkpoint,
@@ -28,6 +31,7 @@ import org.medsa.core.modeling.SamConfig;
 public final class ModelLoader {
 
     private final SamConfig config;
+    private final Sam2Config sam2Config;
     private final Path checkpoint;
     private String preset;
     private MedsaConfig adapterConfig;
@@ -37,14 +41,34 @@ public final class ModelLoader {
     private boolean volumetric;
     private Diagnostics notes = Diagnostics.none();
 
-    private ModelLoader(SamConfig config, Path checkpoint) {
+    private ModelLoader(SamConfig config, Sam2Config sam2Config, Path checkpoint) {
         this.config = config;
+        this.sam2Config = sam2Config;
         this.checkpoint = checkpoint;
     }
 
     /** A loader for {@code config} (a preset or file, see {@link SamConfig#resolve}) and the base weights. */
     public static ModelLoader of(SamConfig config, Path checkpoint) {
-        return new ModelLoader(config, checkpoint);
+        return new ModelLoader(config, null, checkpoint);
+    }
+
+    /**
+     * A loader for a model of either family named by a preset or a config file: SAM 2's presets
+     * ({@link Sam2Config#PRESETS}) and config files with a {@code trunk} give SAM 2 ({@link
+     * #loadModel}); the others SAM, as {@link #of} does.
+     *
+     * @throws MedsaException naming the preset or file when it is neither
+     */
+    public static ModelLoader forModel(String presetOrConfig, Path checkpoint) {
+        if (isSam2(presetOrConfig)) {
+            return new ModelLoader(null, Sam2Config.resolve(presetOrConfig), checkpoint);
+        }
+        return new ModelLoader(SamConfig.resolve(presetOrConfig), null, checkpoint);
+    }
+
+    /** True if {@code presetOrConfig} names a SAM 2 model (a SAM 2 preset, or a config file with a {@code trunk}). */
+    public static boolean isSam2(String presetOrConfig) {
+        return Sam2Config.describes(presetOrConfig);
     }
 
     /**
@@ -52,7 +76,7 @@ public final class ModelLoader {
      * {@code Seeds.seedEngineForRun}), for training every weight from scratch.
      */
     public static ModelLoader untrained(SamConfig config) {
-        return new ModelLoader(config, null);
+        return new ModelLoader(config, null, null);
     }
 
     /** Builds Med-SA with this adapter preset ({@code paper} or {@code official-code}); null or unset: plain SAM. */
@@ -111,8 +135,41 @@ public final class ModelLoader {
         return this;
     }
 
+    /**
+     * Builds a model of either family ({@link #forModel}) and loads its weights into {@code
+     * manager}: SAM (with adapters when asked, as {@link #load}) or SAM 2, which runs without
+     * adapters here.
+     *
+     * @throws MedsaException for adapter or input-profile options given to SAM 2, or a checkpoint
+     *     that does not fit
+     */
+    public PromptableModel loadModel(NDManager manager) {
+        if (sam2Config == null) {
+            return load(manager);
+        }
+        if (preset != null || adapterWeights != null || adapterConfig != null || volumetric) {
+            throw new MedsaException(sam2Config.source + " is a SAM 2 model: adapters apply to SAM models"
+                    + " (vit_b, vit_l, vit_h or a SAM config file)");
+        }
+        if (inputProfile != null) {
+            throw new MedsaException(sam2Config.source + " is a SAM 2 model: it always takes SAM 2's frame transform;"
+                    + " the input profile applies to SAM models");
+        }
+        if (checkpoint == null) {
+            throw new MedsaException("SAM 2 needs its weights: give the checkpoint");
+        }
+        requireFile(checkpoint);
+        Sam2Model m = Sam2Model.load(sam2Config, checkpoint, manager);
+        notes.note("model: " + m.describe() + " from " + checkpoint);
+        return m;
+    }
+
     /** Builds the model, loads its weights into {@code manager} and returns it (frozen but for adapters). */
     public Sam load(NDManager manager) {
+        if (sam2Config != null) {
+            throw new MedsaException(sam2Config.source + " is a SAM 2 model; this works with SAM models (vit_b, vit_l,"
+                    + " vit_h or a SAM config file) — SAM 2 models segment volumes (segment, serve, batch)");
+        }
         MedsaCheckpoints.AdapterFileInfo info = adapterInfo();
         SamConfig cfg = config.withInputProfile(resolveProfile(info));
         if (checkpoint == null) {

@@ -68,8 +68,9 @@ public final class Propagation {
      * @param area foreground pixels of the mask
      * @param iou the predicted IoU
      * @param lowRes the low-res logits (what the next slice is prompted with)
+     * @param logits the mask logits at the slice's size (rows × cols), before the threshold
      */
-    public record Step(int slice, Prompt prompt, boolean[] mask, int area, float iou, float[] lowRes) {}
+    public record Step(int slice, Prompt prompt, boolean[] mask, int area, float iou, float[] lowRes, float[] logits) {}
 
     private Propagation() {}
 
@@ -147,7 +148,7 @@ public final class Propagation {
             }
             lowRes = r.lowRes(0);
             mask = next;
-            out.add(new Step(s, prompt, next, area, r.iouPredictions()[0], lowRes));
+            out.add(new Step(s, prompt, next, area, r.iouPredictions()[0], lowRes, r.masksLogits()));
         }
     }
 }

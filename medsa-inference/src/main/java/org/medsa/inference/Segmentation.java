@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.Npy;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.viz.Overlay;
@@ -40,15 +43,54 @@ public final class Segmentation {
     private final ImageVolume normalised;
     private final int[] labels;
     private final List<SliceResult> slices;
+    private final SortedMap<Integer, float[]> logits;
 
     Segmentation(SegmentationInput input, int axis, Intensity intensity, ImageVolume normalised,
-            int[] labels, List<SliceResult> slices) {
+            int[] labels, List<SliceResult> slices, SortedMap<Integer, float[]> logits) {
         this.input = input;
         this.axis = axis;
         this.intensity = intensity;
         this.normalised = normalised;
         this.labels = labels;
         this.slices = Collections.unmodifiableList(slices);
+        this.logits = logits == null ? null : Collections.unmodifiableSortedMap(logits);
+    }
+
+    /**
+     * Slice index → mask logits (rows × cols of the slice, row-major) of every segmented slice,
+     * before the threshold; with several labels the largest logit of any of them (the logit of
+     * their union). Kept only when asked ({@code Options.Builder.keepLogits}).
+     *
+     * @throws MedsaException if the logits were not kept
+     */
+    public SortedMap<Integer, float[]> logits() {
+        if (logits == null) {
+            throw new MedsaException("the logits were not kept; segment with keepLogits(true)");
+        }
+        return logits;
+    }
+
+    /**
+     * Writes {@code dir/slice_<k>.npy} for every segmented slice k: float32, shape (rows, cols) of
+     * the slice, its mask logits ({@link #logits}); each file atomically. The folder is made if
+     * needed.
+     *
+     * @throws MedsaException if the logits were not kept, {@code dir} is a file, or a file cannot be written
+     */
+    public void writeLogits(Path dir) {
+        SortedMap<Integer, float[]> all = logits();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new MedsaException(dir + ": is a file; give a folder for the logits");
+        }
+        int[] hw = input.sliceShape(axis);
+        try {
+            Files.createDirectories(dir);
+            for (Map.Entry<Integer, float[]> e : all.entrySet()) {
+                Npy.writeFloats(dir.resolve("slice_" + e.getKey() + ".npy"), e.getValue(), hw[0], hw[1]);
+            }
+        } catch (IOException e) {
+            throw new MedsaException(dir + ": cannot write the logits (" + e.getMessage() + ")", e);
+        }
     }
 
     /** The labels on the input's grid (for 2D images: (width, height, 1)). */

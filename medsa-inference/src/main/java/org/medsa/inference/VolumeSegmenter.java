@@ -2,23 +2,31 @@ package org.medsa.inference;
 
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
+import org.medsa.core.ProgressLine;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.sam2.Sam2Model;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPrediction;
 import org.medsa.core.predictor.SamPredictor;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.ImageVolume;
+import org.medsa.inference.tracking.SliceSource;
+import org.medsa.inference.tracking.TrackedSlice;
+import org.medsa.inference.tracking.VolumeTracker;
 
 /**
  * Segments a volume (or a 2D image) from prompts in voxel indices and returns a label volume
  * with the input's geometry — the library call behind {@code medsa segment}, the server and the
- * batch job.
+ * batch job. It runs SAM (and Med-SA) and SAM 2 models ({@link PromptableModel}).
  *
  * <pre>{@code
  * try (VolumeSegmenter segmenter = new VolumeSegmenter(model, manager)) {
@@ -37,6 +45,14 @@ import org.medsa.data.volume.ImageVolume;
  * With {@link Options.Builder#propagate} each label's structure is then followed into the neighbouring
  * slices ({@link Propagation}); propagated masks are written in label order after all prompted
  * slices.
+ *
+ * <p>With a SAM 2 model ({@link Sam2Model}) every label is an object of one {@link VolumeTracker}
+ * over the slices along the axis: each prompted slice is a conditioning slice segmented without
+ * memory (a single click uses the best of three masks, as SAM 2 does), and {@link
+ * Options.Builder#propagate} tracks every label through the volume with SAM 2's memory: {@code up}
+ * from the lowest prompted slice, {@code down} from the highest, {@code both} up then down from the
+ * lowest (the official predictor's order). Tracking visits every slice in the range; a slice where
+ * the object is absent gets an empty mask. The minimum IoU does not apply.
  */
 public final class VolumeSegmenter implements AutoCloseable {
 
@@ -51,10 +67,11 @@ public final class VolumeSegmenter implements AutoCloseable {
      *     default 0: only an empty mask stops)
      * @param encoderBatch prompted slices per encoder pass (default 1); larger batches keep a GPU
      *     busy, the masks are the same up to float rounding of the batched arithmetic
+     * @param keepLogits keep each segmented slice's mask logits ({@link Segmentation#logits})
      */
     public record Options(int axis, Intensity intensity, Propagation.Direction propagation, int maxSlices,
             double propagationMinIou,
-            int encoderBatch) {
+            int encoderBatch, boolean keepLogits) {
 
         /** Checks the values; see {@link Builder}. */
         public Options {
@@ -81,7 +98,7 @@ public final class VolumeSegmenter implements AutoCloseable {
 
         /** A builder starting from these options. */
         public Builder toBuilder() {
-            Builder b = new Builder().axis(axis).intensity(intensity).encoderBatch(encoderBatch);
+            Builder b = new Builder().axis(axis).intensity(intensity).encoderBatch(encoderBatch).keepLogits(keepLogits);
             b.propagation = propagation;
             b.maxSlices = maxSlices;
             b.minIou = propagationMinIou;
@@ -96,6 +113,7 @@ public final class VolumeSegmenter implements AutoCloseable {
             private int maxSlices = Integer.MAX_VALUE;
             private double minIou;
             private int encoderBatch = 1;
+            private boolean keepLogits;
 
             private Builder() {}
 
@@ -138,22 +156,45 @@ public final class VolumeSegmenter implements AutoCloseable {
             }
 
             /**
+             * Keeps the mask logits of every segmented slice at the slice's size, before the
+             * threshold (several labels: the largest logit of any label, the logit of their union).
+             */
+            public Builder keepLogits(boolean keep) {
+                this.keepLogits = keep;
+                return this;
+            }
+
+            /**
              * The options.
              *
              * @throws MedsaException for a value out of range
              */
             public Options build() {
-                return new Options(axis, intensity, propagation, maxSlices, minIou, encoderBatch);
+                return new Options(axis, intensity, propagation, maxSlices, minIou, encoderBatch, keepLogits);
             }
         }
     }
 
     private final SamPredictor predictor;
+    private final Sam2Model tracked;
+    private final NDManager parent;
     private Diagnostics notes = Diagnostics.none();
 
-    /** A segmenter running {@code model}; its arrays live under {@code parent} on the model's device. */
-    public VolumeSegmenter(Sam model, NDManager parent) {
-        this.predictor = new SamPredictor(model, parent);
+    /**
+     * A segmenter running {@code model}, a SAM ({@link Sam}) or SAM 2 ({@link Sam2Model}) model; its
+     * arrays live under {@code parent} on the model's device.
+     */
+    public VolumeSegmenter(PromptableModel model, NDManager parent) {
+        if (model instanceof Sam sam) {
+            this.predictor = new SamPredictor(sam, parent);
+            this.tracked = null;
+        } else if (model instanceof Sam2Model sam2) {
+            this.predictor = null;
+            this.tracked = sam2;
+        } else {
+            throw new MedsaException("cannot segment with " + model.describe());
+        }
+        this.parent = parent;
     }
 
     /** Receives one line per notable decision (e.g. which intensity {@code auto} chose). */
@@ -184,8 +225,12 @@ public final class VolumeSegmenter implements AutoCloseable {
             }
             normalised = used.apply(input.volume());
         }
+        if (tracked != null) {
+            return track(input, plan, normalised, used, options);
+        }
         int[] labels = new int[input.grid().voxelCount()];
         List<Segmentation.SliceResult> results = new ArrayList<>();
+        TreeMap<Integer, float[]> logits = new TreeMap<>();
         // label -> slice -> the prompted slice's prediction (the seeds of propagation)
         TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds = new TreeMap<>();
         List<Integer> planned = new ArrayList<>(plan.keySet());
@@ -219,14 +264,115 @@ public final class VolumeSegmenter implements AutoCloseable {
                     }
                 }
                 results.add(new Segmentation.SliceResult(lp.getKey(), axis, s, r.iouPredictions()[best], area, prompt, mask));
-                seeds.computeIfAbsent(lp.getKey(), k -> new TreeMap<>()).put(s, single(r, best));
+                SamPrediction chosen = single(r, best);
+                seeds.computeIfAbsent(lp.getKey(), k -> new TreeMap<>()).put(s, chosen);
+                if (options.keepLogits()) {
+                    keepMax(logits, s, chosen.masksLogits());
+                }
             }
             input.putSlice(labels, axis, s, sliceLabels);
         }
         if (options.propagation() != null) {
-            propagate(input, normalised, axis, options, labels, seeds, results);
+            propagate(input, normalised, axis, options, labels, seeds, results, logits);
         }
-        return new Segmentation(input, axis, used, normalised, labels, results);
+        return new Segmentation(input, axis, used, normalised, labels, results, options.keepLogits() ? logits : null);
+    }
+
+    /** Keeps, per pixel, the larger of the slice's logits so far and {@code values}. */
+    private static void keepMax(TreeMap<Integer, float[]> logits, int slice, float[] values) {
+        float[] prev = logits.get(slice);
+        if (prev == null) {
+            logits.put(slice, values.clone());
+            return;
+        }
+        for (int i = 0; i < prev.length; i++) {
+            prev[i] = Math.max(prev[i], values[i]);
+        }
+    }
+
+    /**
+     * The SAM 2 path: every label an object of one tracker; prompted slices first, then tracking
+     * through the volume when asked.
+     */
+    private Segmentation track(SegmentationInput input, TreeMap<Integer, TreeMap<Integer, Prompt>> plan, ImageVolume normalised,
+            Intensity used, Options options) {
+        if (options.propagationMinIou() > 0) {
+            throw new MedsaException("the minimum IoU of propagation applies to SAM models; SAM 2 tracks every slice with its"
+                    + " memory and object score");
+        }
+        int axis = options.axis();
+        int[] labels = new int[input.grid().voxelCount()];
+        List<Segmentation.SliceResult> results = new ArrayList<>();
+        TreeMap<Integer, float[]> logits = new TreeMap<>();
+        // slice -> label -> the slice's result, the prompt it came from (null when tracked)
+        TreeMap<Integer, TreeMap<Integer, float[]>> masks = new TreeMap<>();
+        Map<String, Prompt> prompted = new HashMap<>();
+        try (VolumeTracker tracker = VolumeTracker.open(tracked, SliceSource.of(input, normalised, axis), parent)) {
+            for (Map.Entry<Integer, TreeMap<Integer, Prompt>> e : plan.entrySet()) {
+                for (Map.Entry<Integer, Prompt> lp : e.getValue().entrySet()) {
+                    TrackedSlice t = tracker.addPrompt(e.getKey(), lp.getKey(), lp.getValue());
+                    prompted.put(e.getKey() + "/" + lp.getKey(), lp.getValue());
+                    masks.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).put(lp.getKey(), t.logits(lp.getKey()));
+                }
+            }
+            Propagation.Direction d = options.propagation();
+            if (d != null) {
+                int lowest = plan.firstKey();
+                int highest = plan.lastKey();
+                int n = input.shape()[axis];
+                long max = options.maxSlices();
+                long up = d == Propagation.Direction.DOWN ? 0 : Math.min(max, n - 1 - lowest) + 1;
+                int downFrom = d == Propagation.Direction.DOWN ? highest : lowest;
+                long down = d == Propagation.Direction.UP || downFrom == 0 ? 0 : Math.min(max, downFrom) + 1;
+                ProgressLine progress = new ProgressLine(notes, "tracking", 0, (int) (up + down), 10);
+                int[] visited = {0};
+                Consumer<TrackedSlice> each = t -> {
+                    TreeMap<Integer, float[]> here = masks.computeIfAbsent(t.slice(), k -> new TreeMap<>());
+                    t.logits().forEach(here::put);
+                    progress.update(++visited[0], "slice " + t.slice());
+                };
+                if (d == Propagation.Direction.DOWN) {
+                    tracker.propagate(d, highest, options.maxSlices(), each);
+                } else {
+                    tracker.propagate(d, lowest, options.maxSlices(), each);
+                }
+            }
+            for (Map.Entry<Integer, TreeMap<Integer, float[]>> e : masks.entrySet()) {
+                int s = e.getKey();
+                int[] sliceLabels = input.getSlice(labels, axis, s);
+                int tracks = 0;
+                for (Map.Entry<Integer, float[]> lm : e.getValue().entrySet()) {
+                    float[] l = lm.getValue();
+                    boolean[] mask = new boolean[l.length];
+                    int area = 0;
+                    for (int p = 0; p < l.length; p++) {
+                        if (l[p] > 0) {
+                            mask[p] = true;
+                            sliceLabels[p] = lm.getKey();
+                            area++;
+                        }
+                    }
+                    Prompt prompt = prompted.get(s + "/" + lm.getKey());
+                    if (prompt != null || area > 0) {
+                        results.add(new Segmentation.SliceResult(lm.getKey(), axis, s, tracker.iou(s, lm.getKey()), area, prompt,
+                                mask));
+                    }
+                    tracks += prompt == null ? 1 : 0;
+                    if (options.keepLogits()) {
+                        keepMax(logits, s, l);
+                    }
+                }
+                input.putSlice(labels, axis, s, sliceLabels);
+            }
+            if (d != null) {
+                for (int label : tracker.objectIds()) {
+                    long n = results.stream().filter(r -> r.label() == label && !prompted.containsKey(r.slice() + "/" + label))
+                            .count();
+                    notes.note("label " + label + ": tracked into " + n + " more slice(s)");
+                }
+            }
+        }
+        return new Segmentation(input, axis, used, normalised, labels, results, options.keepLogits() ? logits : null);
     }
 
     /** Mask {@code c} of a prediction as a one-mask prediction. */
@@ -239,7 +385,8 @@ public final class VolumeSegmenter implements AutoCloseable {
     }
 
     private void propagate(SegmentationInput input, ImageVolume normalised, int axis, Options options, int[] labels,
-            TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds, List<Segmentation.SliceResult> results) {
+            TreeMap<Integer, TreeMap<Integer, SamPrediction>> seeds, List<Segmentation.SliceResult> results,
+            TreeMap<Integer, float[]> logits) {
         int[] hw = input.sliceShape(axis);
         int slices = input.shape()[axis];
         Propagation.SliceDecoder decoder = (s, prompt) -> {
@@ -266,6 +413,9 @@ public final class VolumeSegmenter implements AutoCloseable {
                 }
                 input.putSlice(labels, axis, st.slice(), sliceLabels);
                 results.add(new Segmentation.SliceResult(label, axis, st.slice(), st.iou(), st.area(), st.prompt(), st.mask()));
+                if (options.keepLogits()) {
+                    keepMax(logits, st.slice(), st.logits());
+                }
             }
             notes.note("label " + label + ": propagated to " + steps.size() + " slice(s)");
         }
@@ -302,6 +452,8 @@ public final class VolumeSegmenter implements AutoCloseable {
 
     @Override
     public void close() {
-        predictor.close();
+        if (predictor != null) {
+            predictor.close();
+        }
     }
 }

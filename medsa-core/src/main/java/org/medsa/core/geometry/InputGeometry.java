@@ -52,6 +52,17 @@ public final class InputGeometry {
         }
     }
 
+    /** ImageNet's per-channel mean, SAM 2's normalisation. */
+    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    /** ImageNet's per-channel standard deviation. */
+    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+    /** SAM 2's frame transform ({@link InputProfile#SAM2}) at input size {@code size}. */
+    public static InputGeometry sam2(int size) {
+        return new InputGeometry(InputProfile.SAM2, size, new double[] {123.675, 116.28, 103.53},
+                new double[] {58.395, 57.12, 57.375});
+    }
+
     /** The geometry a model config prescribes (its img_size, pixel mean/std and input profile). */
     public static InputGeometry of(SamConfig config) {
         return new InputGeometry(config.inputProfile(), config.imageEncoder.imgSize, config.pixelMean, config.pixelStd);
@@ -96,7 +107,9 @@ public final class InputGeometry {
      */
     public ModelInput prepare(RgbImage image) {
         ImageFrame f = frame(image.height(), image.width());
-        byte[] resized = PillowResize.resize(image.hwc(), image.height(), image.width(), 3, f.inputHeight(), f.inputWidth());
+        PillowResize.Filter filter = profile == InputProfile.SAM2 ? PillowResize.Filter.BICUBIC : PillowResize.Filter.BILINEAR;
+        byte[] resized = PillowResize.resize(image.hwc(), image.height(), image.width(), 3, f.inputHeight(), f.inputWidth(),
+                filter);
         return new ModelInput(f, resized, normalise(resized, f));
     }
 
@@ -121,7 +134,13 @@ public final class InputGeometry {
             for (int r = 0; r < h; r++) {
                 for (int c = 0; c < w; c++) {
                     float v = resized[(r * w + c) * 3 + ch] & 0xff;
-                    out[base + r * size + c] = profile == InputProfile.SAM ? (v - mean[ch]) / std[ch] : (v - lo) / range;
+                    if (profile == InputProfile.SAM2) {
+                        // the official loader divides in float64, stores float32, then normalises in float32
+                        float unit = (float) (v / 255.0);
+                        out[base + r * size + c] = (unit - IMAGENET_MEAN[ch]) / IMAGENET_STD[ch];
+                    } else {
+                        out[base + r * size + c] = profile == InputProfile.SAM ? (v - mean[ch]) / std[ch] : (v - lo) / range;
+                    }
                 }
             }
             // rows >= h and columns >= w stay 0: SAM pads after normalising
@@ -154,6 +173,18 @@ public final class InputGeometry {
             System.arraycopy(resized, r * f.inputWidth(), out, r * size, f.inputWidth());
         }
         return out;
+    }
+
+    /**
+     * Low-res logits (B, C, h, w) back to the image of {@code frame}: SAM's two bilinear steps
+     * through the input square ({@link ImageFrame#masksToOriginal}), or SAM 2's single bilinear
+     * resize to the image size ({@code _get_orig_video_res_output}).
+     */
+    public NDArray masksToOriginal(NDArray lowRes, ImageFrame frame) {
+        if (profile != InputProfile.SAM2) {
+            return frame.masksToOriginal(lowRes);
+        }
+        return Ops.resizeBilinear(lowRes, frame.height(), frame.width());
     }
 
     /** Low-res logits (B, C, h, w) bilinearly enlarged to the whole input square (B, C, size, size). */

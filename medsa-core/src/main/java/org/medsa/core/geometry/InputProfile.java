@@ -24,7 +24,13 @@ public enum InputProfile {
     MEDSAM("medsam", false),
 
     /** The official Med-SA scripts: stretched to size×size and divided by 255 (no mean/std). */
-    MSA_COMPAT("msa-compat", false);
+    MSA_COMPAT("msa-compat", false),
+
+    /**
+     * SAM 2's frame loader (and MedSAM2's): stretched to size×size with Pillow's bicubic filter,
+     * divided by 255, then ImageNet's mean and std; masks return to the slice in one bilinear step.
+     */
+    SAM2("sam2", false);
 
     private final String id;
     private final boolean keepsAspect;
@@ -45,18 +51,21 @@ public enum InputProfile {
     }
 
     /**
-     * The profile named {@code name} (case-insensitive).
+     * A profile of SAM (1) models by name (case-insensitive): {@code sam}, {@code medsam} or
+     * {@code msa-compat}. SAM 2's frame transform belongs to SAM 2 models, which always use it.
      *
      * @throws MedsaException listing the known names
      */
     public static InputProfile parse(String name) {
         for (InputProfile p : values()) {
-            if (p.id.equals(name == null ? null : name.toLowerCase(Locale.ROOT))) {
+            if (p != SAM2 && p.id.equals(name == null ? null : name.toLowerCase(Locale.ROOT))) {
                 return p;
             }
         }
+        String hint = SAM2.id.equals(name) ? " — sam2 is SAM 2's own transform, used by SAM 2 models only" : "";
         throw new MedsaException("unknown input profile '" + name + "' (use one of "
-                + Arrays.stream(values()).map(InputProfile::id).collect(Collectors.joining(", ")) + ")");
+                + Arrays.stream(values()).filter(p -> p != SAM2).map(InputProfile::id).collect(Collectors.joining(", ")) + ")"
+                + hint);
     }
 
     @Override

@@ -3,20 +3,57 @@ package org.medsa.core.geometry;
 import org.medsa.core.MedsaException;
 
 /**
- * Pillow's bilinear resampling of 8-bit images ({@code Image.resize(size, BILINEAR)}), reproduced
- * exactly: a separable triangle filter whose support widens by the scale factor when shrinking
+ * Pillow's resampling of 8-bit images ({@code Image.resize(size, BILINEAR)} or {@code BICUBIC}),
+ * reproduced exactly: a separable filter whose support widens by the scale factor when shrinking
  * (so it antialiases), coefficients in 22-bit fixed point, a horizontal pass rounded to 8 bits,
- * then a vertical pass. SAM's predictor resizes images this way (through torchvision's PIL path),
- * so matching it keeps the model input bit-identical.
+ * then a vertical pass. SAM's predictor resizes images with the bilinear filter (through
+ * torchvision's PIL path) and SAM 2's frame loader with the bicubic one (Pillow's default), so
+ * matching them keeps the model input bit-identical.
  */
 public final class PillowResize {
+
+    /** Pillow's filters used by the models here. */
+    public enum Filter {
+        /** The triangle filter, support 1. */
+        BILINEAR(1.0),
+        /** Keys' cubic convolution with a = −0.5, support 2. */
+        BICUBIC(2.0);
+
+        final double support;
+
+        Filter(double support) {
+            this.support = support;
+        }
+
+        double weight(double x) {
+            if (x < 0.0) {
+                x = -x;
+            }
+            if (this == BILINEAR) {
+                return x < 1.0 ? 1.0 - x : 0.0;
+            }
+            double a = -0.5;
+            if (x < 1.0) {
+                return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+            }
+            if (x < 2.0) {
+                return (((x - 5) * x + 8) * x - 4) * a;
+            }
+            return 0.0;
+        }
+    }
 
     private static final int PRECISION_BITS = 32 - 8 - 2;
 
     private PillowResize() {}
 
-    /** Resizes an interleaved (H, W, C) uint8 image to (newH, newW, C). */
+    /** Resizes an interleaved (H, W, C) uint8 image to (newH, newW, C) with the bilinear filter. */
     public static byte[] resize(byte[] src, int h, int w, int channels, int newH, int newW) {
+        return resize(src, h, w, channels, newH, newW, Filter.BILINEAR);
+    }
+
+    /** Resizes an interleaved (H, W, C) uint8 image to (newH, newW, C) with {@code filter}. */
+    public static byte[] resize(byte[] src, int h, int w, int channels, int newH, int newW, Filter filter) {
         if (src.length != h * w * channels) {
             throw new MedsaException("image buffer holds " + src.length + " bytes, expected " + h * w * channels);
         }
@@ -25,8 +62,8 @@ public final class PillowResize {
         }
         boolean horizontal = newW != w;
         boolean vertical = newH != h;
-        Coefficients ch = Coefficients.of(w, newW);
-        Coefficients cv = Coefficients.of(h, newH);
+        Coefficients ch = Coefficients.of(w, newW, filter);
+        Coefficients cv = Coefficients.of(h, newH, filter);
         byte[] cur = src;
         int curH = h;
         int[] vBounds = cv.bounds.clone();
@@ -105,10 +142,10 @@ public final class PillowResize {
         int[] bounds;
         int[] fixed;
 
-        static Coefficients of(int inSize, int outSize) {
+        static Coefficients of(int inSize, int outSize, Filter filter) {
             double scale = (double) ((float) inSize - 0f) / outSize;
             double filterScale = Math.max(scale, 1.0);
-            double support = 1.0 * filterScale; // bilinear filter support is 1
+            double support = filter.support * filterScale;
             int ksize = (int) Math.ceil(support) * 2 + 1;
             Coefficients c = new Coefficients();
             c.ksize = ksize;
@@ -129,7 +166,7 @@ public final class PillowResize {
                 }
                 xmax -= xmin;
                 for (int x = 0; x < xmax; x++) {
-                    double w = triangle((x + xmin - center + 0.5) * ss);
+                    double w = filter.weight((x + xmin - center + 0.5) * ss);
                     k[x] = w;
                     ww += w;
                 }
@@ -151,11 +188,5 @@ public final class PillowResize {
             return c;
         }
 
-        private static double triangle(double x) {
-            if (x < 0.0) {
-                x = -x;
-            }
-            return x < 1.0 ? 1.0 - x : 0.0;
-        }
     }
 }

@@ -23,7 +23,7 @@ import org.medsa.core.nn.TorchBlock;
  * named inputs {@code image}, {@code point_coords}, {@code point_labels}, {@code boxes}, {@code
  * mask_inputs}.
  */
-public class Sam extends TorchBlock {
+public class Sam extends TorchBlock implements PromptableModel {
 
     /**
      * Everything a decoding produces, as tensors in the autograd graph (training, evaluation); the
@@ -87,6 +87,7 @@ public class Sam extends TorchBlock {
     }
 
     /** The device the weights live on (what every computation with this model runs on). */
+    @Override
     public ai.djl.Device device() {
         return stateDictParameters().values().iterator().next().getArray().getDevice();
     }
@@ -98,6 +99,7 @@ public class Sam extends TorchBlock {
     }
 
     /** Side of the square model input (img_size). */
+    @Override
     public int imageSize() {
         return config.imageEncoder.imgSize;
     }
@@ -106,8 +108,14 @@ public class Sam extends TorchBlock {
      * The model's input geometry (resize, normalise, pad, and the inverse for prompts and masks):
      * every path that feeds this model images goes through it.
      */
+    @Override
     public InputGeometry geometry() {
         return InputGeometry.of(config);
+    }
+
+    @Override
+    public String describe() {
+        return "SAM " + config.source;
     }
 
     /** (B, 3, S, S) preprocessed images → (B, C, h, w) embeddings. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import org.medsa.core.MedsaException;
 import org.medsa.core.geometry.InputProfile;
+import org.medsa.core.modeling.sam2.Sam2Config;
 
 /**
  * The architecture of a SAM model. Its JSON form has the layout of the fixtures' {@code
@@ -113,6 +114,22 @@ public final class SamConfig {
         @SerializedName("iou_head_hidden_dim") public int iouHeadHiddenDim = 256;
         /** The two-way transformer's arguments. */
         public Transformer transformer = new Transformer();
+        /** SAM 2: the upscaling adds the stride-8 and stride-4 image features ({@code conv_s1}, {@code conv_s0}). */
+        @SerializedName("use_high_res_features") public boolean useHighResFeatures = false;
+        /** SAM 2: the IoU head ends in a sigmoid. */
+        @SerializedName("iou_prediction_use_sigmoid") public boolean iouPredictionUseSigmoid = false;
+        /** SAM 2: an object-score token and head predict whether the object is present. */
+        @SerializedName("pred_obj_scores") public boolean predObjScores = false;
+        /** SAM 2: the object-score head is a 3-layer MLP (else one linear layer). */
+        @SerializedName("pred_obj_scores_mlp") public boolean predObjScoresMlp = false;
+        /** SAM 2: with multimask output, the output tokens of the three masks (else token 0's). */
+        @SerializedName("use_multimask_token_for_obj_ptr") public boolean useMultimaskTokenForObjPtr = false;
+        /** SAM 2: a single-mask output falls back to the best multimask output when unstable. */
+        @SerializedName("dynamic_multimask_via_stability") public boolean dynamicMultimaskViaStability = false;
+        /** Logit offset of the stability score. */
+        @SerializedName("dynamic_multimask_stability_delta") public double dynamicMultimaskStabilityDelta = 0.05;
+        /** Stability below which the fallback happens. */
+        @SerializedName("dynamic_multimask_stability_thresh") public double dynamicMultimaskStabilityThresh = 0.98;
     }
 
     /** The image encoder's arguments. */
@@ -176,6 +193,10 @@ public final class SamConfig {
     public static SamConfig resolve(String presetOrFile) {
         if (PRESETS.contains(presetOrFile.toLowerCase(Locale.ROOT))) {
             return preset(presetOrFile);
+        }
+        if (Sam2Config.describes(presetOrFile)) {
+            throw new MedsaException(presetOrFile + " is a SAM 2 model; this works with SAM models (" + String.join(", ", PRESETS)
+                    + " or a SAM config file) — SAM 2 models segment volumes (segment, serve, batch)");
         }
         return load(Path.of(presetOrFile));
     }

@@ -47,8 +47,8 @@ public class TwoWayAttentionBlock extends TorchBlock {
         this(cfg, skipFirstLayerPe, null);
     }
 
-    /** @param mlp a custom token MLP (Med-SA's differently named one), or null for SAM's */
-    protected TwoWayAttentionBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, Mlp mlp) {
+    /** @param mlp a custom token MLP (Med-SA's or SAM 2's differently named one), or null for SAM's */
+    public TwoWayAttentionBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, Mlp mlp) {
         int c = cfg.embeddingDim;
         this.selfAttn = child("self_attn", new DecoderAttention(c, cfg.numHeads, 1));
         this.norm1 = child("norm1", new LayerNorm(c, EPS));

@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.List;
 import org.medsa.core.nn.LayerNorm;
+import org.medsa.core.nn.Mlp;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.nn.TorchBlock;
@@ -26,6 +27,10 @@ public class TwoWayTransformer extends TorchBlock {
 
     /** SAM's own blocks (the first skips the positional encoding in its self-attention). */
     public static final BlockFactory SAM_BLOCKS = (i, cfg) -> new TwoWayAttentionBlock(cfg, i == 0);
+
+    /** SAM 2's blocks: the same computation, the token MLP's layers named {@code mlp.layers.0} and {@code mlp.layers.1}. */
+    public static final BlockFactory SAM2_BLOCKS = (i, cfg) -> new TwoWayAttentionBlock(cfg, i == 0,
+            Mlp.layers(cfg.embeddingDim, cfg.mlpDim, Mlp.Activation.RELU));
 
     private final ModuleList<TwoWayAttentionBlock> layers;
     private final DecoderAttention finalAttnTokenToImage;

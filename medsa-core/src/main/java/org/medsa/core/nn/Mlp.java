@@ -56,12 +56,37 @@ public class Mlp extends TorchBlock {
     /** With other child names (Med-SA's EfficientSAM-style MLP uses {@code layers.0.0} and {@code fc}). */
     protected Mlp(long dim, long hidden, Activation act, String firstName, String secondName) {
         this.lin1 = registerFirst(firstName, new Linear(dim, hidden));
-        this.lin2 = child(secondName, new Linear(hidden, dim));
+        this.lin2 = registerSecond(secondName, new Linear(hidden, dim));
         this.act = act;
+    }
+
+    /**
+     * SAM 2's two-layer {@code MLP} (the Hiera blocks' with GELU, the two-way transformer's with
+     * ReLU): the same computation, children {@code layers.0} and {@code layers.1}.
+     */
+    public static Mlp layers(long dim, long hidden, Activation act) {
+        return new Mlp(dim, hidden, act, "layers", "layers") {
+            @Override
+            protected Linear registerFirst(String name, Linear layer) {
+                ModuleList<Linear> list = child(name, new ModuleList<>());
+                return list.add(layer);
+            }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            protected Linear registerSecond(String name, Linear layer) {
+                return ((ModuleList<Linear>) namedChildren().get(name)).add(layer);
+            }
+        };
     }
 
     /** Registers the first layer; subclasses may nest it under containers. */
     protected Linear registerFirst(String name, Linear layer) {
+        return child(name, layer);
+    }
+
+    /** Registers the second layer; subclasses may nest it under containers. */
+    protected Linear registerSecond(String name, Linear layer) {
         return child(name, layer);
     }
 

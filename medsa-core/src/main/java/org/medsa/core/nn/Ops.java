@@ -202,6 +202,100 @@ public final class Ops {
     }
 
     /**
+     * Scaled dot-product attention in PyTorch's math form, {@code softmax(q·kᵀ / √d)·v} over the
+     * last two axes: q (..., Nq, d), k (..., Nk, d), v (..., Nk, dv) → (..., Nq, dv). SAM 2's
+     * official code calls {@code F.scaled_dot_product_attention}; this is its reference form (the
+     * engine has no fused kernel).
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v) {
+        long d = q.getShape().get(q.getShape().dimension() - 1);
+        int last = k.getShape().dimension() - 1;
+        NDArray scores = div(q.matMul(k.swapAxes(last - 1, last)), Math.sqrt(d));
+        return scores.softmax(-1).matMul(v);
+    }
+
+    /**
+     * {@code F.interpolate(x, (outH, outW), mode="bilinear", align_corners=False)} for x (N, C, H,
+     * W) as the PyTorch of the reference implementations (1.13) computes it: the scale in float32,
+     * each output's source position in double, its two weights rounded to float32 — two rows of a
+     * matrix per axis, applied as two products. The engine's own kernel (PyTorch 2.3) places the
+     * source in float32; on SAM 2's logits, whose neighbouring values differ by several units,
+     * that moved the resized masks by 2e-5 from the official ones, against 4e-6 here.
+     * Differentiable.
+     */
+    public static NDArray resizeBilinear(NDArray x, int outH, int outW) {
+        Shape s = x.getShape();
+        int h = (int) s.get(s.dimension() - 2);
+        int w = (int) s.get(s.dimension() - 1);
+        if (h == outH && w == outW) {
+            return x;
+        }
+        NDArray rows = array(x.getManager(), bilinearWeights(h, outH), new Shape(outH, h)).toDevice(x.getDevice(), false);
+        NDArray cols = array(x.getManager(), bilinearWeights(w, outW), new Shape(outW, w)).toDevice(x.getDevice(), false);
+        NDArray y = h == outH ? x : rows.matMul(x);
+        return w == outW ? y : y.matMul(cols.transpose());
+    }
+
+    /** Row-major (out, in) weights of PyTorch 1.13's linear interpolation along one axis (align_corners=False). */
+    static float[] bilinearWeights(int in, int out) {
+        float[] m = new float[out * in];
+        float scale = (float) in / out;
+        for (int o = 0; o < out; o++) {
+            if (in == out) {
+                m[o * in + o] = 1f;
+                continue;
+            }
+            double src = Math.max(scale * (o + 0.5) - 0.5, 0.0);
+            int i0 = (int) src;
+            int i1 = i0 < in - 1 ? i0 + 1 : i0;
+            float lambda1 = (float) Math.min(Math.max(src - i0, 0.0), 1.0);
+            float lambda0 = 1f - lambda1;
+            m[o * in + i0] += lambda0;
+            m[o * in + i1] += lambda1;
+        }
+        return m;
+    }
+
+    /**
+     * {@code F.interpolate(x, (outH, outW), mode="bilinear", align_corners=False, antialias=True)}
+     * for x (N, C, H, W): PyTorch's separable triangle filter, widened by the scale factor when
+     * shrinking, with its weights computed in float as PyTorch computes them, applied as two
+     * matrix products (rows, then columns). Equal to PyTorch's up to float summation order.
+     */
+    public static NDArray resizeAntialiased(NDArray x, int outH, int outW) {
+        Shape s = x.getShape();
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        NDArray rows = array(x.getManager(), antialiasWeights(h, outH), new Shape(outH, h)).toDevice(x.getDevice(), false);
+        NDArray cols = array(x.getManager(), antialiasWeights(w, outW), new Shape(outW, w)).toDevice(x.getDevice(), false);
+        return rows.matMul(x).matMul(cols.transpose());
+    }
+
+    /** Row-major (out, in) weights of PyTorch's antialiased linear filter along one axis. */
+    static float[] antialiasWeights(int in, int out) {
+        float scale = (float) in / out;
+        float support = scale >= 1f ? scale : 1f;
+        float invScale = scale >= 1f ? 1f / scale : 1f;
+        float[] m = new float[out * in];
+        for (int i = 0; i < out; i++) {
+            float center = scale * (i + 0.5f);
+            int xmin = Math.max((int) (center - support + 0.5f), 0);
+            int xsize = Math.min((int) (center + support + 0.5f), in) - xmin;
+            float total = 0f;
+            float[] w = new float[Math.max(xsize, 0)];
+            for (int j = 0; j < xsize; j++) {
+                float t = Math.abs((j + xmin - center + 0.5f) * invScale);
+                w[j] = t < 1f ? 1f - t : 0f;
+                total += w[j];
+            }
+            for (int j = 0; j < xsize; j++) {
+                m[i * in + xmin + j] = total != 0f ? w[j] / total : 0f;
+            }
+        }
+        return m;
+    }
+
+    /**
      * SAM's window partition: (B, H, W, C) zero-padded to multiples of {@code ws}, then cut into
      * (B·nH·nW, ws, ws, C) windows, window column varying fastest.
      */
