@@ -6,19 +6,23 @@ import java.util.concurrent.Callable;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.examples.bench.Benchmarks;
+import org.medsa.examples.bench.Sam2Benchmarks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code medsa bench encoder|train|decode}: speed and memory with random weights ({@link Benchmarks}). */
+/** {@code medsa bench encoder|train|decode|propagate}: speed and memory with random weights ({@link Benchmarks}). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure the encoder, a training step or the interactive decode with random weights (docs/performance.md).",
-        subcommands = {BenchCommand.Encoder.class, BenchCommand.Train.class, BenchCommand.Decode.class})
+        description = "Measure the encoder, a training step, the interactive decode or SAM 2's propagation with random weights"
+                + " (docs/performance.md).",
+        subcommands = {BenchCommand.Encoder.class, BenchCommand.Train.class, BenchCommand.Decode.class,
+            BenchCommand.Propagate.class})
 public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new MedsaException("bench needs a subcommand: encoder, train or decode");
+        throw new MedsaException("bench needs a subcommand: encoder, train, decode or propagate");
     }
 
     private static final Gson GSON = new Gson();
@@ -35,7 +39,7 @@ public final class BenchCommand implements Runnable {
             description = "One image of the model's input size through the image encoder.")
     static final class Encoder implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
-                description = "vit_b, vit_l, vit_h or a config.json.")
+                description = "vit_b, vit_l, vit_h, a SAM 2 preset (sam2.1_hiera_t, ..., medsam2) or a config.json.")
         String model;
         @Option(names = "--runs", defaultValue = "3", paramLabel = "N",
                 description = "Forward passes; the first is the first call (default ${DEFAULT-VALUE}).")
@@ -47,7 +51,15 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Benchmarks.Encoder r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), half);
+            Benchmarks.Encoder r;
+            if (Sam2Config.describes(model)) {
+                if (half) {
+                    throw new MedsaException("--half applies to SAM models");
+                }
+                r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"));
+            } else {
+                r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), half);
+            }
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
                     + " image, %.1f GFLOP/s = %.2f of a plain matmul (%.1f GFLOP/s)", model, r.firstS(), r.steadyS(), r.gflop(),
@@ -112,6 +124,33 @@ public final class BenchCommand implements Runnable {
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
                     r.p95Ms()));
+            return 0;
+        }
+    }
+
+    /** {@code bench propagate}. */
+    @Command(name = "propagate", mixinStandardHelpOptions = true,
+            description = "SAM 2 on random slices: one click on slice 0, then forward propagation through the volume.")
+    static final class Propagate implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "<sam2.1_hiera_t|...|medsam2|config.json>",
+                description = "A SAM 2 preset or config.json.")
+        String model;
+        @Option(names = "--slices", defaultValue = "8", paramLabel = "N",
+                description = "Slices of the volume (512 x 512 each), at least 2 (default ${DEFAULT-VALUE}).")
+        int slices;
+        @Option(names = "--json", description = "Print {first_slice_s, per_slice_s}.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (!Sam2Config.describes(model)) {
+                throw new MedsaException("--model " + model + ": propagation with memory needs a SAM 2 model (sam2.1_hiera_t,"
+                        + " sam2.1_hiera_s, sam2.1_hiera_b+, sam2.1_hiera_l, medsam2 or a SAM 2 config.json)");
+            }
+            Sam2Benchmarks.Propagate r = Sam2Benchmarks.propagate(Sam2Config.resolve(model), atLeast(slices, 2, "--slices"));
+            System.out.println(json ? GSON.toJson(r.json())
+                    : String.format(Locale.ROOT, "propagate %s over %d slices: first slice %.2f s, %.2f s per propagated slice",
+                            model, r.slices(), r.firstSliceS(), r.perSliceS()));
             return 0;
         }
     }

@@ -306,7 +306,8 @@ public final class Benchmarks {
         return -1;
     }
 
-    private static double median(double[] v) {
+    /** The median of {@code v}. */
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -201,17 +201,40 @@ public final class Ops {
         return x;
     }
 
+    /** Bytes of attention scores computed at once before {@link #attention} splits its queries into chunks. */
+    static final long ATTENTION_CHUNK_BYTES = 28L << 20;
+
     /**
      * Scaled dot-product attention in PyTorch's math form, {@code softmax(q·kᵀ / √d)·v} over the
      * last two axes: q (..., Nq, d), k (..., Nk, d), v (..., Nk, dv) → (..., Nq, dv). SAM 2's
-     * official code calls {@code F.scaled_dot_product_attention}; this is its reference form (the
-     * engine has no fused kernel).
+     * official code calls {@code F.scaled_dot_product_attention}; the engine has no fused kernel,
+     * so this is its reference form with two changes that leave the math as it is: the queries are
+     * scaled before the product (d values per query instead of Nk scores; exact when √d is a power
+     * of two, else a rounding of the same size), and when the scores would exceed {@value
+     * #ATTENTION_CHUNK_BYTES} bytes the queries are taken in chunks, each chunk's scores
+     * freed before the next (docs/performance.md: SAM 2's memory attention at 1024 px holds 470 MB
+     * of scores per layer unchunked, and spends most of its time faulting that memory in).
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v) {
-        long d = q.getShape().get(q.getShape().dimension() - 1);
-        int last = k.getShape().dimension() - 1;
-        NDArray scores = div(q.matMul(k.swapAxes(last - 1, last)), Math.sqrt(d));
-        return scores.softmax(-1).matMul(v);
+        Shape qs = q.getShape();
+        int dims = qs.dimension();
+        long d = qs.get(dims - 1);
+        long nq = qs.get(dims - 2);
+        long nk = k.getShape().get(dims - 2);
+        long batch = qs.size() / (nq * d);
+        NDArray scaled = mul(q, 1 / Math.sqrt(d));
+        NDArray kt = k.swapAxes(dims - 2, dims - 1);
+        long rows = Math.max(1, ATTENTION_CHUNK_BYTES / (4 * Math.max(1, batch * nk)));
+        if (rows >= nq) {
+            return scaled.matMul(kt).softmax(-1).matMul(v);
+        }
+        NDList parts = new NDList();
+        String lead = ":, ".repeat(dims - 2);
+        for (long start = 0; start < nq; start += rows) {
+            NDArray chunk = scaled.get(lead + start + ":" + Math.min(nq, start + rows) + ", :");
+            parts.add(scoped(chunk, c -> c.matMul(kt).softmax(-1).matMul(v)));
+        }
+        return NDArrays.concat(parts, dims - 2);
     }
 
     /**

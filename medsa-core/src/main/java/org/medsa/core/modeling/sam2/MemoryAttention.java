@@ -40,8 +40,9 @@ public class MemoryAttention extends TorchBlock {
     public NDArray forward(ParameterStore ps, NDArray curr, NDArray currPos, NDArray memory, NDArray memoryPos,
             int objPtrTokens, boolean training) {
         NDArray out = cfg.posEncAtInput ? curr.add(Ops.mul(currPos, 0.1)) : curr;
+        NDArray keys = cfg.posEncAtCrossAttnKeys ? memory.add(memoryPos) : memory; // the same in every layer
         for (MemoryAttentionLayer layer : layers.items()) {
-            out = layer.forward(ps, out, memory, memoryPos, currPos, objPtrTokens, training);
+            out = layer.forward(ps, out, memory, keys, currPos, objPtrTokens, training, true);
         }
         return norm.forward(ps, out, training);
     }

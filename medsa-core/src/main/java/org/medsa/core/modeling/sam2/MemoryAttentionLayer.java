@@ -51,13 +51,19 @@ public class MemoryAttentionLayer extends TorchBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray tgt, NDArray memory, NDArray memoryPos, NDArray queryPos,
             int unrotatedKeys, boolean training) {
+        return forward(ps, tgt, memory, cfg.posEncAtCrossAttnKeys ? memory.add(memoryPos) : memory, queryPos, unrotatedKeys,
+                training, true);
+    }
+
+    /** As above with the keys' input (memories plus encoding, or memories) already made, once for every layer. */
+    NDArray forward(ParameterStore ps, NDArray tgt, NDArray memory, NDArray keys, NDArray queryPos, int unrotatedKeys,
+            boolean training, boolean keysMade) {
         NDArray t2 = norm1.forward(ps, tgt, training);
         NDArray qk = cfg.posEncAtAttn ? t2.add(queryPos) : t2;
         tgt = tgt.add(selfAttn.forward(ps, qk, qk, t2, 0, training));
         t2 = norm2.forward(ps, tgt, training);
         NDArray q = cfg.posEncAtCrossAttnQueries ? t2.add(queryPos) : t2;
-        NDArray k = cfg.posEncAtCrossAttnKeys ? memory.add(memoryPos) : memory;
-        tgt = tgt.add(crossAttnImage.forward(ps, q, k, memory, unrotatedKeys, training));
+        tgt = tgt.add(crossAttnImage.forward(ps, q, keys, memory, unrotatedKeys, training));
         t2 = norm3.forward(ps, tgt, training);
         return tgt.add(linear2.forward(ps, activation.apply(linear1.forward(ps, t2, training)), training));
     }

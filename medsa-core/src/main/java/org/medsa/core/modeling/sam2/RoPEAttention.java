@@ -58,62 +58,74 @@ public class RoPEAttention extends TorchBlock {
     public NDArray forward(ParameterStore ps, NDArray q, NDArray k, NDArray v, int unrotatedKeys, boolean training) {
         NDArray qh = separateHeads(qProj.forward(ps, q, training));
         NDArray kh = separateHeads(kProj.forward(ps, k, training));
-        NDArray vh = separateHeads(vProj.forward(ps, v, training));
         long nq = qh.getShape().get(2);
         long nk = kh.getShape().get(2);
-        NDArray[] rot = rotations(nq, qh.getShape().get(3), qh.getDevice(), qh.getManager());
-        qh = rotate(qh, rot[0], rot[1]);
+        long hd = qh.getShape().get(3);
+        qh = rotate(qh, rotations(nq, hd, 1, qh.getDevice(), qh.getManager()));
         long rotated = nk - unrotatedKeys;
         if (rotated > 0) {
-            NDArray cos = rot[0];
-            NDArray sin = rot[1];
-            if (rotated != nq) {
-                if (!repeatForKeys || rotated % nq != 0) {
-                    throw new MedsaException("rotary keys: " + rotated + " keys for a grid of " + nq + " queries");
-                }
-                long r = rotated / nq;
-                cos = cos.tile(new long[] {r, 1});
-                sin = sin.tile(new long[] {r, 1});
+            if (rotated != nq && (!repeatForKeys || rotated % nq != 0)) {
+                throw new MedsaException("rotary keys: " + rotated + " keys for a grid of " + nq + " queries");
             }
-            NDArray kr = rotate(unrotatedKeys > 0 ? kh.get(":, :, :" + rotated) : kh, cos, sin);
+            NDArray[] rot = rotations(nq, hd, rotated / nq, kh.getDevice(), kh.getManager());
+            NDArray kr = rotate(unrotatedKeys > 0 ? kh.get(":, :, :" + rotated) : kh, rot);
             kh = unrotatedKeys > 0 ? NDArrays.concat(new NDList(kr, kh.get(":, :, " + rotated + ":")), 2) : kr;
         }
-        NDArray out = Ops.attention(qh, kh, vh);
+        NDArray out;
+        long kvIn = v.getShape().get(2);
+        if (kvIn < hd) {
+            // narrow memories: attend over the raw values, project after — P·(V·Wᵀ + b) = (P·V)·Wᵀ + b,
+            // each head's weights summing to one: a product over kv_in_dim channels instead of the head width
+            long b = v.getShape().get(0);
+            NDArray pv = Ops.attention(qh, kh, v.expandDims(1)); // (B, H, Nq, kv)
+            NDArray w = value(ps, vProj.weight(), pv, training).reshape(numHeads, hd, kvIn).transpose(0, 2, 1); // (H, kv, hd)
+            NDArray bias = value(ps, vProj.bias(), pv, training).reshape(1, numHeads, 1, hd);
+            out = pv.matMul(w).add(bias);
+            assert out.getShape().get(0) == b;
+        } else {
+            out = Ops.attention(qh, kh, separateHeads(vProj.forward(ps, v, training)));
+        }
         long b = out.getShape().get(0);
         return outProj.forward(ps, out.transpose(0, 2, 1, 3).reshape(b, nq, -1), training);
     }
 
-    /** Channel pairs (x₂ᵢ, x₂ᵢ₊₁) of x (B, H, N, hd) rotated by the angles whose cos and sin are (N, hd/2). */
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long b = x.getShape().get(0);
-        long h = x.getShape().get(1);
-        long n = x.getShape().get(2);
-        long hd = x.getShape().get(3);
-        NDArray pairs = x.reshape(b, h, n, hd / 2, 2);
-        NDArray re = pairs.get("..., 0");
-        NDArray im = pairs.get("..., 1");
-        NDArray outRe = re.mul(cos).sub(im.mul(sin));
-        NDArray outIm = re.mul(sin).add(im.mul(cos));
-        return NDArrays.stack(new NDList(outRe, outIm), -1).reshape(b, h, n, hd);
+    /**
+     * Channel pairs (x₂ᵢ, x₂ᵢ₊₁) of x (B, H, N, hd) rotated: x·C + swap(x)·S with C = (cos, cos)
+     * and S = (−sin, sin) per pair and swap(x) = (x₂ᵢ₊₁, x₂ᵢ), i.e. (x₂ᵢ·cos − x₂ᵢ₊₁·sin,
+     * x₂ᵢ₊₁·cos + x₂ᵢ·sin) — the products and sums of the complex product the official code takes,
+     * rounded the same way, in four passes over x.
+     */
+    private static NDArray rotate(NDArray x, NDArray[] rot) {
+        long[] s = x.getShape().getShape();
+        NDArray swapped = x.reshape(s[0], s[1], s[2], s[3] / 2, 2).flip(4).reshape(s);
+        return x.mul(rot[0]).add(swapped.mul(rot[1]));
     }
 
     /**
-     * cos and sin (N, hd/2) of the axial angles of an N-token square grid, as the official {@code
-     * compute_axial_cis} computes them in float32: pair i &lt; hd/4 turns by column · θ^(−4i/hd),
-     * pair hd/4 + i by row · θ^(−4i/hd). Computed once per grid and device.
+     * C and S (N·repeats, hd) of the axial angles of an N-token square grid, its rotations repeated
+     * {@code repeats} times (one grid per memory frame), as the official {@code compute_axial_cis}
+     * computes the angles in float32: pair i &lt; hd/4 turns by column · θ^(−4i/hd), pair hd/4 + i
+     * by row · θ^(−4i/hd). Computed once per grid, repeat count and device.
      */
-    private NDArray[] rotations(long n, long headDim, Device device, NDManager manager) {
+    private NDArray[] rotations(long n, long headDim, long repeats, Device device, NDManager manager) {
         long side = Math.round(Math.sqrt(n));
         if (side * side != n) {
             throw new MedsaException("rotary attention needs a square token grid, got " + n + " tokens");
         }
-        String key = n + "|" + headDim + "|" + theta + "|" + device;
+        String key = n + "|" + headDim + "|" + repeats + "|" + theta + "|" + device;
         NDArray[] cached = ROTATIONS.computeIfAbsent(key, k -> Ops.noGrad(() -> {
             NDManager owner = CACHE_OWNER.newSubManager(device);
             try (NDManager m = owner.newSubManager()) {
-                NDArray[] cs = axialAngles(m, side, headDim, theta);
-                cs[0] = cs[0].cos();
-                cs[1] = cs[1].sin();
+                NDArray angles = axialAngles(m, side, headDim, theta); // (N, hd/2)
+                NDArray cos = angles.cos();
+                NDArray sin = angles.sin();
+                NDArray c = NDArrays.stack(new NDList(cos, cos), -1).reshape(n, headDim);
+                NDArray sn = NDArrays.stack(new NDList(sin.neg(), sin), -1).reshape(n, headDim);
+                if (repeats > 1) {
+                    c = c.tile(new long[] {repeats, 1});
+                    sn = sn.tile(new long[] {repeats, 1});
+                }
+                NDArray[] cs = {Ops.contiguous(c), Ops.contiguous(sn)};
                 cs[0].attach(owner);
                 cs[1].attach(owner);
                 return cs;
@@ -122,8 +134,8 @@ public class RoPEAttention extends TorchBlock {
         return new NDArray[] {Ops.viewIn(cached[0], manager), Ops.viewIn(cached[1], manager)};
     }
 
-    /** The angles (N, hd/2) twice (one copy for cos, one for sin). */
-    private static NDArray[] axialAngles(NDManager m, long side, long headDim, double theta) {
+    /** The angles (N, hd/2): columns times the frequencies, then rows times them. */
+    private static NDArray axialAngles(NDManager m, long side, long headDim, double theta) {
         NDArray exponent = Ops.div(m.arange(0, (int) headDim, 4).get(":" + headDim / 4).toType(DataType.FLOAT32, false),
                 headDim);
         NDArray freqs = Ops.scalar(exponent, 1).div(Ops.scalar(exponent, theta).pow(exponent)); // (hd/4)
@@ -132,8 +144,7 @@ public class RoPEAttention extends TorchBlock {
         NDArray ty = t.div(side).floor();
         NDArray fx = tx.reshape(-1, 1).mul(freqs.reshape(1, -1));
         NDArray fy = ty.reshape(-1, 1).mul(freqs.reshape(1, -1));
-        NDArray angles = NDArrays.concat(new NDList(fx, fy), 1);
-        return new NDArray[] {angles, angles.duplicate()};
+        return NDArrays.concat(new NDList(fx, fy), 1);
     }
 
     private NDArray separateHeads(NDArray x) {
