@@ -8,8 +8,7 @@ import java.util.concurrent.Callable;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.demo.DemoSetup;
 import org.medsa.server.SegmentationServer;
 import org.medsa.server.ServedModel;
@@ -27,10 +26,10 @@ import picocli.CommandLine.Option;
                     + " and MR-like phantom volumes, kept in ~/.cache/medsa (or $XDG_CACHE_HOME/medsa)."})
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "<vit_b|vit_l|vit_h|config.json>",
-            description = "Model preset or config.json (with --checkpoint).")
+    @Option(names = "--model", paramLabel = "<vit_b|vit_l|vit_h|sam2.1_hiera_t|...|medsam2|config.json>",
+            description = "Model preset or config.json (with --checkpoint): SAM, or SAM 2, which propagates with its memory.")
     String model;
-    @Option(names = "--checkpoint", paramLabel = "<file.pth>", description = "SAM weights (with --model).")
+    @Option(names = "--checkpoint", paramLabel = "<file.pth|file.pt>", description = "The model's weights (with --model).")
     Path checkpoint;
     @Option(names = "--adapters", paramLabel = "<paper|official-code>",
             description = "Build Med-SA with this adapter preset (default: plain SAM).")
@@ -105,9 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
                 cacheDir = cache.resolve("embeddings");
             }
         } else {
-            Sam sam = ModelLoader.of(SamConfig.resolve(model), checkpoint).adapterWeights(adapterWeights).adapters(adapters)
-                    .inputProfile(inputProfile).notes(Diagnostics.stderr()).load(manager);
-            served = ServedModel.of(sam, checkpoint.getFileName()
+            PromptableModel loaded = ModelLoader.forModel(model, checkpoint).adapterWeights(adapterWeights).adapters(adapters)
+                    .inputProfile(inputProfile).notes(Diagnostics.stderr()).loadModel(manager);
+            served = ServedModel.of(loaded, checkpoint.getFileName()
                     + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),
                     checkpoint, adapterWeights);
         }

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
+import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.sam2.Sam2Model;
 import org.medsa.core.predictor.ImageEmbedding;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.SamPrediction;
@@ -26,6 +28,9 @@ import org.medsa.inference.Propagation;
 import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.tracking.SliceSource;
+import org.medsa.inference.tracking.TrackedSlice;
+import org.medsa.inference.tracking.VolumeTracker;
 
 /**
  * One open image and its labels, segmented interactively: what a browser tab (or any client of
@@ -33,6 +38,12 @@ import org.medsa.inference.VolumePrompts;
  * encoded once (through the server's encoder queue and embedding cache); every prompt after that
  * only runs the prompt encoder and the mask decoder. All methods are synchronized: one request at
  * a time per session, and a request that fails leaves the labels as they were.
+ *
+ * <p>With a SAM 2 model every axis gets a {@link VolumeTracker} whose objects are the labels:
+ * a prompt on a slice that was not tracked is a conditioning slice, a prompt on a tracked slice
+ * corrects it with the memory, every prompt reuses the slice's previous logits (SAM 2's own
+ * refinement, whatever {@code mask_input} says), and propagation tracks the label with memory
+ * from the given slice. Undo restores the labels and drops the undone prompts from the tracker.
  *
  * <p>Coordinates follow {@code medsa segment}: on a volume's slice along axis a, a point is
  * [u, v] = [index along the slice's rows axis, index along its columns axis] (axis 2: [i, j]); on a
@@ -46,7 +57,12 @@ public final class InteractiveSession implements AutoCloseable {
     /** One label written on one slice. */
     public record SegmentResult(float iou, int area, boolean[] mask, int rows, int cols) {}
 
-    private record Undo(int axis, Map<Integer, int[]> slices, Map<String, float[]> previous) {}
+    private record Undo(int axis, Map<Integer, int[]> slices, Map<String, float[]> previous, List<int[]> tracked) {
+
+        Undo(int axis) {
+            this(axis, new TreeMap<>(), new HashMap<>(), new ArrayList<>());
+        }
+    }
 
     private final String id;
     private final String name;
@@ -62,6 +78,8 @@ public final class InteractiveSession implements AutoCloseable {
     private final SegmentationServer.Shared context;
     private final NDManager manager;
     private final SamPredictor predictor;
+    private final Sam2Model sam2;
+    private final Map<Integer, VolumeTracker> trackers = new HashMap<>();
     private String currentKey;
     private volatile long lastUsed = System.nanoTime();
     private volatile int focusAxis = -1;
@@ -87,7 +105,18 @@ public final class InteractiveSession implements AutoCloseable {
         this.contentHash = hash(input);
         this.labels = new int[input.grid().voxelCount()];
         this.manager = context.manager().newSubManager();
-        this.predictor = new SamPredictor(context.model(), manager);
+        if (context.model() instanceof Sam sam) {
+            this.predictor = new SamPredictor(sam, manager);
+            this.sam2 = null;
+        } else {
+            this.predictor = null;
+            this.sam2 = (Sam2Model) context.model();
+        }
+    }
+
+    /** The tracker of the slices along {@code axis} (SAM 2), made on first use. */
+    private VolumeTracker tracker(int axis) {
+        return trackers.computeIfAbsent(axis, a -> VolumeTracker.open(sam2, SliceSource.of(input, normalised, a), manager));
     }
 
     private static String hash(SegmentationInput input) {
@@ -220,12 +249,15 @@ public final class InteractiveSession implements AutoCloseable {
         int[] hw = input.sliceShape(axis);
         VolumePrompts given = VolumePrompts.onSlice(axis, index, points, box, label);
         Prompt prompt = given.isEmpty() ? new Prompt() : given.bySlice(input, axis).get(index).get(label);
+        if (sam2 != null) {
+            return segmentTracked(axis, index, prompt, label, hw);
+        }
         float[] prev = usePrevious ? previous.get(key(axis, index, label)) : null;
         if (prompt.points().isEmpty() && prompt.box() == null && prev == null) {
             throw new MedsaException("no prompt: give at least one point or a box");
         }
         if (prev != null) {
-            int[] ms = context.model().promptEncoder().maskInputSize();
+            int[] ms = predictor.model().promptEncoder().maskInputSize();
             prompt.maskInput(prev, ms[0], ms[1]);
         }
         boolean multi = multimask != null ? multimask : prompt.points().size() == 1 && prompt.box() == null && prev == null;
@@ -234,10 +266,25 @@ public final class InteractiveSession implements AutoCloseable {
         SamPrediction r = predictor.predict(prompt, multi);
         int best = r.best();
         boolean[] mask = r.mask(best);
-        Undo u = new Undo(axis, new TreeMap<>(), new HashMap<>());
+        Undo u = new Undo(axis);
         int area = write(axis, index, label, mask, r.lowRes(best), u);
         pushUndo(u);
         return new SegmentResult(r.iouPredictions()[best], area, mask, hw[0], hw[1]);
+    }
+
+    /** SAM 2: the prompt joins the axis' tracker as the label's prompt on the slice. */
+    private SegmentResult segmentTracked(int axis, int index, Prompt prompt, int label, int[] hw) {
+        if (prompt.points().isEmpty() && prompt.box() == null) {
+            throw new MedsaException("no prompt: give at least one point or a box");
+        }
+        focus(axis, index, false);
+        TrackedSlice t = tracker(axis).addPrompt(index, label, prompt);
+        boolean[] mask = t.mask(label);
+        Undo u = new Undo(axis);
+        u.tracked().add(new int[] {index, label});
+        int area = write(axis, index, label, mask, null, u);
+        pushUndo(u);
+        return new SegmentResult(tracker(axis).iou(index, label), area, mask, hw[0], hw[1]);
     }
 
     /**
@@ -272,7 +319,10 @@ public final class InteractiveSession implements AutoCloseable {
             throw new MedsaException("nothing to propagate: slice " + from + " along axis " + axis + " has no pixel of label "
                     + label);
         }
-        int[] ms = context.model().promptEncoder().maskInputSize();
+        if (sam2 != null) {
+            return propagateTracked(axis, from, label, direction, maxSlices, minIou);
+        }
+        int[] ms = predictor.model().promptEncoder().maskInputSize();
         float[] seedLowRes = previous.get(key(axis, from, label));
         int slices = input.shape()[axis];
         List<Propagation.Step> steps = Propagation.run(from, seed, seedLowRes, ms[0], ms[1], hw[0], hw[1], slices, direction,
@@ -285,7 +335,7 @@ public final class InteractiveSession implements AutoCloseable {
                     useSlice(axis, s);
                     return predictor.predict(prompt, false);
                 });
-        Undo u = new Undo(axis, new TreeMap<>(), new HashMap<>());
+        Undo u = new Undo(axis);
         List<Integer> out = new ArrayList<>();
         out.add(from);
         for (Propagation.Step st : steps) {
@@ -296,6 +346,40 @@ public final class InteractiveSession implements AutoCloseable {
             pushUndo(u);
         }
         out.sort(Integer::compare);
+        return out;
+    }
+
+    /** SAM 2: tracks the label with memory from slice {@code from}, up, down or both, writing every slice it visits. */
+    private List<Integer> propagateTracked(int axis, int from, int label, Propagation.Direction direction, int maxSlices,
+            double minIou) {
+        if (minIou > 0) {
+            throw new MedsaException("min_iou applies to SAM models; SAM 2 tracks every slice with its memory");
+        }
+        VolumeTracker t = tracker(axis);
+        if (!t.objectIds().contains(label)) {
+            throw new MedsaException("nothing to propagate: label " + label + " has no prompt along axis " + axis
+                    + " (SAM 2 tracks from prompted slices)");
+        }
+        Map<Integer, boolean[]> masks = new TreeMap<>();
+        t.propagate(direction, from, maxSlices, List.of(label), s -> masks.put(s.slice(), s.mask(label)));
+        Undo u = new Undo(axis);
+        for (Map.Entry<Integer, boolean[]> e : masks.entrySet()) {
+            write(axis, e.getKey(), label, e.getValue(), null, u);
+        }
+        pushUndo(u);
+        List<Integer> out = new ArrayList<>();
+        for (Map.Entry<Integer, boolean[]> e : masks.entrySet()) {
+            for (boolean b : e.getValue()) {
+                if (b) {
+                    out.add(e.getKey());
+                    break;
+                }
+            }
+        }
+        if (!out.contains(from)) {
+            out.add(from);
+            out.sort(Integer::compare);
+        }
         return out;
     }
 
@@ -319,6 +403,9 @@ public final class InteractiveSession implements AutoCloseable {
             } else {
                 previous.put(e.getKey(), e.getValue());
             }
+        }
+        for (int[] sl : u.tracked()) {
+            tracker(u.axis()).forget(sl[0], sl[1]);
         }
         return true;
     }
@@ -355,7 +442,9 @@ public final class InteractiveSession implements AutoCloseable {
             }
         }
         input.putSlice(labels, axis, index, after);
-        previous.put(k, lowRes);
+        if (lowRes != null) {
+            previous.put(k, lowRes);
+        }
         return area;
     }
 
@@ -402,7 +491,7 @@ public final class InteractiveSession implements AutoCloseable {
     private void focus(int axis, int index, boolean includeSelf) {
         focusAxis = axis;
         focusSlice = index;
-        if (!context.lookAhead()) {
+        if (!context.lookAhead() || predictor == null) {
             return;
         }
         int n = input.shape()[axis];
@@ -428,7 +517,10 @@ public final class InteractiveSession implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            predictor.close();
+            if (predictor != null) {
+                predictor.close();
+            }
+            trackers.values().forEach(VolumeTracker::close);
             manager.close();
         }
     }

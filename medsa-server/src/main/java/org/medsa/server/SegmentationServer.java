@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.inference.SegmentationInput;
 
@@ -38,7 +39,7 @@ import org.medsa.inference.SegmentationInput;
 public final class SegmentationServer implements AutoCloseable {
 
     /** What sessions share: the model, where arrays live, the encoder and the settings. */
-    record Shared(Sam model, NDManager manager, String modelIdentity, SliceEncoder encoder, boolean lookAhead,
+    record Shared(PromptableModel model, NDManager manager, String modelIdentity, SliceEncoder encoder, boolean lookAhead,
             int encodeTimeoutSeconds) {}
 
     /** Settings of a server; {@link SegmentationServer#builder} starts one. */
@@ -159,8 +160,10 @@ public final class SegmentationServer implements AutoCloseable {
         this.cfg = b;
         this.data = b.dataFolder == null ? null : new DataFolder(b.dataFolder);
         this.cache = new EmbeddingCache(b.cacheBytes, b.cacheDir, b.diagnostics);
-        this.encoder = new SliceEncoder(b.model.sam(), b.manager, cache);
-        this.context = new Shared(b.model.sam(), b.manager, b.model.identity(), encoder, b.lookAhead, b.encodeTimeoutSeconds);
+        // SAM's slice embeddings go through the shared encoder queue and cache; SAM 2's trackers keep their own features
+        this.encoder = b.model.model() instanceof Sam sam ? new SliceEncoder(sam, b.manager, cache) : null;
+        this.context = new Shared(b.model.model(), b.manager, b.model.identity(), encoder, b.lookAhead && encoder != null,
+                b.encodeTimeoutSeconds);
         this.sessions = new SessionRegistry(b.maxSessions, b.idleMillis);
         this.uploads = new UploadReceiver(b.maxUploadBytes);
     }
@@ -252,7 +255,7 @@ public final class SegmentationServer implements AutoCloseable {
         m.put("model", cfg.model.description());
         m.put("sessions", sessions.size());
         m.put("cache", cache.stats());
-        m.put("encoder", encoder.stats());
+        m.put("encoder", encoder == null ? null : encoder.stats());
         return m;
     }
 
@@ -263,7 +266,9 @@ public final class SegmentationServer implements AutoCloseable {
             app.stop();
         }
         sessions.close();
-        encoder.close();
+        if (encoder != null) {
+            encoder.close();
+        }
         uploads.close();
         stopped.countDown();
     }

@@ -5,17 +5,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.medsa.adapters.MedsaModel;
 import org.medsa.core.io.Hashes;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.sam2.Sam2Model;
 
 /**
  * The model a server runs, with its identity (what the embedding cache keys on: the same identity
  * must mean the same encoder outputs) and a description for {@code GET /api/health}.
  *
- * @param sam the loaded model (its weights decide the device)
+ * @param model the loaded model, SAM or SAM 2 (its weights decide the device)
  * @param identity a string that changes whenever the model's outputs may change
- * @param description what clients are told about it (name, sizes, input profile, adapters, ...)
+ * @param description what clients are told about it (name, family, sizes, input profile, adapters, ...)
  */
-public record ServedModel(Sam sam, String identity, Map<String, Object> description) {
+public record ServedModel(PromptableModel model, String identity, Map<String, Object> description) {
 
     /**
      * A model whose identity is made from its config, its input profile and the SHA-256 of each
@@ -26,19 +28,32 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
      * @param weightFiles the files the weights came from
      * @throws org.medsa.core.MedsaException if a file cannot be read
      */
-    public static ServedModel of(Sam sam, String name, Path... weightFiles) {
-        StringBuilder id = new StringBuilder(sam.config().toJson().toString()).append('|').append(sam.geometry());
-        if (sam instanceof MedsaModel m) {
-            id.append('|').append(m.medsaConfig().toJson());
-        }
+    public static ServedModel of(PromptableModel model, String name, Path... weightFiles) {
+        StringBuilder id = new StringBuilder();
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", name);
-        d.put("image_size", sam.imageSize());
-        d.put("input_profile", sam.geometry().profile().toString());
-        long[] e = sam.embeddingShape();
-        d.put("embedding", new long[] {e[1], e[2], e[3]});
-        d.put("adapters", sam instanceof MedsaModel m ? m.medsaConfig().preset().id() : "none");
-        ai.djl.Device dev = sam.device();
+        if (model instanceof Sam sam) {
+            id.append(sam.config().toJson()).append('|').append(sam.geometry());
+            if (sam instanceof MedsaModel m) {
+                id.append('|').append(m.medsaConfig().toJson());
+            }
+            d.put("family", "sam");
+            d.put("image_size", sam.imageSize());
+            d.put("input_profile", sam.geometry().profile().toString());
+            long[] e = sam.embeddingShape();
+            d.put("embedding", new long[] {e[1], e[2], e[3]});
+            d.put("adapters", sam instanceof MedsaModel m ? m.medsaConfig().preset().id() : "none");
+        } else if (model instanceof Sam2Model sam2) {
+            id.append(sam2.config().toJson()).append('|').append(sam2.geometry());
+            d.put("family", "sam2");
+            d.put("image_size", sam2.imageSize());
+            d.put("input_profile", sam2.geometry().profile().toString());
+            d.put("memory", sam2.config().numMaskmem);
+            d.put("adapters", "none");
+        } else {
+            throw new IllegalArgumentException("cannot serve " + model.describe());
+        }
+        ai.djl.Device dev = model.device();
         d.put("device", dev.getDeviceType() + (dev.isGpu() ? ":" + dev.getDeviceId() : ""));
         int i = 0;
         for (Path f : weightFiles) {
@@ -51,6 +66,6 @@ public record ServedModel(Sam sam, String identity, Map<String, Object> descript
         }
         String identity = Hashes.sha256(id.toString());
         d.put("identity", identity.substring(0, 16));
-        return new ServedModel(sam, identity, d);
+        return new ServedModel(model, identity, d);
     }
 }

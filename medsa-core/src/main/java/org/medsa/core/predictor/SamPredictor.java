@@ -48,6 +48,11 @@ public final class SamPredictor implements AutoCloseable {
         this.geometry = sam.geometry();
     }
 
+    /** The model this predictor runs. */
+    public Sam model() {
+        return sam;
+    }
+
     /** Resizes, normalises and pads the image, and computes its embedding. */
     public void setImage(RgbImage image) {
         InputGeometry.ModelInput in = geometry.prepare(image);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -319,28 +320,45 @@ public final class VolumeTracker implements AutoCloseable {
      * most {@code maxSlices} slices beyond it in each direction.
      */
     public void propagate(Propagation.Direction direction, int start, int maxSlices, Consumer<TrackedSlice> each) {
+        propagate(direction, start, maxSlices, objects.keySet(), each);
+    }
+
+    /**
+     * As above for the objects {@code ids} only (the others keep their slices as they are); the
+     * official predictor always tracks every object, each on its own, so this equals its result
+     * for these objects.
+     */
+    public void propagate(Propagation.Direction direction, int start, int maxSlices, Collection<Integer> ids,
+            Consumer<TrackedSlice> each) {
         if (maxSlices < 0) {
             throw new MedsaException("propagation covers at least 0 slices beyond its start, got " + maxSlices);
         }
+        List<Integer> chosen = new ArrayList<>();
+        for (int id : ids) {
+            if (!objects.containsKey(id)) {
+                throw new MedsaException("no object " + id + " to propagate (objects: " + objects.keySet() + ")");
+            }
+            chosen.add(id);
+        }
         if (direction != Propagation.Direction.DOWN) {
-            propagateOneWay(false, start, maxSlices, each);
+            propagateOneWay(false, start, maxSlices, chosen, each);
         }
         if (direction != Propagation.Direction.UP) {
-            propagateOneWay(true, start, maxSlices, each);
+            propagateOneWay(true, start, maxSlices, chosen, each);
         }
     }
 
-    private void propagateOneWay(boolean reverse, int startSlice, int maxSlices, Consumer<TrackedSlice> each) {
+    private void propagateOneWay(boolean reverse, int startSlice, int maxSlices, List<Integer> ids, Consumer<TrackedSlice> each) {
         Ops.noGrad(() -> {
-            preflight();
+            preflight(ids);
             return null;
         });
         int n = slices.count();
         int start = startSlice;
         if (start < 0) {
             start = Integer.MAX_VALUE;
-            for (ObjectState o : objects.values()) {
-                for (int t : o.cond.keySet()) {
+            for (int id : ids) {
+                for (int t : objects.get(id).cond.keySet()) {
                     start = Math.min(start, t);
                 }
             }
@@ -362,7 +380,8 @@ public final class VolumeTracker implements AutoCloseable {
             }
         }
         for (int frame : order) {
-            for (ObjectState o : objects.values()) {
+            for (int id : ids) {
+                ObjectState o = objects.get(id);
                 if (!o.cond.containsKey(frame)) {
                     FrameOut out = Ops.noGrad(() -> runFrame(o, frame, false, null, null, reverse, true, null));
                     replace(o.nonCond, frame, out);
@@ -376,12 +395,12 @@ public final class VolumeTracker implements AutoCloseable {
     }
 
     /** {@code propagate_in_video_preflight}: prompted slices' outputs get their memory and join the memory bank. */
-    private void preflight() {
-        if (objects.isEmpty()) {
+    private void preflight(List<Integer> ids) {
+        if (ids.isEmpty()) {
             throw new MedsaException("nothing to propagate: prompt a slice first");
         }
-        for (Map.Entry<Integer, ObjectState> e : objects.entrySet()) {
-            ObjectState o = e.getValue();
+        for (int id : ids) {
+            ObjectState o = objects.get(id);
             for (boolean isCond : new boolean[] {false, true}) {
                 Map<Integer, FrameOut> temp = isCond ? o.tempCond : o.tempNonCond;
                 Map<Integer, FrameOut> target = isCond ? o.cond : o.nonCond;
@@ -401,7 +420,7 @@ public final class VolumeTracker implements AutoCloseable {
                 temp.clear();
             }
             if (o.cond.isEmpty()) {
-                throw new MedsaException("object " + e.getKey() + " has no prompt on a slice that was not tracked before;"
+                throw new MedsaException("object " + id + " has no prompt on a slice that was not tracked before;"
                         + " prompt it first");
             }
             for (int f : o.cond.keySet()) {
@@ -687,6 +706,30 @@ public final class VolumeTracker implements AutoCloseable {
             replace(o.nonCond, slice, c);
             o.tracked.remove(slice);
         }
+    }
+
+    /**
+     * Forgets everything about {@code objectId} on {@code slice}: its prompts and its outputs, and
+     * that the slice was tracked; a later prompt there starts afresh (a conditioning slice).
+     */
+    public void forget(int slice, int objectId) {
+        checkSlice(slice);
+        ObjectState o = objects.get(objectId);
+        if (o == null) {
+            return;
+        }
+        o.points.remove(slice);
+        NDArray m = o.masks.remove(slice);
+        if (m != null) {
+            m.close();
+        }
+        for (Map<Integer, FrameOut> map : List.of(o.cond, o.nonCond, o.tempCond, o.tempNonCond)) {
+            FrameOut f = map.remove(slice);
+            if (f != null) {
+                f.manager.close();
+            }
+        }
+        o.tracked.remove(slice);
     }
 
     /** Forgets {@code objectId} entirely. */
