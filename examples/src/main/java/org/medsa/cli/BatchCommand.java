@@ -25,8 +25,8 @@ public final class BatchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "<dir>",
             description = "Output folder (masks/, rows/, results.parquet, results.csv).")
     Path out;
-    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
-            description = "Model preset or config.json.")
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|sam2.1_hiera_t|...|medsam2|config.json>",
+            description = "Model preset or config.json: SAM, or SAM 2.")
     String model;
     @Option(names = "--checkpoint", required = true, paramLabel = "<file.pth>",
             description = "SAM weights (a path every executor can read).")
@@ -54,6 +54,10 @@ public final class BatchCommand implements Callable<Integer> {
     @Option(names = "--threads-per-task", defaultValue = "0", paramLabel = "N",
             description = "PyTorch threads per Spark task (default 0: spark.task.cpus).")
     int threadsPerTask;
+    @Option(names = "--propagate", arity = "0..1", fallbackValue = "both", paramLabel = "<both|up|down>",
+            description = "Follow each row's labels into the neighbouring slices, as segment --propagate (SAM 2: tracking with"
+                    + " its memory).")
+    String propagate;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
@@ -70,7 +74,7 @@ public final class BatchCommand implements Callable<Integer> {
         // checked here, before Spark starts
         BatchOptions o = BatchOptions.builder().model(model, checkpoint).out(out).overwrite(overwrite).intensity(intensity)
                 .encoderBatch(encoderBatch).threadsPerTask(threadsPerTask).adapters(adapters).inputProfile(inputProfile)
-                .adapterWeights(adapterWeights).build();
+                .adapterWeights(adapterWeights).propagate(propagate).build();
         MedsaBatch.checkManifest(manifest); // before Spark starts (and says anything)
         SparkSession.Builder b = SparkSession.builder().appName("medsa batch");
         if (System.getProperty("spark.master") == null) { // spark-submit sets it

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.data.transforms.Intensity;
+import org.medsa.inference.Propagation;
 
 /**
  * What a batch run uses, immutable: the model files (paths every executor can read), the output
@@ -31,6 +33,7 @@ public final class BatchOptions implements Serializable {
     private String intensity = "auto";
     private int encoderBatch = 1;
     private int threadsPerTask;
+    private String propagate;
 
     private BatchOptions() {}
 
@@ -56,6 +59,7 @@ public final class BatchOptions implements Serializable {
         c.intensity = intensity;
         c.encoderBatch = encoderBatch;
         c.threadsPerTask = threadsPerTask;
+        c.propagate = propagate;
         return c;
     }
 
@@ -109,6 +113,11 @@ public final class BatchOptions implements Serializable {
         return threadsPerTask;
     }
 
+    /** The propagation of each row's labels (both, up or down), or null for the prompted slices only. */
+    public String propagate() {
+        return propagate;
+    }
+
     /**
      * What identifies the model these options load: the model spec, the SHA-256 of the checkpoint
      * and of the adapter file, the adapter preset and the input profile (executors key their loaded
@@ -131,7 +140,8 @@ public final class BatchOptions implements Serializable {
         /** The model (a preset like vit_b, or a config.json path) and its SAM checkpoint. */
         public Builder model(String modelPresetOrConfig, Path checkpoint) {
             // a config file is named by its absolute path, as the weight files are: executors may run elsewhere
-            boolean preset = modelPresetOrConfig == null || SamConfig.PRESETS.contains(modelPresetOrConfig);
+            boolean preset = modelPresetOrConfig == null || SamConfig.PRESETS.contains(modelPresetOrConfig)
+                    || Sam2Config.PRESETS.contains(modelPresetOrConfig);
             o.model = preset ? modelPresetOrConfig : Path.of(modelPresetOrConfig).toAbsolutePath().toString();
             o.checkpoint = checkpoint == null ? null : checkpoint.toAbsolutePath().toString();
             return this;
@@ -189,6 +199,16 @@ public final class BatchOptions implements Serializable {
         }
 
         /**
+         * Follows each row's labels into the neighbouring slices as {@code segment --propagate}
+         * does: SAM from slice to slice, SAM 2 tracking with its memory ({@code both}, {@code up}
+         * or {@code down}; null: the prompted slices only, the default).
+         */
+        public Builder propagate(String direction) {
+            o.propagate = direction;
+            return this;
+        }
+
+        /**
          * The options.
          *
          * @throws MedsaException naming what is missing or out of range
@@ -207,6 +227,9 @@ public final class BatchOptions implements Serializable {
                 throw new MedsaException("threads per task must be >= 0, got " + o.threadsPerTask);
             }
             Intensity.parse(o.intensity);
+            if (o.propagate != null) {
+                Propagation.Direction.parse(o.propagate);
+            }
             return o.copy();
         }
     }

@@ -6,8 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.medsa.adapters.ModelLoader;
-import org.medsa.core.modeling.Sam;
-import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.PromptableModel;
 
 /**
  * One model per executor JVM: loaded lazily by the first task that needs it, shared by every task
@@ -17,7 +16,7 @@ import org.medsa.core.modeling.SamConfig;
  */
 final class ExecutorModels {
 
-    private static final Map<String, Sam> MODELS = new ConcurrentHashMap<>();
+    private static final Map<String, PromptableModel> MODELS = new ConcurrentHashMap<>();
     private static final Map<String, NDManager> MANAGERS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
 
@@ -29,9 +28,9 @@ final class ExecutorModels {
     }
 
     /** The model for {@code o}, loading it on first use in this JVM. */
-    static Sam get(BatchOptions o) {
+    static PromptableModel get(BatchOptions o) {
         String key = o.modelIdentity();
-        Sam sam = MODELS.get(key);
+        PromptableModel sam = MODELS.get(key);
         if (sam != null) {
             return sam;
         }
@@ -39,9 +38,8 @@ final class ExecutorModels {
             sam = MODELS.get(key);
             if (sam == null) {
                 NDManager manager = NDManager.newBaseManager(Device.cpu());
-                sam = ModelLoader.of(SamConfig.resolve(o.model()), o.checkpoint()).adapterWeights(o.adapterWeights())
-                        .adapters(o.adapters())
-                        .inputProfile(o.inputProfile()).load(manager);
+                sam = ModelLoader.forModel(o.model(), o.checkpoint()).adapterWeights(o.adapterWeights()).adapters(o.adapters())
+                        .inputProfile(o.inputProfile()).loadModel(manager);
                 MANAGERS.put(key, manager);
                 MODELS.put(key, sam);
                 LOADS.incrementAndGet();

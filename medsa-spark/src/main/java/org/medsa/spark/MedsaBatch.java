@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
-import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.PromptableModel;
 
 /**
  * Cohort-scale segmentation on Apache Spark: every manifest row is one {@code VolumeSegmenter}
@@ -82,7 +82,7 @@ public final class MedsaBatch {
         }
         TaskContext task = TaskContext.get();
         int threads = options.threadsPerTask() > 0 ? options.threadsPerTask() : task != null ? Math.max(1, task.cpus()) : 0;
-        Sam sam = ExecutorModels.get(options);
+        PromptableModel sam = ExecutorModels.get(options);
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
         }

@@ -17,9 +17,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.io.Hashes;
-import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
+import org.medsa.inference.Propagation;
 import org.medsa.inference.Segmentation;
 import org.medsa.inference.SegmentationInput;
 import org.medsa.inference.VolumePrompts;
@@ -43,12 +44,13 @@ final class RowSegmenter implements AutoCloseable {
     private final String modelKey;
 
     /** A segmenter for one partition; its arrays live under {@code parent} (the model's manager). */
-    RowSegmenter(Sam sam, NDManager parent, BatchOptions options) {
+    RowSegmenter(PromptableModel sam, NDManager parent, BatchOptions options) {
         this.options = options;
         this.out = options.out();
         this.manager = parent.newSubManager(sam.device());
         this.segmenter = new VolumeSegmenter(sam, manager);
-        this.modelKey = options.modelIdentity() + "|" + options.intensity();
+        this.modelKey = options.modelIdentity() + "|" + options.intensity() + (options.propagate() == null ? ""
+                : "|propagate " + options.propagate());
     }
 
     /** The row's result: computed, or read back from its record. Never throws for a bad row. */
@@ -109,6 +111,9 @@ final class RowSegmenter implements AutoCloseable {
         VolumeSegmenter.Options.Builder o = VolumeSegmenter.Options.builder().encoderBatch(options.encoderBatch());
         if (input.isVolume()) {
             o.intensity(Intensity.parse(options.intensity()));
+            if (options.propagate() != null) {
+                o.propagate(Propagation.Direction.parse(options.propagate()), Integer.MAX_VALUE);
+            }
         }
         Segmentation s = segmenter.segment(input, prompts, o.build());
         String maskName = "masks/" + id + (input.isVolume() ? ".nii.gz" : ".png");
