@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.spark.BatchOptions;
 import org.medsa.spark.MedsaBatch;
 import picocli.CommandLine.Command;
@@ -58,6 +60,10 @@ public final class BatchCommand implements Callable<Integer> {
             description = "Follow each row's labels into the neighbouring slices, as segment --propagate (SAM 2: tracking with"
                     + " its memory).")
     String propagate;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
+            description = "The image encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
+                    + " AVX512-BF16 or AMX and on GPUs).")
+    String precision;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
@@ -74,7 +80,8 @@ public final class BatchCommand implements Callable<Integer> {
         // checked here, before Spark starts
         BatchOptions o = BatchOptions.builder().model(model, checkpoint).out(out).overwrite(overwrite).intensity(intensity)
                 .encoderBatch(encoderBatch).threadsPerTask(threadsPerTask).adapters(adapters).inputProfile(inputProfile)
-                .adapterWeights(adapterWeights).propagate(propagate).build();
+                .adapterWeights(adapterWeights).propagate(propagate)
+                .precision(ComputePrecision.parse(precision, null, Diagnostics.stderr())).build();
         MedsaBatch.checkManifest(manifest); // before Spark starts (and says anything)
         SparkSession.Builder b = SparkSession.builder().appName("medsa batch");
         if (System.getProperty("spark.master") == null) { // spark-submit sets it

@@ -4,9 +4,11 @@ import com.google.gson.Gson;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.adapters.MedsaConfig;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.sam2.Sam2Config;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.examples.bench.Benchmarks;
 import org.medsa.examples.bench.Sam2Benchmarks;
 import picocli.CommandLine.Command;
@@ -46,19 +48,23 @@ public final class BenchCommand implements Runnable {
         int runs;
         @Option(names = "--json", description = "Print {first_s, steady_s, gflop, gflops, matmul_gflops, ratio}.")
         boolean json;
-        @Option(names = "--half", description = "The blocks in float16 (for GPUs; slower on a CPU).")
+        @Option(names = "--half", description = "The blocks in float16, as --precision fp16.")
         boolean half;
+        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
+                description = "The encoder blocks' arithmetic (default ${DEFAULT-VALUE}).")
+        String precision;
 
         @Override
         public Integer call() {
             Benchmarks.Encoder r;
+            ComputePrecision p = half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr());
             if (Sam2Config.describes(model)) {
-                if (half) {
-                    throw new MedsaException("--half applies to SAM models");
+                if (p != ComputePrecision.FP32) {
+                    throw new MedsaException("--precision " + p.id() + " applies to SAM models so far");
                 }
                 r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"));
             } else {
-                r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), half);
+                r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), p);
             }
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "encoder %s: first %.2f s, steady %.2f s; %.1f GFLOP per"
@@ -86,8 +92,11 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--checkpointing", description = "Activation checkpointing of the encoder blocks.")
         boolean checkpointing;
-        @Option(names = "--half", description = "The frozen encoder in float16 (for GPUs; slower on a CPU).")
+        @Option(names = "--half", description = "The frozen encoder in float16, as --precision fp16.")
         boolean half;
+        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
+                description = "The frozen encoder's arithmetic (default ${DEFAULT-VALUE}).")
+        String precision;
         @Option(names = "--json", description = "Print {step_s, peak_rss_gb, trainable}.")
         boolean json;
 
@@ -95,7 +104,8 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
             Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
-                    atLeast(batch, 1, "--batch"), checkpointing, half);
+                    atLeast(batch, 1, "--batch"), checkpointing,
+                    half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr()));
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
                     + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch,

@@ -9,12 +9,16 @@ import java.util.concurrent.Callable;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
+import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
 import org.medsa.train.Pretraining;
+import org.medsa.train.sam2.Sam2Training;
+import org.medsa.train.sam2.SliceClips;
 import org.medsa.train.training.RunFolder;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.Trainer;
@@ -30,9 +34,13 @@ import picocli.CommandLine.Option;
         description = "Train all weights of a SAM model (from scratch or --init) on a dataset; writes sam_best.pth.")
 public final class PretrainCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
-            description = "Model preset or a config.json in the fixtures' layout.")
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json|sam2 config.json>",
+            description = "Model preset or a config.json in the fixtures' layout; a SAM 2 config (or preset) trains SAM 2 on "
+                    + "clips"
+                    + " of consecutive slices (writes sam2_best.pt).")
     String model;
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "4",
+            description = "SAM 2: slices per clip (default ${DEFAULT-VALUE}).") int frames;
     @Option(names = "--init", paramLabel = "<sam.pth>",
             description = "Start from these weights (default: random, seeded).") Path init;
     @Option(names = "--data", required = true, paramLabel = "<dataset dir>",
@@ -61,6 +69,9 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ModelLoader.isSam2(model)) {
+            return sam2();
+        }
         TrainConfig.Builder b = Pretraining.recipe().lr(lr).batch(TrainCommand.atLeast(batch, 1, "--batch")).seed(seed);
         if (steps != null) {
             b.steps(TrainCommand.atLeast(steps, 1, "--steps"));
@@ -92,6 +103,31 @@ public final class PretrainCommand implements Callable<Integer> {
         console.flush();
         System.out.printf(Locale.ROOT, "trained %d steps; best validation Dice %.4f at step %d; weights: %s%n",
                 r.steps(), r.bestDice(), r.bestStep(), r.best());
+        return 0;
+    }
+
+    /** SAM 2: every weight trained on clips of consecutive slices ({@link Sam2Training}). */
+    private int sam2() throws Exception {
+        if (epochs != null || inputProfile != null || resume || !"auto".equals(devices)) {
+            throw new MedsaException("--epochs, --input-profile, --resume and --devices apply to SAM models");
+        }
+        Sam2Config c = Sam2Config.resolve(model);
+        if (init != null) {
+            ModelLoader.requireFile(init);
+        }
+        Datasets.layout(data);
+        RunFolder.check(out, false);
+        Sam2Training.Recipe d = Sam2Training.Recipe.defaults();
+        Sam2Training.Recipe recipe = new Sam2Training.Recipe(steps == null ? d.steps()
+                : TrainCommand.atLeast(steps, 1, "--steps"),
+                TrainCommand.atLeast(batch, 1, "--batch"), lr, d.warmup(), d.weightDecay(), d.maxGradNorm(), seed,
+                d.validateEvery(), d.validationClips());
+        InputGeometry g = InputGeometry.sam2(c.imageSize);
+        SliceClips train = SliceClips.of(data, Subset.TRAINING, seed, TrainCommand.atLeast(frames, 2, "--frames"), g);
+        SliceClips validation = SliceClips.of(data, Subset.VALIDATION, seed, frames, g);
+        Sam2Training.Result r = new Sam2Training(c, init, recipe, out).run(train, validation);
+        System.out.printf(Locale.ROOT, "trained %d steps; best validation Dice %.4f at step %d; weights: %s%n", r.steps(),
+                r.bestDice(), r.bestStep(), r.best());
         return 0;
     }
 }

@@ -9,6 +9,7 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.PromptableModel;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.demo.DemoSetup;
 import org.medsa.server.SegmentationServer;
 import org.medsa.server.ServedModel;
@@ -29,6 +30,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "<vit_b|vit_l|vit_h|sam2.1_hiera_t|...|medsam2|config.json>",
             description = "Model preset or config.json (with --checkpoint): SAM, or SAM 2, which propagates with its memory.")
     String model;
+    @Option(names = "--family", defaultValue = "sam", paramLabel = "<sam|sam2>",
+            description = "Without --model: the demo's SAM adapted to MR-like phantoms (sam, the default) or the demo's SAM 2"
+                    + " with CT-like phantoms (sam2).")
+    String family;
     @Option(names = "--checkpoint", paramLabel = "<file.pth|file.pt>", description = "The model's weights (with --model).")
     Path checkpoint;
     @Option(names = "--adapters", paramLabel = "<paper|official-code>",
@@ -42,6 +47,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = {"--device", "--devices"}, defaultValue = "auto", paramLabel = "<auto|cpu|gpu|gpu:N>",
             description = "Where to compute (default: ${DEFAULT-VALUE}).")
     String device;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
+            description = "The image encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
+                    + " AVX512-BF16 or AMX and on GPUs).")
+    String precision;
     @Option(names = "--data", paramLabel = "<dir>",
             description = "The folder whose images may be opened (default with the demo model: phantom volumes).")
     Path data;
@@ -80,6 +89,12 @@ public final class ServeCommand implements Callable<Integer> {
                     : "--idle-minutes must be >= 1");
         }
         boolean demo = model == null;
+        if (!"sam".equals(family) && !"sam2".equals(family)) {
+            throw new MedsaException("--family must be sam or sam2, got '" + family + "'");
+        }
+        if (!demo && !"sam".equals(family)) {
+            throw new MedsaException("--family chooses a demo model; with --model the checkpoint says which family it is");
+        }
         Path cache = cacheRoot();
         if (demo && (adapters != null || adapterWeights != null || inputProfile != null)) {
             throw new MedsaException("--adapters, --adapter-weights and --input-profile need --model and --checkpoint");
@@ -96,15 +111,22 @@ public final class ServeCommand implements Callable<Integer> {
         NDManager manager = NDManager.newBaseManager(Devices.one(device));
         ServedModel served;
         if (demo) {
-            served = DemoSetup.model(manager, cache.resolve("demo-model"), Diagnostics.stderr());
+            boolean sam2 = "sam2".equals(family);
+            ComputePrecision p = ComputePrecision.parse(precision, manager.getDevice(), Diagnostics.stderr());
+            if (sam2 && p != ComputePrecision.FP32) {
+                throw new MedsaException("--precision " + p.id() + " applies to SAM models so far (SAM 2 computes in float32)");
+            }
+            served = sam2 ? DemoSetup.sam2Model(manager, cache.resolve("demo-sam2-model"))
+                    : DemoSetup.model(manager, cache.resolve("demo-model"), Diagnostics.stderr(), p);
             if (data == null) {
-                data = DemoSetup.data(cache.resolve("demo-data"));
+                data = sam2 ? DemoSetup.ctData(cache.resolve("demo-data-ct")) : DemoSetup.data(cache.resolve("demo-data"));
             }
             if (cacheDir == null) {
                 cacheDir = cache.resolve("embeddings");
             }
         } else {
             PromptableModel loaded = ModelLoader.forModel(model, checkpoint).adapterWeights(adapterWeights).adapters(adapters)
+                    .precision(ComputePrecision.parse(precision, manager.getDevice(), Diagnostics.stderr()))
                     .inputProfile(inputProfile).notes(Diagnostics.stderr()).loadModel(manager);
             served = ServedModel.of(loaded, checkpoint.getFileName()
                     + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),

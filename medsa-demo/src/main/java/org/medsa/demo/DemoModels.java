@@ -25,6 +25,8 @@ public final class DemoModels {
     static final String CONFIG = "sam_phantom_config.json";
     static final String BASE = "sam_phantom_ct.pth";
     static final String MR_ADAPTERS = "sam_phantom_mr_adapters.pth";
+    static final String SAM2_CONFIG = "sam2_phantom_config.json";
+    static final String SAM2_BASE = "sam2_phantom_ct.pt";
 
     /** The model config file and the base checkpoint, extracted to a folder. */
     public record Base(Path config, Path checkpoint) {}
@@ -38,6 +40,26 @@ public final class DemoModels {
     public static Phantom mrPhantoms() {
         return Phantom.builder().seed(11).size(64, 48, 32).cases(16).validationCases(4)
                 .rendering(Rendering.MR).build();
+    }
+
+    /**
+     * The CT-like phantoms both demo bases were pre-trained on (24 cases of 64 × 48 × 32, seed 7,
+     * the last 4 held out: {@code medsa phantom --rendering ct --cases 24 --validation 4 --seed 7}).
+     */
+    public static Phantom ctPhantoms() {
+        return Phantom.builder().seed(7).size(64, 48, 32).cases(24).validationCases(4).rendering(Rendering.CT).build();
+    }
+
+    /**
+     * Writes the small SAM 2 this library pre-trained on the CT-like phantoms ({@link #ctPhantoms},
+     * 128 × 128 input, clips of 4 slices; docs/demo.md gives the command) into {@code dir}: its
+     * {@code sam2_phantom_config.json} and {@code sam2_phantom_ct.pt} (kept if already there and
+     * unchanged).
+     *
+     * @throws MedsaException if the folder cannot be written
+     */
+    public static Base extractSam2(Path dir) {
+        return new Base(extract(SAM2_CONFIG, dir), extract(SAM2_BASE, dir));
     }
 
     /**

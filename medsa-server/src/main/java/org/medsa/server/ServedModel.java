@@ -1,5 +1,6 @@
 package org.medsa.server;
 
+import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,12 +44,17 @@ public record ServedModel(PromptableModel model, String identity, Map<String, Ob
             long[] e = sam.embeddingShape();
             d.put("embedding", new long[] {e[1], e[2], e[3]});
             d.put("adapters", sam instanceof MedsaModel m ? m.medsaConfig().preset().id() : "none");
+            if (sam.imageEncoder().computeType() != DataType.FLOAT32) {
+                id.append("|encoder ").append(sam.imageEncoder().computeType()); // other embeddings: another cache key
+            }
+            d.put("precision", precisionId(sam.imageEncoder().computeType()));
         } else if (model instanceof Sam2Model sam2) {
             id.append(sam2.config().toJson()).append('|').append(sam2.geometry());
             d.put("family", "sam2");
             d.put("image_size", sam2.imageSize());
             d.put("input_profile", sam2.geometry().profile().toString());
             d.put("memory", sam2.config().numMaskmem);
+            d.put("precision", "fp32");
             d.put("adapters", "none");
         } else {
             throw new IllegalArgumentException("cannot serve " + model.describe());
@@ -67,5 +73,9 @@ public record ServedModel(PromptableModel model, String identity, Map<String, Ob
         String identity = Hashes.sha256(id.toString());
         d.put("identity", identity.substring(0, 16));
         return new ServedModel(model, identity, d);
+    }
+
+    private static String precisionId(DataType t) {
+        return t == DataType.BFLOAT16 ? "bf16" : t == DataType.FLOAT16 ? "fp16" : "fp32";
     }
 }

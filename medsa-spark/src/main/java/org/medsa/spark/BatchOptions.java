@@ -2,10 +2,12 @@ package org.medsa.spark;
 
 import java.io.Serializable;
 import java.nio.file.Path;
+import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.Hashes;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.sam2.Sam2Config;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.inference.Propagation;
 
@@ -34,6 +36,7 @@ public final class BatchOptions implements Serializable {
     private int encoderBatch = 1;
     private int threadsPerTask;
     private String propagate;
+    private String precision = "fp32";
 
     private BatchOptions() {}
 
@@ -60,6 +63,7 @@ public final class BatchOptions implements Serializable {
         c.encoderBatch = encoderBatch;
         c.threadsPerTask = threadsPerTask;
         c.propagate = propagate;
+        c.precision = precision;
         return c;
     }
 
@@ -118,15 +122,21 @@ public final class BatchOptions implements Serializable {
         return propagate;
     }
 
+    /** The image encoder's arithmetic: fp32 (the default), bf16 or fp16 ({@link ComputePrecision}). */
+    public ComputePrecision precision() {
+        return ComputePrecision.parse(precision, null, Diagnostics.none());
+    }
+
     /**
      * What identifies the model these options load: the model spec, the SHA-256 of the checkpoint
-     * and of the adapter file, the adapter preset and the input profile (executors key their loaded
+     * and of the adapter file, the adapter preset, the input profile and a precision other than
+     * fp32 (executors key their loaded
      * model on it; row records fingerprint their results with it).
      */
     public String modelIdentity() {
         return model + "|" + Hashes.sha256(Path.of(checkpoint)) + "|"
                 + (adapterWeights == null ? "-" : Hashes.sha256(Path.of(adapterWeights)))
-                + "|" + adapters + "|" + inputProfile;
+                + "|" + adapters + "|" + inputProfile + ("fp32".equals(precision) ? "" : "|" + precision);
     }
 
     /** Options being made; {@link #build} checks them. */
@@ -205,6 +215,12 @@ public final class BatchOptions implements Serializable {
          */
         public Builder propagate(String direction) {
             o.propagate = direction;
+            return this;
+        }
+
+        /** The image encoder's arithmetic (default fp32; "auto" is resolved here, on the driver). */
+        public Builder precision(ComputePrecision p) {
+            o.precision = p.id();
             return this;
         }
 

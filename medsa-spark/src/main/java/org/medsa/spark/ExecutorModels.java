@@ -39,7 +39,7 @@ final class ExecutorModels {
             if (sam == null) {
                 NDManager manager = NDManager.newBaseManager(Device.cpu());
                 sam = ModelLoader.forModel(o.model(), o.checkpoint()).adapterWeights(o.adapterWeights()).adapters(o.adapters())
-                        .inputProfile(o.inputProfile()).loadModel(manager);
+                        .inputProfile(o.inputProfile()).precision(o.precision()).loadModel(manager);
                 MANAGERS.put(key, manager);
                 MODELS.put(key, sam);
                 LOADS.incrementAndGet();

@@ -24,6 +24,7 @@ import org.medsa.core.Diagnostics;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
@@ -80,15 +81,15 @@ public final class Benchmarks {
 
     /**
      * One image of the model's input size through the encoder, {@code runs} times (the first is the
-     * first call); with the blocks in float16 if {@code half} (for GPUs).
+     * first call); the blocks compute in {@code precision}.
      */
-    public static Encoder encoder(SamConfig cfg, int runs, boolean half) {
+    public static Encoder encoder(SamConfig cfg, int runs, ComputePrecision precision) {
         int s = cfg.imageEncoder.imgSize;
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(0);
             Sam sam = new Sam(cfg);
             sam.initialize(m, DataType.FLOAT32);
-            sam.imageEncoder().halfPrecision(half);
+            sam.imageEncoder().computeType(precision.dataType());
             double[] t = new double[Math.max(1, runs)];
             for (int r = 0; r < t.length; r++) {
                 try (NDManager step = m.newSubManager()) {
@@ -107,9 +108,10 @@ public final class Benchmarks {
 
     /**
      * {@code steps} adapter training steps of batch {@code batch} on random images and masks at the
-     * model's input size, random base weights; the frozen encoder in float16 if {@code half}.
+     * model's input size, random base weights; the frozen encoder computing in {@code precision}.
      */
-    public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing, boolean half)
+    public static Train train(SamConfig cfg, String preset, int steps, int batch, boolean checkpointing,
+            ComputePrecision precision)
             throws IOException {
         Path run = Files.createTempDirectory("medsa-bench-train");
         try (NDManager m = NDManager.newBaseManager()) {
@@ -149,7 +151,7 @@ public final class Benchmarks {
             tc.steps(steps);
             tc.batch(batch);
             tc.checkpointing(checkpointing);
-            tc.halfPrecision(half);
+            tc.precision(precision);
             tc.checkpointEvery(Integer.MAX_VALUE);
             tc.correctiveRounds(Math.min(tc.correctiveRounds(), 1));
             double[] t = new double[steps];

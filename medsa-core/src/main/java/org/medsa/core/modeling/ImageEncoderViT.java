@@ -62,7 +62,7 @@ public class ImageEncoderViT extends TorchBlock {
     private final SamConfig.ImageEncoder cfg;
     private final Parameter posEmbed;
     private final PatchEmbed patchEmbed;
-    private boolean halfPrecision;
+    private DataType computeType = DataType.FLOAT32;
     private final ModuleList<EncoderBlock> blocks;
     private final ModuleList<Block> neck;
 
@@ -114,8 +114,8 @@ public class ImageEncoderViT extends TorchBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, boolean training, PairList<String, Object> params,
             List<NDArray> intermediates) {
-        if (halfPrecision) {
-            x = Precision.cast(x, DataType.FLOAT16);
+        if (computeType != DataType.FLOAT32) {
+            x = Precision.cast(x, computeType);
         }
         x = patchEmbed.forward(ps, x, training);
         if (intermediates != null) {
@@ -136,7 +136,7 @@ public class ImageEncoderViT extends TorchBlock {
         if (checkpoints != null) {
             x = checkpoints.resume(x);
         }
-        if (halfPrecision) {
+        if (computeType != DataType.FLOAT32) {
             x = Precision.cast(x, DataType.FLOAT32); // the neck, the decoder and the loss stay float32
         }
         return neck.forward(ps, new NDList(x.transpose(0, 3, 1, 2)), training, params).singletonOrThrow();
@@ -150,12 +150,29 @@ public class ImageEncoderViT extends TorchBlock {
      * train as usual. On a CPU it works but is slower than float32. See docs/performance.md.
      */
     public void halfPrecision(boolean on) {
-        this.halfPrecision = on;
+        this.computeType = on ? DataType.FLOAT16 : DataType.FLOAT32;
     }
 
-    /** True if the blocks run in float16 ({@link #halfPrecision(boolean)}). */
+    /**
+     * The type the patch embedding and the blocks compute in: FLOAT32 (the default), FLOAT16
+     * ({@link #halfPrecision(boolean)}) or BFLOAT16 (the same rules; on CPUs with AVX512-BF16 or
+     * AMX, and on GPUs, its matmuls run at about twice the float32 rate).
+     */
+    public void computeType(DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("the encoder computes in float32, float16 or bfloat16, not " + type);
+        }
+        this.computeType = type;
+    }
+
+    /** The type the blocks compute in ({@link #computeType(DataType)}). */
+    public DataType computeType() {
+        return computeType;
+    }
+
+    /** True if the blocks run in float16 or bfloat16. */
     public boolean halfPrecision() {
-        return halfPrecision;
+        return computeType != DataType.FLOAT32;
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -108,7 +109,9 @@ public final class Ops {
      * #maximum} and {@link #minimum} instead.
      */
     public static NDArray scalar(NDArray like, double value) {
-        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+        // bfloat16: DJL cannot name the type; a float32 0-d tensor keeps a bfloat16 operand's type
+        DataType type = Precision.isBfloat16(like) ? DataType.FLOAT32 : like.getDataType();
+        return like.getManager().full(new Shape(), (float) value, type);
     }
 
     /** {@code x · c} with a PyTorch-owned scalar (see {@link #scalar}). */
@@ -181,7 +184,9 @@ public final class Ops {
 
     /** Zeros with the dtype and device of {@code like}, attached to its manager. */
     public static NDArray zeros(NDArray like, Shape shape) {
-        NDArray z = like.getManager().zeros(shape, like.getDataType());
+        NDArray z = Precision.isBfloat16(like)
+                ? Precision.cast(like.getManager().zeros(shape, DataType.FLOAT32), DataType.BFLOAT16)
+                : like.getManager().zeros(shape, like.getDataType());
         return z.getDevice().equals(like.getDevice()) ? z : z.toDevice(like.getDevice(), false);
     }
 

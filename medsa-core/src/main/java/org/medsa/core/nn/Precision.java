@@ -13,28 +13,44 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * The half-precision rules of the frozen image encoder ({@code ImageEncoderViT.halfPrecision}):
- * activations and frozen weights in float16 (weights are cast where they are used, see {@link
- * TorchBlock#value}); LayerNorm statistics, the attention softmax and the adapters in float32.
- * The engine has float16 but no bfloat16 and no autocast, so each of these places casts
- * explicitly. On float32 inputs every method is the plain operation.
+ * The one owner of reduced precision: the half-precision rules of the frozen image encoder
+ * ({@code ImageEncoderViT.halfPrecision}): activations and frozen weights in float16 or bfloat16
+ * (weights are cast where they are used, see {@link TorchBlock#value}); LayerNorm statistics, the
+ * attention softmax and the adapters in float32. The engine has no autocast, so each of these
+ * places casts explicitly; DJL 0.29 cannot name bfloat16 to the engine at all, so casts to it go
+ * through a TorchScript module ({@link ScriptCasts}). On float32 inputs every method is the plain
+ * operation.
  */
 public final class Precision {
 
     private Precision() {
     }
 
-    /** True for a float16 activation. */
+    /** True for a float16 or bfloat16 activation. */
     public static boolean isHalf(NDArray x) {
-        return x.getDataType() == DataType.FLOAT16;
+        return x.getDataType() == DataType.FLOAT16 || isBfloat16(x);
     }
 
-    /** {@code work} on x in float32, the result back in x's type (float16 stays float16). */
+    /**
+     * True for a bfloat16 array. DJL 0.29 has no engine mapping for bfloat16 and reports such
+     * arrays as {@code UNKNOWN}; every other type the engine makes is known to DJL, so UNKNOWN is
+     * bfloat16 here.
+     */
+    public static boolean isBfloat16(NDArray x) {
+        return x.getDataType() == DataType.UNKNOWN;
+    }
+
+    /** The half type of x as a DataType (FLOAT16 or BFLOAT16), or x's type. */
+    static DataType halfType(NDArray x) {
+        return isBfloat16(x) ? DataType.BFLOAT16 : x.getDataType();
+    }
+
+    /** {@code work} on x in float32, the result back in x's type (float16 and bfloat16 stay so). */
     public static NDArray inFloat32(NDArray x, UnaryOperator<NDArray> work) {
         if (!isHalf(x)) {
             return work.apply(x);
         }
-        return cast(work.apply(cast(x, DataType.FLOAT32)), DataType.FLOAT16);
+        return cast(work.apply(cast(x, DataType.FLOAT32)), halfType(x));
     }
 
     /**
@@ -44,8 +60,18 @@ public final class Precision {
      * size one it is the identity. Without gradient recording it is a plain cast.
      */
     public static NDArray cast(NDArray x, DataType type) {
-        if (x.getDataType() == type) {
+        if (halfType(x) == type) {
             return x;
+        }
+        if (type == DataType.BFLOAT16) {
+            // DJL cannot name bfloat16 to the engine (toType aborts the JVM): a TorchScript cast
+            return ScriptCasts.to(x, ScriptCasts.BFLOAT16);
+        }
+        if (isBfloat16(x) && JniUtils.isGradMode()) {
+            if (type != DataType.FLOAT32) {
+                throw new IllegalArgumentException("bfloat16 arrays are cast to float32 only, not " + type);
+            }
+            return ScriptCasts.to(x, ScriptCasts.FLOAT32);
         }
         if (!(x instanceof PtNDArray pt) || !JniUtils.isGradMode()) {
             return x.toType(type, false);

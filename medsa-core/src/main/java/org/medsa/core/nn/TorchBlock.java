@@ -165,9 +165,9 @@ public abstract class TorchBlock extends AbstractBlock {
                 : a.toDevice(like.getDevice(), true);
         view.attach(like.getManager());
         if (Precision.isHalf(like) && view.getDataType() == DataType.FLOAT32) {
-            // half-precision path (ImageEncoderViT.halfPrecision): a float16 copy of the float32
-            // weight, cast inside the graph so a gradient would still reach the parameter
-            view = Precision.cast(view, DataType.FLOAT16);
+            // half-precision path (ImageEncoderViT.halfPrecision): a float16 or bfloat16 copy of the
+            // float32 weight, cast inside the graph so a gradient would still reach the parameter
+            view = Precision.cast(view, Precision.halfType(like));
         }
         return view;
     }

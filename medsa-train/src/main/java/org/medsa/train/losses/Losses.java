@@ -59,11 +59,16 @@ public final class Losses {
      * (MONAI's smoothing), over the spatial axes.
      */
     public static NDArray diceLoss(NDArray x, NDArray y) {
+        return diceLoss(x, y, 1e-5);
+    }
+
+    /** Soft Dice loss per mask with smoothing {@code smooth} (SAM 2's training uses 1). */
+    public static NDArray diceLoss(NDArray x, NDArray y, double smooth) {
         NDArray p = Activation.sigmoid(x);
         NDArray yb = y.broadcast(p.getShape());
         NDArray inter = p.mul(yb).sum(new int[] {2, 3});
         NDArray denom = p.sum(new int[] {2, 3}).add(yb.sum(new int[] {2, 3}));
-        return Ops.mul(inter, 2).add(1e-5).div(denom.add(1e-5)).neg().add(1);
+        return Ops.mul(inter, 2).add(smooth).div(denom.add(smooth)).neg().add(1);
     }
 
     /** Focal loss (α = 0.25, γ = 2) per mask, averaged over pixels. */

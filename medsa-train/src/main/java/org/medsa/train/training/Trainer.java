@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -84,8 +85,8 @@ public final class Trainer implements AutoCloseable {
         if (optimized.isEmpty()) {
             throw new MedsaException("the model has no trainable parameters");
         }
-        this.halfBefore = model.imageEncoder().halfPrecision();
-        model.imageEncoder().halfPrecision(cfg.halfPrecision()); // restored by close(); validation runs it too
+        this.typeBefore = model.imageEncoder().computeType();
+        model.imageEncoder().computeType(cfg.precision().dataType()); // restored by close(); validation runs it too
         this.scaler = new LossScaler(cfg.halfPrecision(), cfg.lossScale());
         for (int i = 1; i < devices.size(); i++) {
             replicas.add(new ReplicaStore(model.stateDictParameters(), devices.get(i), manager));
@@ -110,7 +111,7 @@ public final class Trainer implements AutoCloseable {
     private boolean started;
     private int step;
     private double lastLoss = Double.NaN;
-    private final boolean halfBefore;
+    private final DataType typeBefore;
     private double runningDice = Double.NaN;
     private ProgressLine progress;
 
@@ -404,7 +405,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        model.imageEncoder().halfPrecision(halfBefore);
+        model.imageEncoder().computeType(typeBefore);
         for (ReplicaStore r : replicas) {
             r.close();
         }

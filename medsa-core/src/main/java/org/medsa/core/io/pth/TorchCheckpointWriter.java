@@ -70,7 +70,7 @@ public final class TorchCheckpointWriter {
         });
     }
 
-    private static String archiveName(Path file) {
+    static String archiveName(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         String stem = dot > 0 ? name.substring(0, dot) : name;
@@ -80,7 +80,7 @@ public final class TorchCheckpointWriter {
 
     private static final LocalDateTime FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
 
-    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+    static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setMethod(ZipEntry.STORED);
         // a fixed time: the same state dict gives the same bytes (reproducible files, digests)
