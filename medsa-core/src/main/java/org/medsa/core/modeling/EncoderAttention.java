@@ -106,7 +106,9 @@ public class EncoderAttention extends TorchBlock {
         long rows = b == 0 ? h : Math.max(1, Math.min(h, scoreBandBytes / (b * w * tokens * 4)));
         NDArray[] rel = relPosTerms(q, tableH, tableW, h, w); // (B, h, w, h), (B, h, w, w)
         NDArray qs = Ops.mul(q, scale);
-        NDArray kt = k.transpose(0, 2, 1);
+        NDArray transposed = k.transpose(0, 2, 1);
+        // the engine's bfloat16 matmul copies a transposed operand on every call: copy it once
+        NDArray kt = Precision.isBfloat16(k) ? transposed.reshape(-1).reshape(transposed.getShape()) : transposed;
         NDList bands = new NDList();
         for (long y0 = 0; y0 < h; y0 += rows) {
             long r = Math.min(rows, h - y0);

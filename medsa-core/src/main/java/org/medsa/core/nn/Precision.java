@@ -79,8 +79,15 @@ public final class Precision {
         return JniUtils.cumProd((PtNDArray) pt.expandDims(-1), -1, type).squeeze(-1);
     }
 
-    /** Softmax over {@code axis}, computed in float32 for float16 scores. */
+    /**
+     * Softmax over {@code axis}, computed in float32 for float16 scores; bfloat16 scores over the
+     * last axis go to PyTorch's own bfloat16 softmax, which accumulates in float32 (no float32
+     * copy of the scores).
+     */
     public static NDArray softmax(NDArray scores, int axis) {
+        if (isBfloat16(scores) && (axis == -1 || axis == scores.getShape().dimension() - 1)) {
+            return ScriptCasts.softmaxLastAxis(scores);
+        }
         return inFloat32(scores, s -> s.softmax(axis));
     }
 

@@ -17,12 +17,12 @@ import org.medsa.core.MedsaException;
 import org.medsa.core.io.pth.TorchScriptArchive;
 
 /**
- * Dtype casts the engine's Java API cannot express, as TorchScript modules this class writes and
- * loads itself ({@link TorchScriptArchive}): DJL 0.29 maps no bfloat16 type to the engine, so
- * {@code toType(BFLOAT16)} (and every op given that type) aborts the JVM, while tensors that are
- * already bfloat16 work in the engine's ops. One module per target type, loaded once per JVM;
- * a module holds no tensors, so it serves every device. The cast is differentiable while
- * gradients are recorded.
+ * Operations the engine's Java API cannot express for bfloat16, as TorchScript modules this class
+ * writes and loads itself ({@link TorchScriptArchive}): DJL 0.29 maps no bfloat16 type to the
+ * engine, so {@code toType(BFLOAT16)} (and every op DJL gives an array's type, e.g. softmax) aborts
+ * the JVM, while tensors that are already bfloat16 work in the engine's other ops. One module per
+ * operation, loaded once per JVM; a module holds no tensors, so it serves every device. The
+ * operations are differentiable while gradients are recorded.
  */
 final class ScriptCasts {
 
@@ -30,14 +30,27 @@ final class ScriptCasts {
     static final int FLOAT32 = 6;
     static final int BFLOAT16 = 15;
 
-    private static final Map<Integer, PtSymbolBlock> MODULES = new ConcurrentHashMap<>();
+    private static final Map<String, PtSymbolBlock> MODULES = new ConcurrentHashMap<>();
     private static final NDManager OWNER = NDManager.newBaseManager();
 
     private ScriptCasts() {}
 
     /** x cast to the c10 scalar type {@code scalarType}, attached to x's manager. */
     static NDArray to(NDArray x, int scalarType) {
-        PtSymbolBlock module = MODULES.computeIfAbsent(scalarType, ScriptCasts::load);
+        return run("Cast" + scalarType, "torch.to(x, " + scalarType + ")", x);
+    }
+
+    /**
+     * Softmax over the last axis in x's own type: for bfloat16, PyTorch's CPU and GPU kernels
+     * accumulate the maximum and the sum in float32, so no float32 copy of the scores is needed
+     * (DJL's softmax passes the array's type to the engine and aborts on bfloat16).
+     */
+    static NDArray softmaxLastAxis(NDArray x) {
+        return run("SoftmaxLast", "torch.softmax(x, -1)", x);
+    }
+
+    private static NDArray run(String name, String expression, NDArray x) {
+        PtSymbolBlock module = MODULES.computeIfAbsent(name, n -> load(n, expression));
         boolean grad = JniUtils.isGradMode();
         NDArray out;
         synchronized (module) { // the module's train/eval switch is shared state
@@ -49,11 +62,10 @@ final class ScriptCasts {
         return out;
     }
 
-    private static PtSymbolBlock load(int scalarType) {
-        String name = "Cast" + scalarType;
+    private static PtSymbolBlock load(String name, String expression) {
         String source = String.format(Locale.ROOT, "class %s(Module):%n  __parameters__ = []%n  __buffers__ = []%n"
                 + "  training : bool%n  def forward(self: __torch__.%s,%n    x: Tensor) -> Tensor:%n"
-                + "    return torch.to(x, %d)%n", name, name, scalarType).replace("\r", "");
+                + "    return %s%n", name, name, expression).replace("\r", "");
         Path dir = null;
         try {
             dir = Files.createTempDirectory("medsa-cast");
