@@ -59,10 +59,10 @@ public final class BenchCommand implements Runnable {
             Benchmarks.Encoder r;
             ComputePrecision p = half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr());
             if (Sam2Config.describes(model)) {
-                if (p != ComputePrecision.FP32) {
-                    throw new MedsaException("--precision " + p.id() + " applies to SAM models so far");
+                if (p == ComputePrecision.FP16) {
+                    throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
                 }
-                r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"));
+                r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"), p);
             } else {
                 r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), p);
             }
@@ -150,6 +150,9 @@ public final class BenchCommand implements Runnable {
         int slices;
         @Option(names = "--json", description = "Print {first_slice_s, per_slice_s}.")
         boolean json;
+        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|auto>",
+                description = "The image encoder's trunk arithmetic (default ${DEFAULT-VALUE}).")
+        String precision;
 
         @Override
         public Integer call() {
@@ -157,7 +160,11 @@ public final class BenchCommand implements Runnable {
                 throw new MedsaException("--model " + model + ": propagation with memory needs a SAM 2 model (sam2.1_hiera_t,"
                         + " sam2.1_hiera_s, sam2.1_hiera_b+, sam2.1_hiera_l, medsam2 or a SAM 2 config.json)");
             }
-            Sam2Benchmarks.Propagate r = Sam2Benchmarks.propagate(Sam2Config.resolve(model), atLeast(slices, 2, "--slices"));
+            ComputePrecision p = ComputePrecision.parse(precision, null, Diagnostics.stderr());
+            if (p == ComputePrecision.FP16) {
+                throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
+            }
+            Sam2Benchmarks.Propagate r = Sam2Benchmarks.propagate(Sam2Config.resolve(model), atLeast(slices, 2, "--slices"), p);
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "propagate %s over %d slices: first slice %.2f s, %.2f s per propagated slice",
                             model, r.slices(), r.firstSliceS(), r.perSliceS()));

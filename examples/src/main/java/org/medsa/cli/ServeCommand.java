@@ -113,10 +113,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (demo) {
             boolean sam2 = "sam2".equals(family);
             ComputePrecision p = ComputePrecision.parse(precision, manager.getDevice(), Diagnostics.stderr());
-            if (sam2 && p != ComputePrecision.FP32) {
-                throw new MedsaException("--precision " + p.id() + " applies to SAM models so far (SAM 2 computes in float32)");
+            if (sam2 && p == ComputePrecision.FP16) {
+                throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
             }
-            served = sam2 ? DemoSetup.sam2Model(manager, cache.resolve("demo-sam2-model"))
+            served = sam2 ? DemoSetup.sam2Model(manager, cache.resolve("demo-sam2-model"), p)
                     : DemoSetup.model(manager, cache.resolve("demo-model"), Diagnostics.stderr(), p);
             if (data == null) {
                 data = sam2 ? DemoSetup.ctData(cache.resolve("demo-data-ct")) : DemoSetup.data(cache.resolve("demo-data"));

@@ -133,8 +133,8 @@ public final class ModelLoader {
 
     /**
      * The arithmetic of the image encoder's blocks (default fp32, exact to the official code; bf16
-     * about twice as fast where the hardware has it, see {@link ComputePrecision}). SAM models only
-     * so far.
+     * faster where the hardware has it, see {@link ComputePrecision}); SAM 2 models take fp32 or
+     * bf16 (their Hiera trunk).
      */
     public ModelLoader precision(ComputePrecision p) {
         this.precision = p;
@@ -178,13 +178,14 @@ public final class ModelLoader {
         if (checkpoint == null) {
             throw new MedsaException("SAM 2 needs its weights: give the checkpoint");
         }
-        if (precision != ComputePrecision.FP32) {
-            throw new MedsaException(sam2Config.source + " is a SAM 2 model: --precision " + precision.id()
-                    + " applies to SAM models so far (SAM 2 computes in float32)");
+        if (precision == ComputePrecision.FP16) {
+            throw new MedsaException(sam2Config.source + " is a SAM 2 model: it computes in fp32 or bf16, not fp16");
         }
         requireFile(checkpoint);
         Sam2Model m = Sam2Model.load(sam2Config, checkpoint, manager);
-        notes.note("model: " + m.describe() + " from " + checkpoint);
+        m.imageEncoder().computeType(precision.dataType());
+        notes.note("model: " + m.describe() + " from " + checkpoint
+                + (precision == ComputePrecision.FP32 ? "" : "; its trunk computes in " + precision.id()));
         return m;
     }
 

@@ -52,8 +52,14 @@ public final class DemoSetup {
      * propagation tracks with memory.
      */
     public static ServedModel sam2Model(NDManager manager, Path dir) {
+        return sam2Model(manager, dir, ComputePrecision.FP32);
+    }
+
+    /** As {@link #sam2Model(NDManager, Path)}, the trunk computing in {@code precision} (fp32 or bf16). */
+    public static ServedModel sam2Model(NDManager manager, Path dir, ComputePrecision precision) {
         DemoModels.Base b = DemoModels.extractSam2(dir);
         Sam2Model model = Sam2Model.load(Sam2Config.load(b.config()), b.checkpoint(), manager);
+        model.imageEncoder().computeType(precision.dataType());
         return ServedModel.of(model, "demo: phantom SAM 2 (CT-like)", b.checkpoint());
     }
 

@@ -54,7 +54,7 @@ public record ServedModel(PromptableModel model, String identity, Map<String, Ob
             d.put("image_size", sam2.imageSize());
             d.put("input_profile", sam2.geometry().profile().toString());
             d.put("memory", sam2.config().numMaskmem);
-            d.put("precision", "fp32");
+            d.put("precision", precisionId(sam2.imageEncoder().computeType()));
             d.put("adapters", "none");
         } else {
             throw new IllegalArgumentException("cannot serve " + model.describe());

@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.core.modeling.sam2.Sam2Model;
+import org.medsa.core.nn.ComputePrecision;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
@@ -68,10 +69,11 @@ public final class Sam2Benchmarks {
      * One frame at the model's input size through the image encoder ({@code forward_image}), {@code
      * runs} times; the first is the first call.
      */
-    public static Benchmarks.Encoder encoder(Sam2Config cfg, int runs) {
+    public static Benchmarks.Encoder encoder(Sam2Config cfg, int runs, ComputePrecision precision) {
         int s = cfg.imageSize;
         try (NDManager m = NDManager.newBaseManager()) {
             Sam2Model model = randomModel(cfg, m);
+            model.imageEncoder().computeType(precision.dataType());
             double[] t = new double[Math.max(1, runs)];
             for (int r = 0; r < t.length; r++) {
                 try (NDManager step = m.newSubManager()) {
@@ -94,7 +96,7 @@ public final class Sam2Benchmarks {
      * memory encoding of slice 0 and every slice's encoder, memory attention, heads and memory
      * encoder, over slices − 1).
      */
-    public static Propagate propagate(Sam2Config cfg, int slices) {
+    public static Propagate propagate(Sam2Config cfg, int slices, ComputePrecision precision) {
         if (slices < 2) {
             throw new MedsaException("--slices must be at least 2 (a clicked slice and one to propagate to), got " + slices);
         }
@@ -104,6 +106,7 @@ public final class Sam2Benchmarks {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             Sam2Model model = randomModel(cfg, m);
+            model.imageEncoder().computeType(precision.dataType());
             try (VolumeTracker t = VolumeTracker.open(model, SliceSource.of(frames), m)) {
                 long a = System.nanoTime();
                 t.addPrompt(0, 1, new Prompt().point(SLICE / 2.0, SLICE / 2.0, 1));

@@ -228,16 +228,18 @@ public final class Ops {
         long nk = k.getShape().get(dims - 2);
         long batch = qs.size() / (nq * d);
         NDArray scaled = mul(q, 1 / Math.sqrt(d));
-        NDArray kt = k.swapAxes(dims - 2, dims - 1);
+        NDArray transposed = k.swapAxes(dims - 2, dims - 1);
+        // the engine's bfloat16 matmul copies a transposed operand on every call: copy it once
+        NDArray kt = Precision.isBfloat16(k) ? transposed.reshape(-1).reshape(transposed.getShape()) : transposed;
         long rows = Math.max(1, ATTENTION_CHUNK_BYTES / (4 * Math.max(1, batch * nk)));
         if (rows >= nq) {
-            return scaled.matMul(kt).softmax(-1).matMul(v);
+            return Precision.softmax(scaled.matMul(kt), -1).matMul(v);
         }
         NDList parts = new NDList();
         String lead = ":, ".repeat(dims - 2);
         for (long start = 0; start < nq; start += rows) {
             NDArray chunk = scaled.get(lead + start + ":" + Math.min(nq, start + rows) + ", :");
-            parts.add(scoped(chunk, c -> c.matMul(kt).softmax(-1).matMul(v)));
+            parts.add(scoped(chunk, c -> Precision.softmax(c.matMul(kt), -1).matMul(v)));
         }
         return NDArrays.concat(parts, dims - 2);
     }

@@ -2,6 +2,7 @@ package org.medsa.core.modeling.sam2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -12,6 +13,7 @@ import java.util.List;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -81,6 +83,11 @@ public class Hiera extends TorchBlock {
 
     /** The positional embedding of an h × w token grid, channel-last (1, h, w, C). */
     private NDArray positions(ParameterStore ps, NDArray like, long h, long w, boolean training) {
+        if (Precision.isHalf(like)) { // made in float32 from the float32 weights, then in the activations' type
+            NDArray probe = like.getManager().zeros(new Shape(1), DataType.FLOAT32).toDevice(like.getDevice(), false);
+            NDArray full = positions(ps, probe, h, w, training);
+            return Precision.cast(full, Precision.isBfloat16(like) ? DataType.BFLOAT16 : like.getDataType());
+        }
         NDArray bkg = Ops.interpolate(value(ps, posEmbed, like, training), new long[] {h, w}, Ops.Mode.BICUBIC, false);
         NDArray window = value(ps, posEmbedWindow, like, training);
         long ws = window.getShape().get(2);

@@ -2,9 +2,11 @@ package org.medsa.core.modeling.sam2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.List;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -14,6 +16,7 @@ import org.medsa.core.nn.TorchBlock;
 public class Sam2ImageEncoder extends TorchBlock {
 
     private final Hiera trunk;
+    private DataType computeType = DataType.FLOAT32;
     private final FpnNeck neck;
     private final int scalp;
     private final PositionEmbeddingSine positions;
@@ -31,7 +34,13 @@ public class Sam2ImageEncoder extends TorchBlock {
      * resolution first, each (B, d_model, h, w); the last is the {@code vision_features}.
      */
     public List<NDArray> forward(ParameterStore ps, NDArray images, boolean training) {
-        List<NDArray> levels = neck.forward(ps, trunk.forward(ps, images, training), training);
+        List<NDArray> trunkLevels = trunk.forward(ps, computeType == DataType.FLOAT32 ? images
+                : Precision.cast(images, computeType), training);
+        if (computeType != DataType.FLOAT32) {
+            // the neck, the heads and the memory stay float32
+            trunkLevels = trunkLevels.stream().map(l -> Precision.cast(l, DataType.FLOAT32)).toList();
+        }
+        List<NDArray> levels = neck.forward(ps, trunkLevels, training);
         return levels.subList(0, levels.size() - scalp);
     }
 
@@ -39,6 +48,23 @@ public class Sam2ImageEncoder extends TorchBlock {
     public NDArray positionalEncoding(NDArray level) {
         return positions.encode((int) level.getShape().get(2), (int) level.getShape().get(3), level.getDevice(),
                 level.getManager());
+    }
+
+    /**
+     * The type the trunk computes in: FLOAT32 (the default, exact to the official code) or
+     * BFLOAT16 ({@link org.medsa.core.nn.ComputePrecision}; LayerNorm statistics and softmax
+     * accumulate in float32, the neck and everything after it stay float32).
+     */
+    public void computeType(DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("SAM 2's trunk computes in float32 or bfloat16, not " + type);
+        }
+        this.computeType = type;
+    }
+
+    /** The type the trunk computes in. */
+    public DataType computeType() {
+        return computeType;
     }
 
     /** The trunk. */

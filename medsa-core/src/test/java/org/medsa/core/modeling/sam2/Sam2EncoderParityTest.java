@@ -1,10 +1,14 @@
 package org.medsa.core.modeling.sam2;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.io.pth.TensorData;
@@ -76,6 +80,37 @@ class Sam2EncoderParityTest extends ParityTest {
             }
             Tolerance.assertClose("vision_pos_enc of the top level", Fixtures.floats(FIXTURE, "frame0_vision_pos_enc2.npy"),
                     f.topPos().toFloatArray(), 1e-6, 0);
+        }
+    }
+
+    /**
+     * The trunk in bfloat16 ({@code --precision bf16}) against the official float32 features of
+     * frame 0: every FPN level within 3 % of its largest magnitude (as SAM 1's bf16 encoder).
+     */
+    @Test
+    void trunkInBfloat16StaysNearTheFloat32Features() {
+        try (NDManager m = manager.newSubManager()) {
+            Sam2Model model = model(m);
+            model.imageEncoder().computeType(DataType.BFLOAT16);
+            NDArray input = m.create(InputGeometry.sam2(128).prepare(frame(0)).chw(), new Shape(1, 3, 128, 128));
+            Sam2Model.ImageFeatures f = model.encodeImage(null, input, false);
+            String[] names = {"frame0_backbone_fpn0.npy", "frame0_backbone_fpn1.npy", "frame0_backbone_fpn2.npy"};
+            NDArray[] got = {f.highRes()[0], f.highRes()[1], f.top()};
+            for (int l = 0; l < 3; l++) {
+                assertEquals(DataType.FLOAT32, got[l].getDataType(), "the neck's output is float32");
+                float[] ref = Fixtures.floats(FIXTURE, names[l]);
+                float[] g = got[l].toFloatArray();
+                double max = 0;
+                double err = 0;
+                for (int i = 0; i < ref.length; i++) {
+                    max = Math.max(max, Math.abs(ref[i]));
+                    err = Math.max(err, Math.abs(ref[i] - g[i]));
+                }
+                System.out.printf(Locale.ROOT, "sam2_tiny bf16 trunk, %s: %.2f %% of the largest value%n", names[l],
+                        100 * err / max);
+                assertTrue(err <= 0.03 * max, names[l] + ": " + err + " of " + max);
+                assertTrue(err > 1e-4 * max, "bfloat16 changed nothing");
+            }
         }
     }
 }
