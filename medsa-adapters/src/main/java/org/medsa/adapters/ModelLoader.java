@@ -183,9 +183,9 @@ public final class ModelLoader {
         }
         requireFile(checkpoint);
         Sam2Model m = Sam2Model.load(sam2Config, checkpoint, manager);
-        m.imageEncoder().computeType(precision.dataType());
+        m.computeType(precision.dataType());
         notes.note("model: " + m.describe() + " from " + checkpoint
-                + (precision == ComputePrecision.FP32 ? "" : "; its trunk computes in " + precision.id()));
+                + (precision == ComputePrecision.FP32 ? "" : "; its trunk and memory attention compute in " + precision.id()));
         return m;
     }
 

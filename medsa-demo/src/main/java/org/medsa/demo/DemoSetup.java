@@ -59,7 +59,7 @@ public final class DemoSetup {
     public static ServedModel sam2Model(NDManager manager, Path dir, ComputePrecision precision) {
         DemoModels.Base b = DemoModels.extractSam2(dir);
         Sam2Model model = Sam2Model.load(Sam2Config.load(b.config()), b.checkpoint(), manager);
-        model.imageEncoder().computeType(precision.dataType());
+        model.computeType(precision.dataType());
         return ServedModel.of(model, "demo: phantom SAM 2 (CT-like)", b.checkpoint());
     }
 

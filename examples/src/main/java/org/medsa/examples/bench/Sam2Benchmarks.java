@@ -106,7 +106,7 @@ public final class Sam2Benchmarks {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             Sam2Model model = randomModel(cfg, m);
-            model.imageEncoder().computeType(precision.dataType());
+            model.computeType(precision.dataType());
             try (VolumeTracker t = VolumeTracker.open(model, SliceSource.of(frames), m)) {
                 long a = System.nanoTime();
                 t.addPrompt(0, 1, new Prompt().point(SLICE / 2.0, SLICE / 2.0, 1));

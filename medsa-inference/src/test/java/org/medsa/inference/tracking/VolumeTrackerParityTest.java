@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -180,5 +181,46 @@ class VolumeTrackerParityTest extends ParityTest {
             }
         }
         System.out.println("SAM2 PARITY " + c + " " + WORST);
+    }
+
+    /**
+     * {@code --precision bf16} (the trunk and the memory attention in bfloat16) on both cases:
+     * every slice's mask, propagated through the memory, against the official float32 masks, with
+     * an IoU of at least 0.97 on each slice (the bound of a float32 port is identical masks).
+     */
+    @Test
+    void bfloat16TracksLikeFloat32() {
+        double worst = 1;
+        for (String c : new String[] {"click_middle", "box_then_correct"}) {
+            JsonObject cs = Fixtures.json(FIXTURE, c, "case.json").getAsJsonObject();
+            try (NDManager m = manager.newSubManager()) {
+                Sam2Model model = model(m);
+                model.computeType(DataType.BFLOAT16);
+                try (VolumeTracker t = VolumeTracker.open(model, volume(), m)) {
+                    for (JsonElement pe : cs.getAsJsonArray("prompts")) {
+                        JsonObject p = pe.getAsJsonObject();
+                        t.addPrompt(p.get("frame").getAsInt(), 1, prompt(p));
+                    }
+                    List<TrackedSlice> slices = new ArrayList<>();
+                    t.propagate(Propagation.Direction.UP, slices::add);
+                    if (c.equals("click_middle")) {
+                        t.propagate(Propagation.Direction.DOWN, slices::add);
+                    }
+                    for (TrackedSlice s : slices) {
+                        float[] ref = Fixtures.floats(FIXTURE, c, "frame" + s.slice() + "_logits.npy");
+                        float[] got = s.logits(1);
+                        long inter = 0;
+                        long union = 0;
+                        for (int i = 0; i < ref.length; i++) {
+                            inter += ref[i] > 0 && got[i] > 0 ? 1 : 0;
+                            union += ref[i] > 0 || got[i] > 0 ? 1 : 0;
+                        }
+                        worst = Math.min(worst, union == 0 ? 1 : (double) inter / union);
+                    }
+                }
+            }
+        }
+        System.out.println("SAM2 bf16: lowest per-slice mask IoU against the official float32 " + worst);
+        assertTrue(worst >= 0.97, "a slice with IoU " + worst);
     }
 }

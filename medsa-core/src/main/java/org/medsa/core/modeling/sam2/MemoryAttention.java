@@ -2,11 +2,13 @@ package org.medsa.core.modeling.sam2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.medsa.core.nn.LayerNorm;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -22,6 +24,8 @@ public class MemoryAttention extends TorchBlock {
     private final LayerNorm norm;
 
     /** The memory attention for {@code cfg}. */
+    private DataType computeType = DataType.FLOAT32;
+
     public MemoryAttention(Sam2Config.MemoryAttention cfg) {
         this.cfg = cfg;
         this.layers = child("layers", new ModuleList<>());
@@ -38,6 +42,28 @@ public class MemoryAttention extends TorchBlock {
      * @return the conditioned tokens (B, N, d)
      */
     public NDArray forward(ParameterStore ps, NDArray curr, NDArray currPos, NDArray memory, NDArray memoryPos,
+            int objPtrTokens, boolean training) {
+        if (computeType == DataType.BFLOAT16) { // the layers in bfloat16, the result back in float32
+            DataType t = DataType.BFLOAT16;
+            return Precision.cast(layers(ps, Precision.cast(curr, t), Precision.cast(currPos, t), Precision.cast(memory, t),
+                    Precision.cast(memoryPos, t), objPtrTokens, training), DataType.FLOAT32);
+        }
+        return layers(ps, curr, currPos, memory, memoryPos, objPtrTokens, training);
+    }
+
+    /**
+     * The type the layers compute in: FLOAT32 (the default, exact to the official code) or
+     * BFLOAT16 (LayerNorm statistics and softmax accumulate in float32; inputs and output stay
+     * float32).
+     */
+    public void computeType(DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("the memory attention computes in float32 or bfloat16, not " + type);
+        }
+        this.computeType = type;
+    }
+
+    private NDArray layers(ParameterStore ps, NDArray curr, NDArray currPos, NDArray memory, NDArray memoryPos,
             int objPtrTokens, boolean training) {
         NDArray out = cfg.posEncAtInput ? curr.add(Ops.mul(currPos, 0.1)) : curr;
         NDArray keys = cfg.posEncAtCrossAttnKeys ? memory.add(memoryPos) : memory; // the same in every layer

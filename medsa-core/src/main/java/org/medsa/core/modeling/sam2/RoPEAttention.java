@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.medsa.core.MedsaException;
 import org.medsa.core.nn.Linear;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
 /**
@@ -61,13 +62,13 @@ public class RoPEAttention extends TorchBlock {
         long nq = qh.getShape().get(2);
         long nk = kh.getShape().get(2);
         long hd = qh.getShape().get(3);
-        qh = rotate(qh, rotations(nq, hd, 1, qh.getDevice(), qh.getManager()));
+        qh = rotate(qh, rotations(nq, hd, 1, qh));
         long rotated = nk - unrotatedKeys;
         if (rotated > 0) {
             if (rotated != nq && (!repeatForKeys || rotated % nq != 0)) {
                 throw new MedsaException("rotary keys: " + rotated + " keys for a grid of " + nq + " queries");
             }
-            NDArray[] rot = rotations(nq, hd, rotated / nq, kh.getDevice(), kh.getManager());
+            NDArray[] rot = rotations(nq, hd, rotated / nq, kh);
             NDArray kr = rotate(unrotatedKeys > 0 ? kh.get(":, :, :" + rotated) : kh, rot);
             kh = unrotatedKeys > 0 ? NDArrays.concat(new NDList(kr, kh.get(":, :, " + rotated + ":")), 2) : kr;
         }
@@ -105,14 +106,18 @@ public class RoPEAttention extends TorchBlock {
      * C and S (N·repeats, hd) of the axial angles of an N-token square grid, its rotations repeated
      * {@code repeats} times (one grid per memory frame), as the official {@code compute_axial_cis}
      * computes the angles in float32: pair i &lt; hd/4 turns by column · θ^(−4i/hd), pair hd/4 + i
-     * by row · θ^(−4i/hd). Computed once per grid, repeat count and device.
+     * by row · θ^(−4i/hd). Computed once per grid, repeat count, device and type (bfloat16
+     * activations get the tables rounded to bfloat16, as autocast would).
      */
-    private NDArray[] rotations(long n, long headDim, long repeats, Device device, NDManager manager) {
+    private NDArray[] rotations(long n, long headDim, long repeats, NDArray like) {
+        Device device = like.getDevice();
+        NDManager manager = like.getManager();
+        boolean bf16 = Precision.isBfloat16(like);
         long side = Math.round(Math.sqrt(n));
         if (side * side != n) {
             throw new MedsaException("rotary attention needs a square token grid, got " + n + " tokens");
         }
-        String key = n + "|" + headDim + "|" + repeats + "|" + theta + "|" + device;
+        String key = n + "|" + headDim + "|" + repeats + "|" + theta + "|" + device + (bf16 ? "|bf16" : "");
         NDArray[] cached = ROTATIONS.computeIfAbsent(key, k -> Ops.noGrad(() -> {
             NDManager owner = CACHE_OWNER.newSubManager(device);
             try (NDManager m = owner.newSubManager()) {
@@ -126,6 +131,9 @@ public class RoPEAttention extends TorchBlock {
                     sn = sn.tile(new long[] {repeats, 1});
                 }
                 NDArray[] cs = {Ops.contiguous(c), Ops.contiguous(sn)};
+                if (bf16) {
+                    cs = new NDArray[] {Precision.cast(cs[0], DataType.BFLOAT16), Precision.cast(cs[1], DataType.BFLOAT16)};
+                }
                 cs[0].attach(owner);
                 cs[1].attach(owner);
                 return cs;

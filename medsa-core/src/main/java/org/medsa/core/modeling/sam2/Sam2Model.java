@@ -190,6 +190,16 @@ public class Sam2Model extends TorchBlock implements PromptableModel {
         return memoryAttention;
     }
 
+    /**
+     * The arithmetic of the Hiera trunk and the memory attention: FLOAT32 (the default, exact to
+     * the official code) or BFLOAT16 ({@code --precision bf16}; LayerNorm statistics and softmax
+     * accumulate in float32, the neck, the heads and the memory encoder stay float32).
+     */
+    public void computeType(DataType type) {
+        imageEncoder.computeType(type);
+        memoryAttention.computeType(type);
+    }
+
     /** The memory encoder. */
     public MemoryEncoder memoryEncoder() {
         return memoryEncoder;
