@@ -127,10 +127,14 @@ public final class BenchCommand implements Runnable {
         int runs;
         @Option(names = "--json", description = "Print {p50_ms, p95_ms}.")
         boolean json;
+        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
+                description = "The encoder's arithmetic for the embedding (default ${DEFAULT-VALUE}; the decoder is float32).")
+        String precision;
 
         @Override
         public Integer call() {
-            Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"));
+            Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"),
+                    ComputePrecision.parse(precision, null, Diagnostics.stderr()));
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
                     r.p95Ms()));

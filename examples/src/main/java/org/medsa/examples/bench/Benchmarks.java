@@ -172,11 +172,12 @@ public final class Benchmarks {
     }
 
     /** One point prompt decoded {@code runs} times against a computed embedding (after 5 warm-up decodes). */
-    public static Decode decode(SamConfig cfg, int runs) {
+    public static Decode decode(SamConfig cfg, int runs, ComputePrecision precision) {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(0);
             Sam sam = new Sam(cfg);
             sam.initialize(m, DataType.FLOAT32);
+            sam.imageEncoder().computeType(precision.dataType()); // the embedding's; the decoder stays float32
             int s = cfg.imageEncoder.imgSize;
             byte[] px = new byte[s * s * 3];
             new SplittableRandom(1).nextBytes(px);
