@@ -155,7 +155,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "Print {first_slice_s, per_slice_s}.")
         boolean json;
         @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|auto>",
-                description = "The image encoder's trunk arithmetic (default ${DEFAULT-VALUE}).")
+                description = "The Hiera trunk's and the memory attention's arithmetic (default ${DEFAULT-VALUE}).")
         String precision;
 
         @Override

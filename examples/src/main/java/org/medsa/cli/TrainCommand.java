@@ -58,7 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " float32; loss scaled by 1024), as --precision fp16. For GPUs: slower than float32 on a CPU.") boolean half;
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
             description = "The frozen encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
-                    + " AVX512-BF16 or AMX and on GPUs, no loss scaling; adapters, norms, softmax, decoder and loss stay"
+                    + " AVX512-BF16 or AMX and on GPUs, no loss scaling; adapters, norm statistics, decoder and loss stay"
                     + " float32).")
     String precision;
     @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",

@@ -134,7 +134,7 @@ public final class ModelLoader {
     /**
      * The arithmetic of the image encoder's blocks (default fp32, exact to the official code; bf16
      * faster where the hardware has it, see {@link ComputePrecision}); SAM 2 models take fp32 or
-     * bf16 (their Hiera trunk).
+     * bf16 (their Hiera trunk and memory attention).
      */
     public ModelLoader precision(ComputePrecision p) {
         this.precision = p;

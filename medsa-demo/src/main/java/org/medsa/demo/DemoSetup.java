@@ -55,7 +55,10 @@ public final class DemoSetup {
         return sam2Model(manager, dir, ComputePrecision.FP32);
     }
 
-    /** As {@link #sam2Model(NDManager, Path)}, the trunk computing in {@code precision} (fp32 or bf16). */
+    /**
+     * As {@link #sam2Model(NDManager, Path)}, the trunk and the memory attention computing in
+     * {@code precision} (fp32 or bf16).
+     */
     public static ServedModel sam2Model(NDManager manager, Path dir, ComputePrecision precision) {
         DemoModels.Base b = DemoModels.extractSam2(dir);
         Sam2Model model = Sam2Model.load(Sam2Config.load(b.config()), b.checkpoint(), manager);

@@ -50,6 +50,9 @@ public record ServedModel(PromptableModel model, String identity, Map<String, Ob
             d.put("precision", precisionId(sam.imageEncoder().computeType()));
         } else if (model instanceof Sam2Model sam2) {
             id.append(sam2.config().toJson()).append('|').append(sam2.geometry());
+            if (sam2.imageEncoder().computeType() != DataType.FLOAT32) {
+                id.append("|compute ").append(sam2.imageEncoder().computeType());
+            }
             d.put("family", "sam2");
             d.put("image_size", sam2.imageSize());
             d.put("input_profile", sam2.geometry().profile().toString());

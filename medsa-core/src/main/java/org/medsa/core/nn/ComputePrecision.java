@@ -11,10 +11,11 @@ import org.medsa.core.MedsaException;
 
 /**
  * The arithmetic type of a model's heavy, frozen parts ({@code --precision}): {@code fp32} (the
- * default, exact to the official code), {@code bf16} (the image encoder's matmuls and convolutions
- * in bfloat16, at about twice the float32 rate on CPUs with AVX512-BF16 or AMX and on GPUs) or
- * {@code fp16} (the same in float16, for GPUs). LayerNorm statistics, softmax, reductions and
- * everything after the encoder stay float32 ({@link Precision}).
+ * default, exact to the official code), {@code bf16} (the image encoder's activations and weights
+ * in bfloat16; its matmuls run faster than float32 on CPUs with AVX512-BF16 or AMX and on GPUs)
+ * or {@code fp16} (the same in float16, for GPUs). LayerNorm statistics, the softmax's
+ * accumulation, the adapters and everything after the encoder stay float32 ({@link Precision}).
+ * SAM 2 models take fp32 or bf16 (their Hiera trunk and memory attention).
  */
 public enum ComputePrecision {
     /** float32 everywhere. */
