@@ -5,12 +5,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
-import org.medsa.core.nn.ComputePrecision;
 import org.medsa.spark.BatchOptions;
 import org.medsa.spark.MedsaBatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code medsa batch}: a cohort segmented on Apache Spark ({@link MedsaBatch}), embedded local Spark by default. */
@@ -60,10 +59,7 @@ public final class BatchCommand implements Callable<Integer> {
             description = "Follow each row's labels into the neighbouring slices, as segment --propagate (SAM 2: tracking with"
                     + " its memory).")
     String propagate;
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-            description = "The image encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
-                    + " AVX512-BF16 or AMX and on GPUs).")
-    String precision;
+    @Mixin PrecisionOption precision;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
 
     @Override
@@ -81,7 +77,7 @@ public final class BatchCommand implements Callable<Integer> {
         BatchOptions o = BatchOptions.builder().model(model, checkpoint).out(out).overwrite(overwrite).intensity(intensity)
                 .encoderBatch(encoderBatch).threadsPerTask(threadsPerTask).adapters(adapters).inputProfile(inputProfile)
                 .adapterWeights(adapterWeights).propagate(propagate)
-                .precision(ComputePrecision.parse(precision, null, Diagnostics.stderr())).build();
+                .precision(precision.resolve(null)).build(); // executors run on the CPU
         MedsaBatch.checkManifest(manifest); // before Spark starts (and says anything)
         SparkSession.Builder b = SparkSession.builder().appName("medsa batch");
         if (System.getProperty("spark.master") == null) { // spark-submit sets it

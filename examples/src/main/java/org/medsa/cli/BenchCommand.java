@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.adapters.MedsaConfig;
-import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.sam2.Sam2Config;
@@ -12,6 +11,7 @@ import org.medsa.core.nn.ComputePrecision;
 import org.medsa.examples.bench.Benchmarks;
 import org.medsa.examples.bench.Sam2Benchmarks;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code medsa bench encoder|train|decode|propagate}: speed and memory with random weights ({@link Benchmarks}). */
@@ -50,19 +50,14 @@ public final class BenchCommand implements Runnable {
         boolean json;
         @Option(names = "--half", description = "The blocks in float16, as --precision fp16.")
         boolean half;
-        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-                description = "The encoder blocks' arithmetic (default ${DEFAULT-VALUE}).")
-        String precision;
+        @Mixin PrecisionOption precision;
 
         @Override
         public Integer call() {
             Benchmarks.Encoder r;
-            ComputePrecision p = half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr());
+            ComputePrecision p = precision.resolve(null, half);
             if (Sam2Config.describes(model)) {
-                if (p == ComputePrecision.FP16) {
-                    throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
-                }
-                r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"), p);
+                r = Sam2Benchmarks.encoder(Sam2Config.resolve(model), atLeast(runs, 1, "--runs"), p.forSam2());
             } else {
                 r = Benchmarks.encoder(SamConfig.resolve(model), atLeast(runs, 1, "--runs"), p);
             }
@@ -94,9 +89,7 @@ public final class BenchCommand implements Runnable {
         boolean checkpointing;
         @Option(names = "--half", description = "The frozen encoder in float16, as --precision fp16.")
         boolean half;
-        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-                description = "The frozen encoder's arithmetic (default ${DEFAULT-VALUE}).")
-        String precision;
+        @Mixin PrecisionOption precision;
         @Option(names = "--json", description = "Print {step_s, peak_rss_gb, trainable}.")
         boolean json;
 
@@ -105,7 +98,7 @@ public final class BenchCommand implements Runnable {
             MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
             Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
                     atLeast(batch, 1, "--batch"), checkpointing,
-                    half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr()));
+                    precision.resolve(null, half));
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
                     + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch,
@@ -127,14 +120,12 @@ public final class BenchCommand implements Runnable {
         int runs;
         @Option(names = "--json", description = "Print {p50_ms, p95_ms}.")
         boolean json;
-        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-                description = "The encoder's arithmetic for the embedding (default ${DEFAULT-VALUE}; the decoder is float32).")
-        String precision;
+        @Mixin PrecisionOption precision;
 
         @Override
         public Integer call() {
             Benchmarks.Decode r = Benchmarks.decode(SamConfig.resolve(model), atLeast(runs, 1, "--runs"),
-                    ComputePrecision.parse(precision, null, Diagnostics.stderr()));
+                    precision.resolve(null));
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "decode %s: p50 %.1f ms, p95 %.1f ms", model, r.p50Ms(),
                     r.p95Ms()));
@@ -154,9 +145,7 @@ public final class BenchCommand implements Runnable {
         int slices;
         @Option(names = "--json", description = "Print {first_slice_s, per_slice_s}.")
         boolean json;
-        @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|auto>",
-                description = "The Hiera trunk's and the memory attention's arithmetic (default ${DEFAULT-VALUE}).")
-        String precision;
+        @Mixin PrecisionOption precision;
 
         @Override
         public Integer call() {
@@ -164,11 +153,8 @@ public final class BenchCommand implements Runnable {
                 throw new MedsaException("--model " + model + ": propagation with memory needs a SAM 2 model (sam2.1_hiera_t,"
                         + " sam2.1_hiera_s, sam2.1_hiera_b+, sam2.1_hiera_l, medsam2 or a SAM 2 config.json)");
             }
-            ComputePrecision p = ComputePrecision.parse(precision, null, Diagnostics.stderr());
-            if (p == ComputePrecision.FP16) {
-                throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
-            }
-            Sam2Benchmarks.Propagate r = Sam2Benchmarks.propagate(Sam2Config.resolve(model), atLeast(slices, 2, "--slices"), p);
+            Sam2Benchmarks.Propagate r = Sam2Benchmarks.propagate(Sam2Config.resolve(model), atLeast(slices, 2, "--slices"),
+                    precision.resolve(null).forSam2());
             System.out.println(json ? GSON.toJson(r.json())
                     : String.format(Locale.ROOT, "propagate %s over %d slices: first slice %.2f s, %.2f s per propagated slice",
                             model, r.slices(), r.firstSliceS(), r.perSliceS()));

@@ -9,6 +9,7 @@ import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.nn.ComputePrecision;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every command that runs a model shares. */
@@ -54,13 +55,10 @@ public class ModelOptions {
                     + " (longest side + pad). Adapters refuse another profile than the one they were trained on.")
     String inputProfile;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-            description = "The image encoder's arithmetic (default ${DEFAULT-VALUE}, exact; bf16 about twice as fast on CPUs with"
-                    + " AVX512-BF16 or AMX and on GPUs; auto picks bf16 there).")
-    String precision;
+    @Mixin PrecisionOption precision;
 
     ComputePrecision precision() {
-        return ComputePrecision.parse(precision, device(), Diagnostics.stderr());
+        return precision.resolve(device());
     }
 
     /** True if --model names a SAM 2 model. */

@@ -14,6 +14,7 @@ import org.medsa.demo.DemoSetup;
 import org.medsa.server.SegmentationServer;
 import org.medsa.server.ServedModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,10 +48,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = {"--device", "--devices"}, defaultValue = "auto", paramLabel = "<auto|cpu|gpu|gpu:N>",
             description = "Where to compute (default: ${DEFAULT-VALUE}).")
     String device;
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-            description = "The image encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
-                    + " AVX512-BF16 or AMX and on GPUs).")
-    String precision;
+    @Mixin PrecisionOption precision;
     @Option(names = "--data", paramLabel = "<dir>",
             description = "The folder whose images may be opened (default with the demo model: phantom volumes).")
     Path data;
@@ -112,11 +110,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServedModel served;
         if (demo) {
             boolean sam2 = "sam2".equals(family);
-            ComputePrecision p = ComputePrecision.parse(precision, manager.getDevice(), Diagnostics.stderr());
-            if (sam2 && p == ComputePrecision.FP16) {
-                throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
-            }
-            served = sam2 ? DemoSetup.sam2Model(manager, cache.resolve("demo-sam2-model"), p)
+            ComputePrecision p = precision.resolve(manager.getDevice());
+            served = sam2 ? DemoSetup.sam2Model(manager, cache.resolve("demo-sam2-model"), p.forSam2())
                     : DemoSetup.model(manager, cache.resolve("demo-model"), Diagnostics.stderr(), p);
             if (data == null) {
                 data = sam2 ? DemoSetup.ctData(cache.resolve("demo-data-ct")) : DemoSetup.data(cache.resolve("demo-data"));
@@ -126,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
         } else {
             PromptableModel loaded = ModelLoader.forModel(model, checkpoint).adapterWeights(adapterWeights).adapters(adapters)
-                    .precision(ComputePrecision.parse(precision, manager.getDevice(), Diagnostics.stderr()))
+                    .precision(precision.resolve(manager.getDevice()))
                     .inputProfile(inputProfile).notes(Diagnostics.stderr()).loadModel(manager);
             served = ServedModel.of(loaded, checkpoint.getFileName()
                     + (adapterWeights == null ? "" : " + " + adapterWeights.getFileName()),

@@ -11,7 +11,6 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
-import org.medsa.core.nn.ComputePrecision;
 import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
@@ -22,6 +21,7 @@ import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.Trainer;
 import org.medsa.train.training.TrainingData;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code medsa train}: fine-tunes the adapters of a preset on a dataset. */
@@ -56,11 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " (far less memory for ViT-L/H, one more encoder forward per step).") boolean checkpointing;
     @Option(names = "--half", description = "Run the frozen encoder in float16 (adapters, norms, softmax, decoder and loss stay"
             + " float32; loss scaled by 1024), as --precision fp16. For GPUs: slower than float32 on a CPU.") boolean half;
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "<fp32|bf16|fp16|auto>",
-            description = "The frozen encoder's arithmetic (default ${DEFAULT-VALUE}; bf16 about twice as fast on CPUs with"
-                    + " AVX512-BF16 or AMX and on GPUs, no loss scaling; adapters, norm statistics, decoder and loss stay"
-                    + " float32).")
-    String precision;
+    @Mixin PrecisionOption precision;
     @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",
             description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code).")
     String loss;
@@ -108,8 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (validateEvery != null) {
             b.validateEvery(atLeast(validateEvery, 1, "--validate-every"));
         }
-        ComputePrecision p = half ? ComputePrecision.FP16 : ComputePrecision.parse(precision, null, Diagnostics.stderr());
-        TrainConfig cfg = b.checkpointing(checkpointing).precision(p).build();
+        TrainConfig cfg = b.checkpointing(checkpointing).precision(precision.resolve(null, half)).build();
         int depth = volumetric == null ? 1 : atLeast(volumetric, 2, "--volumetric");
         SamConfig samConfig = SamConfig.resolve(model);
         ModelLoader.requireFile(checkpoint);

@@ -178,9 +178,7 @@ public final class ModelLoader {
         if (checkpoint == null) {
             throw new MedsaException("SAM 2 needs its weights: give the checkpoint");
         }
-        if (precision == ComputePrecision.FP16) {
-            throw new MedsaException(sam2Config.source + " is a SAM 2 model: it computes in fp32 or bf16, not fp16");
-        }
+        precision.forSam2();
         requireFile(checkpoint);
         Sam2Model m = Sam2Model.load(sam2Config, checkpoint, manager);
         m.computeType(precision.dataType());

@@ -36,6 +36,18 @@ public enum ComputePrecision {
         return dataType;
     }
 
+    /**
+     * This precision for a SAM 2 model, which computes in fp32 or bf16.
+     *
+     * @throws MedsaException for fp16
+     */
+    public ComputePrecision forSam2() {
+        if (this == FP16) {
+            throw new MedsaException("--precision fp16 applies to SAM models; SAM 2 takes fp32 or bf16");
+        }
+        return this;
+    }
+
     /** "fp32", "bf16" or "fp16". */
     public String id() {
         return name().toLowerCase(Locale.ROOT);

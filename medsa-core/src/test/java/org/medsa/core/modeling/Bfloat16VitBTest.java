@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.testing.Tolerance;
 
 /**
  * A full-size ViT-B (random weights, PyTorch's initialisation, seed 0) with its encoder in
@@ -59,20 +60,7 @@ class Bfloat16VitBTest {
 
     /** The lowest IoU over the masks (logits > 0) of two (1, M, h, w) outputs. */
     private static double iou(NDArray x, NDArray y) {
-        float[] a = x.toFloatArray();
-        float[] b = y.toFloatArray();
         long[] s = x.getShape().getShape();
-        int per = (int) (s[2] * s[3]);
-        double worst = 1;
-        for (int start = 0; start < a.length; start += per) {
-            long inter = 0;
-            long union = 0;
-            for (int i = start; i < start + per; i++) {
-                inter += a[i] > 0 && b[i] > 0 ? 1 : 0;
-                union += a[i] > 0 || b[i] > 0 ? 1 : 0;
-            }
-            worst = Math.min(worst, union == 0 ? 1 : (double) inter / union);
-        }
-        return worst;
+        return Tolerance.lowestMaskIou(x.toFloatArray(), y.toFloatArray(), (int) (s[2] * s[3]));
     }
 }

@@ -145,42 +145,29 @@ class SamModulesParityTest extends ParityTest {
 
     /** The lowest IoU over a case's masks (low-res logits > 0) decoded from {@code embeddings} against the fixture's. */
     private static double bfloat16MaskIou(Sam sam, NDArray embeddings, String fixture, String name) {
-        JsonObject cj = Fixtures.json(fixture, "cases", name, "case.json").getAsJsonObject();
-        NDManager m = embeddings.getManager();
-        NDArray points = null;
-        NDArray labels = null;
-        NDArray boxes = null;
-        NDArray masks = null;
+        boolean multimask = Fixtures.json(fixture, "cases", name, "case.json").getAsJsonObject().get("multimask_output")
+                .getAsBoolean();
+        NDArray[] in = caseInputs(fixture, name, embeddings.getManager());
+        NDArray got = sam.decode(null, embeddings, in[0], in[1], in[2], in[3], multimask, false).lowResLogits();
+        long[] shape = got.getShape().getShape();
+        return Tolerance.lowestMaskIou(Fixtures.floats(fixture, "cases", name, "low_res_logits.npy"), got.toFloatArray(),
+                (int) (shape[shape.length - 1] * shape[shape.length - 2]));
+    }
+
+    /** A case's prompts as the decoder takes them: points, labels, boxes, mask input (each null when absent). */
+    private static NDArray[] caseInputs(String fixture, String name, NDManager m) {
+        NDArray[] in = new NDArray[4];
         if (Files.exists(Fixtures.path(fixture, "cases", name, "point_coords_transformed.npy"))) {
-            points = Fixtures.npy(fixture, "cases", name, "point_coords_transformed.npy").toNDArray(m);
-            labels = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m)
-                    .toType(DataType.FLOAT32, false);
+            in[0] = Fixtures.npy(fixture, "cases", name, "point_coords_transformed.npy").toNDArray(m);
+            in[1] = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m).toType(DataType.FLOAT32, false);
         }
         if (Files.exists(Fixtures.path(fixture, "cases", name, "box_transformed.npy"))) {
-            boxes = Fixtures.npy(fixture, "cases", name, "box_transformed.npy").toNDArray(m);
+            in[2] = Fixtures.npy(fixture, "cases", name, "box_transformed.npy").toNDArray(m);
         }
         if (Files.exists(Fixtures.path(fixture, "cases", name, "mask_input.npy"))) {
-            masks = Fixtures.npy(fixture, "cases", name, "mask_input.npy").toNDArray(m);
+            in[3] = Fixtures.npy(fixture, "cases", name, "mask_input.npy").toNDArray(m);
         }
-        boolean multimask = cj.get("multimask_output").getAsBoolean();
-        Sam.DecoderOutput p = sam.decode(null, embeddings, points, labels, boxes, masks, multimask, false);
-        float[] got = p.lowResLogits().toFloatArray();
-        float[] ref = Fixtures.floats(fixture, "cases", name, "low_res_logits.npy");
-        long[] shape = p.lowResLogits().getShape().getShape();
-        int per = (int) (shape[shape.length - 1] * shape[shape.length - 2]);
-        double worst = 1;
-        for (int start = 0; start < ref.length; start += per) {
-            long inter = 0;
-            long union = 0;
-            for (int i = start; i < start + per; i++) {
-                boolean a = got[i] > 0;
-                boolean b = ref[i] > 0;
-                inter += a && b ? 1 : 0;
-                union += a || b ? 1 : 0;
-            }
-            worst = Math.min(worst, union == 0 ? 1 : (double) inter / union);
-        }
-        return worst;
+        return in;
     }
 
     @TestFactory
@@ -208,22 +195,8 @@ class SamModulesParityTest extends ParityTest {
             Sam sam = FixtureModels.sam(fixture, m);
             DecoderAttention.order(sam, order);
             NDArray emb = Fixtures.npy(fixture, "image_embeddings.npy").toNDArray(m);
-            NDArray points = null;
-            NDArray labels = null;
-            NDArray boxes = null;
-            NDArray masks = null;
-            if (Files.exists(Fixtures.path(fixture, "cases", name, "point_coords_transformed.npy"))) {
-                points = Fixtures.npy(fixture, "cases", name, "point_coords_transformed.npy").toNDArray(m);
-                labels = Fixtures.npy(fixture, "cases", name, "point_labels_batched.npy").toNDArray(m)
-                        .toType(DataType.FLOAT32, false);
-            }
-            if (Files.exists(Fixtures.path(fixture, "cases", name, "box_transformed.npy"))) {
-                boxes = Fixtures.npy(fixture, "cases", name, "box_transformed.npy").toNDArray(m);
-            }
-            if (Files.exists(Fixtures.path(fixture, "cases", name, "mask_input.npy"))) {
-                masks = Fixtures.npy(fixture, "cases", name, "mask_input.npy").toNDArray(m);
-            }
-            Sam.DecoderOutput p = sam.decode(null, emb, points, labels, boxes, masks, multimask, false);
+            NDArray[] in = caseInputs(fixture, name, m);
+            Sam.DecoderOutput p = sam.decode(null, emb, in[0], in[1], in[2], in[3], multimask, false);
             String w = fixture + "/" + name;
             Tolerance.assertClose(w + " sparse", Fixtures.floats(fixture, "cases", name, "sparse_embeddings.npy"),
                     p.sparseEmbeddings().toFloatArray(), ATOL, RTOL);

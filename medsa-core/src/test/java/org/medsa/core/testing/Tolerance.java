@@ -48,4 +48,23 @@ public final class Tolerance {
     public static void assertShape(String what, long[] expected, long[] got) {
         assertArrayEquals(expected, got, what + ": shape");
     }
+
+    /**
+     * The lowest IoU between the masks (values &gt; 0) of two arrays holding masks of {@code per}
+     * values one after another; two empty masks count as IoU 1.
+     */
+    public static double lowestMaskIou(float[] a, float[] b, int per) {
+        assertEquals(a.length, b.length, "mask values");
+        double worst = 1;
+        for (int start = 0; start < a.length; start += per) {
+            long inter = 0;
+            long union = 0;
+            for (int i = start; i < start + per; i++) {
+                inter += a[i] > 0 && b[i] > 0 ? 1 : 0;
+                union += a[i] > 0 || b[i] > 0 ? 1 : 0;
+            }
+            worst = Math.min(worst, union == 0 ? 1 : (double) inter / union);
+        }
+        return worst;
+    }
 }

@@ -683,23 +683,9 @@ public final class VolumeTracker implements AutoCloseable {
      * conditioning slice becomes an ordinary tracked slice with its last output.
      */
     public void clearPrompts(int slice, int objectId) {
-        checkSlice(slice);
-        ObjectState o = objects.get(objectId);
+        ObjectState o = dropPrompts(slice, objectId, false);
         if (o == null) {
             return;
-        }
-        o.points.remove(slice);
-        NDArray m = o.masks.remove(slice);
-        if (m != null) {
-            m.close();
-        }
-        FrameOut t = o.tempCond.remove(slice);
-        if (t != null) {
-            t.manager.close();
-        }
-        t = o.tempNonCond.remove(slice);
-        if (t != null) {
-            t.manager.close();
         }
         FrameOut c = o.cond.remove(slice);
         if (c != null) {
@@ -713,23 +699,37 @@ public final class VolumeTracker implements AutoCloseable {
      * that the slice was tracked; a later prompt there starts afresh (a conditioning slice).
      */
     public void forget(int slice, int objectId) {
+        ObjectState o = dropPrompts(slice, objectId, true);
+        if (o != null) {
+            o.tracked.remove(slice);
+        }
+    }
+
+    /**
+     * Removes {@code objectId}'s prompts on {@code slice} and the outputs not yet consolidated
+     * (and with {@code allOutputs} the stored ones too), freeing their arrays; the object's state,
+     * or null when there is no such object.
+     */
+    private ObjectState dropPrompts(int slice, int objectId, boolean allOutputs) {
         checkSlice(slice);
         ObjectState o = objects.get(objectId);
         if (o == null) {
-            return;
+            return null;
         }
         o.points.remove(slice);
         NDArray m = o.masks.remove(slice);
         if (m != null) {
             m.close();
         }
-        for (Map<Integer, FrameOut> map : List.of(o.cond, o.nonCond, o.tempCond, o.tempNonCond)) {
+        List<Map<Integer, FrameOut>> maps = allOutputs ? List.of(o.cond, o.nonCond, o.tempCond, o.tempNonCond)
+                : List.of(o.tempCond, o.tempNonCond);
+        for (Map<Integer, FrameOut> map : maps) {
             FrameOut f = map.remove(slice);
             if (f != null) {
                 f.manager.close();
             }
         }
-        o.tracked.remove(slice);
+        return o;
     }
 
     /** Forgets {@code objectId} entirely. */

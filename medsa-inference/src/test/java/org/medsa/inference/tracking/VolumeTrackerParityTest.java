@@ -208,14 +208,7 @@ class VolumeTrackerParityTest extends ParityTest {
                     }
                     for (TrackedSlice s : slices) {
                         float[] ref = Fixtures.floats(FIXTURE, c, "frame" + s.slice() + "_logits.npy");
-                        float[] got = s.logits(1);
-                        long inter = 0;
-                        long union = 0;
-                        for (int i = 0; i < ref.length; i++) {
-                            inter += ref[i] > 0 && got[i] > 0 ? 1 : 0;
-                            union += ref[i] > 0 || got[i] > 0 ? 1 : 0;
-                        }
-                        worst = Math.min(worst, union == 0 ? 1 : (double) inter / union);
+                        worst = Math.min(worst, Tolerance.lowestMaskIou(ref, s.logits(1), ref.length));
                     }
                 }
             }
