@@ -4,11 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -203,30 +199,13 @@ public final class SamConfig {
 
     /** Reads a JSON config; unknown keys are ignored, missing ones take SAM's ViT-B defaults. */
     public static SamConfig load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new MedsaException(file + ": no such config file (and not a preset: use one of " + PRESETS + ")");
-        }
-        try {
-            return fromJson(JsonParser.parseString(Files.readString(file)), file.toString());
-        } catch (IOException e) {
-            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new MedsaException(file + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
+        return fromJson(ModelConfigFiles.read(file, PRESETS), file.toString());
     }
 
     /** Parses a config from its JSON form; {@code source} names it in error messages. */
     public static SamConfig fromJson(JsonElement json, String source) {
-        if (!json.isJsonObject()) {
-            throw new MedsaException(source + ": a model config must be a JSON object");
-        }
+        SamConfig c = ModelConfigFiles.parse(json, source, GSON, SamConfig.class);
         JsonObject o = json.getAsJsonObject();
-        SamConfig c;
-        try {
-            c = GSON.fromJson(o, SamConfig.class);
-        } catch (JsonParseException | NumberFormatException e) {
-            throw new MedsaException(source + ": bad value in model config (" + e.getMessage() + ")", e);
-        }
         if (c.imageEncoder == null) {
             c.imageEncoder = new ImageEncoder();
         }

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.ModelConfigFiles;
 import org.medsa.core.modeling.SamConfig;
 
 /**
@@ -379,30 +380,12 @@ public final class Sam2Config {
 
     /** Reads a JSON config; unknown keys are ignored, missing ones take {@code sam2.1_hiera_t}'s values. */
     public static Sam2Config load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new MedsaException(file + ": no such config file (and not a preset: use one of " + PRESETS + ")");
-        }
-        try {
-            return fromJson(JsonParser.parseString(Files.readString(file)), file.toString());
-        } catch (IOException e) {
-            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new MedsaException(file + ": not valid JSON (" + e.getMessage() + ")", e);
-        }
+        return fromJson(ModelConfigFiles.read(file, PRESETS), file.toString());
     }
 
     /** Parses a config from its JSON form; {@code source} names it in error messages. */
     public static Sam2Config fromJson(JsonElement json, String source) {
-        if (!json.isJsonObject()) {
-            throw new MedsaException(source + ": a model config must be a JSON object");
-        }
-        JsonObject o = json.getAsJsonObject();
-        Sam2Config c;
-        try {
-            c = GSON.fromJson(o, Sam2Config.class);
-        } catch (JsonParseException | NumberFormatException e) {
-            throw new MedsaException(source + ": bad value in model config (" + e.getMessage() + ")", e);
-        }
+        Sam2Config c = ModelConfigFiles.parse(json, source, GSON, Sam2Config.class);
         c.fillMissingGroups();
         c.source = source;
         return c.validate();
