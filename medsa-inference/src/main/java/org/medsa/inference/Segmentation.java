@@ -20,6 +20,8 @@ import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
 import org.medsa.data.nifti.NiftiWriter;
+import org.medsa.data.nrrd.NrrdFormat;
+import org.medsa.data.nrrd.NrrdWriter;
 import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.ImageVolume;
@@ -124,7 +126,8 @@ public final class Segmentation {
 
     /**
      * Writes the labels in the input's format, atomically: a uint8 NIfTI with the input's header
-     * and affine for volumes ({@code .nii} or {@code .nii.gz}), a PNG for 2D images (0/255 when only
+     * and affine for volumes ({@code .nii} or {@code .nii.gz}; {@code .nrrd}: NRRD on the same grid),
+     * a PNG for 2D images (0/255 when only
      * label 1 is used, else the label values).
      *
      * @throws MedsaException if {@code out} is the input file, its extension does not fit the
@@ -152,7 +155,12 @@ public final class Segmentation {
             NiftiHeader base = input.header() != null ? input.header() : NiftiHeaders.forGrid(g, NiftiDatatype.UINT8).build();
             NiftiHeader h = base.toBuilder().dims(g.nx(), g.ny(), g.nz()).datatype(NiftiDatatype.UINT8).scaling(1, 0)
                     .calRange(0, max).description("Med-SA segmentation").build();
-            NiftiWriter.write(NiftiImage.create(h, labels, out.toString()), out);
+            NiftiImage image = NiftiImage.create(h, labels, out.toString());
+            if (NrrdFormat.isNrrdName(out)) {
+                NrrdWriter.write(image, out);
+            } else {
+                NiftiWriter.write(image, out);
+            }
         } else {
             int[] s = input.shape();
             Overlay.writePng(Overlay.labelImage(labels, s[1], s[0], max <= 1), out);
@@ -177,8 +185,8 @@ public final class Segmentation {
             throw new MedsaException(out + ": is a folder; give the mask's file name");
         }
         String n = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (input.isVolume() && !NiftiReader.isNiftiName(out)) {
-            throw new MedsaException(out + ": a volume's mask is written as NIfTI; name it .nii or .nii.gz");
+        if (input.isVolume() && !NiftiReader.isNiftiName(out) && !NrrdFormat.isNrrdName(out)) {
+            throw new MedsaException(out + ": a volume's mask is written as NIfTI or NRRD; name it .nii, .nii.gz or .nrrd");
         }
         if (!input.isVolume() && !n.endsWith(".png")) {
             throw new MedsaException(out + ": a 2D image's mask is written as PNG; name it .png");

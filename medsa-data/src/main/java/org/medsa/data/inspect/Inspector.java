@@ -95,10 +95,15 @@ public final class Inspector {
         if (kind == VolumeFiles.Kind.NIFTI) {
             return inspectNifti(file);
         }
+        if (kind == VolumeFiles.Kind.NRRD) {
+            JsonObject o = describeNifti(file, VolumeFiles.read(file));
+            o.addProperty("format", "NRRD");
+            return o;
+        }
         if (kind == VolumeFiles.Kind.IMAGE) {
             return inspectImage(file);
         }
-        throw new MedsaException(file + ": unknown file type; expected .nii, .nii.gz, .png, .jpg, .jpeg, .bmp, .tif");
+        throw new MedsaException(file + ": unknown file type; expected .nii, .nii.gz, .nrrd, .png, .jpg, .jpeg, .bmp, .tif");
     }
 
     private static JsonObject inspectNifti(Path file) {

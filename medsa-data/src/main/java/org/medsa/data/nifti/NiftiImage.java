@@ -162,6 +162,21 @@ public final class NiftiImage {
         return new NiftiImage(header, encode(header, i -> values[i], values.length, name), name);
     }
 
+    /**
+     * An image over stored bytes as they are: {@code data} holds the header's datatype in the
+     * header's byte order, first axis fastest (how other formats' readers, e.g. NRRD's, hand over
+     * their voxels without converting them).
+     *
+     * @throws MedsaException if the byte count does not fit the header
+     */
+    public static NiftiImage fromStored(NiftiHeader header, byte[] data, String name) {
+        long expected = header.voxelCount() * header.datatype().bytes();
+        if (data.length != expected) {
+            throw new MedsaException(name + ": " + data.length + " bytes of voxel data where the header describes " + expected);
+        }
+        return new NiftiImage(header, new VoxelBuffer(header.datatype(), data, header.byteOrder()), name);
+    }
+
     /** An image whose header carries the grid of {@code volume}: see {@link NiftiHeaders#forGrid}. */
     public static NiftiImage of(ImageVolume volume, NiftiDatatype type) {
         NiftiHeader h = NiftiHeaders.forGrid(volume.grid(), type).build();

@@ -115,7 +115,7 @@ public final class VoxelBuffer {
     }
 
     /** Writes the stored bytes as they are (datatype and byte order of the header). */
-    void writeTo(OutputStream out) throws IOException {
+    public void writeTo(OutputStream out) throws IOException {
         out.write(bytes.array(), bytes.arrayOffset(), count * type.bytes());
     }
 

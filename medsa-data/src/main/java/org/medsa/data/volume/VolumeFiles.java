@@ -11,9 +11,12 @@ import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiHeaders;
 import org.medsa.data.nifti.NiftiImage;
 import org.medsa.data.nifti.NiftiReader;
+import org.medsa.data.nrrd.NrrdFormat;
+import org.medsa.data.nrrd.NrrdReader;
 
 /**
- * The one way image files are told apart ({@link #kind}) and volumes are opened: a NIfTI file, or
+ * The one way image files are told apart ({@link #kind}) and volumes are opened: a NIfTI file, an
+ * NRRD file, or
  * a DICOM series (a folder, or a DICOM file), as a {@link NiftiImage} — for DICOM, float32 modality
  * values with a header whose affine is the series' RAS geometry — so every consumer (datasets,
  * inspect, metrics, segmentation, the server, the batch job) reads them the same way.
@@ -24,6 +27,8 @@ public final class VolumeFiles {
     public enum Kind {
         /** A .nii or .nii.gz file. */
         NIFTI,
+        /** A .nrrd file (attached header; 3D Slicer's volume format). */
+        NRRD,
         /** A DICOM file, or a folder holding DICOM files. */
         DICOM,
         /** A 2D raster image: .png, .jpg, .jpeg, .bmp, .tif, .tiff. */
@@ -35,7 +40,7 @@ public final class VolumeFiles {
 
         /** True for the kinds read as volumes (NIfTI, DICOM). */
         public boolean isVolume() {
-            return this == NIFTI || this == DICOM;
+            return this == NIFTI || this == NRRD || this == DICOM;
         }
     }
 
@@ -61,6 +66,9 @@ public final class VolumeFiles {
         }
         if (NiftiReader.isNiftiName(path)) {
             return Kind.NIFTI;
+        }
+        if (NrrdFormat.isNrrdName(path)) {
+            return Kind.NRRD;
         }
         if (Image2DReader.isImageName(path)) {
             return Kind.IMAGE;
@@ -90,10 +98,17 @@ public final class VolumeFiles {
             }
             return NiftiReader.read(path, displayName);
         }
+        if (kind == Kind.NRRD && Files.isRegularFile(path)) {
+            if (dicomSeries != null) {
+                throw new MedsaException(displayName + ": a series UID applies to DICOM folders; this is an NRRD file");
+            }
+            return NrrdReader.read(path, displayName);
+        }
         if (kind == Kind.DICOM) {
             return fromDicom(DicomSeries.read(path, dicomSeries), displayName);
         }
-        throw new MedsaException(displayName + ": not a volume (NIfTI .nii/.nii.gz, or DICOM files or a folder of them)");
+        throw new MedsaException(displayName + ": not a volume (NIfTI .nii/.nii.gz, NRRD .nrrd, or DICOM files or"
+                + " a folder of them)");
     }
 
     /** The header of a volume (for DICOM the series is read: its geometry needs every slice). */
