@@ -70,6 +70,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--idle-minutes", defaultValue = "30", paramLabel = "N",
             description = "Free volumes unused this long (default ${DEFAULT-VALUE}).")
     long idleMinutes;
+    @Option(names = "--api-token", paramLabel = "<token>",
+            description = "Require 'Authorization: Bearer <token>' on every route (MONAI Label clients log in with the token as"
+                    + " the password); for a server bound beyond 127.0.0.1. Also read from MEDSA_API_TOKEN.")
+    String apiToken;
     @Option(names = "--no-look-ahead", description = "Do not encode the neighbours of the viewed slice ahead of time.")
     boolean noLookAhead;
     @Option(names = "--verbose", description = "Print stack traces of errors.") boolean verbose;
@@ -130,7 +134,8 @@ public final class ServeCommand implements Callable<Integer> {
         String name = String.valueOf(served.description().get("name"));
         SegmentationServer server = SegmentationServer.builder(served, manager).dataFolder(data).host(host).port(port)
                 .cacheBytes(cacheMb << 20).cacheDir(cacheDir).maxUploadBytes(maxUploadMb << 20)
-                .idleMillis(idleMinutes * 60_000L).lookAhead(!noLookAhead).build();
+                .idleMillis(idleMinutes * 60_000L).lookAhead(!noLookAhead)
+                .apiToken(apiToken != null ? apiToken : System.getenv("MEDSA_API_TOKEN")).build();
         try {
             server.start();
         } catch (RuntimeException e) {
@@ -145,6 +150,8 @@ public final class ServeCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "model: %s; data: %s%s%n", name, data == null ? "(uploads only)" : data,
                 cacheDir == null ? "" : "; embedding cache: " + cacheDir);
         System.out.println("serving at " + server.url());
+        System.err.println("MONAI Label server URL (3D Slicer's MONAILabel module, OHIF): " + server.url()
+                + "  models: medsa_2d, medsa_3d" + (server.authEnabled() ? "  (log in with the API token as the password)" : ""));
         System.out.flush();
         server.awaitStop();
         return 0;

@@ -145,6 +145,14 @@ public final class Segmentation {
      *     input, or it cannot be written
      */
     public static void writeLabels(SegmentationInput input, int[] labels, Path out) {
+        writeLabels(input, labels, out, NiftiDatatype.UINT8);
+    }
+
+    /**
+     * As {@link #writeLabels(SegmentationInput, int[], Path)}, storing a volume's labels as {@code
+     * type} (e.g. what a MONAI Label client asks for as {@code result_dtype}).
+     */
+    public static void writeLabels(SegmentationInput input, int[] labels, Path out, NiftiDatatype type) {
         checkOutput(input, out);
         int max = 0;
         for (int v : labels) {
@@ -153,7 +161,7 @@ public final class Segmentation {
         if (input.isVolume()) {
             Grid g = input.grid();
             NiftiHeader base = input.header() != null ? input.header() : NiftiHeaders.forGrid(g, NiftiDatatype.UINT8).build();
-            NiftiHeader h = base.toBuilder().dims(g.nx(), g.ny(), g.nz()).datatype(NiftiDatatype.UINT8).scaling(1, 0)
+            NiftiHeader h = base.toBuilder().dims(g.nx(), g.ny(), g.nz()).datatype(type).scaling(1, 0)
                     .calRange(0, max).description("Med-SA segmentation").build();
             NiftiImage image = NiftiImage.create(h, labels, out.toString());
             if (NrrdFormat.isNrrdName(out)) {

@@ -38,6 +38,9 @@ import org.medsa.inference.SegmentationInput;
  */
 public final class SegmentationServer implements AutoCloseable {
 
+    /** The version clients are told ({@code GET /info/}). */
+    public static final String VERSION = "0.1.0";
+
     /** What sessions share: the model, where arrays live, the encoder and the settings. */
     record Shared(PromptableModel model, NDManager manager, String modelIdentity, SliceEncoder encoder, boolean lookAhead,
             int encodeTimeoutSeconds) {}
@@ -57,6 +60,7 @@ public final class SegmentationServer implements AutoCloseable {
         private boolean lookAhead = true;
         private int encodeTimeoutSeconds = 600;
         private Diagnostics diagnostics = Diagnostics.stderr();
+        private String apiToken;
 
         private Builder(ServedModel model, NDManager manager) {
             this.model = model;
@@ -135,6 +139,19 @@ public final class SegmentationServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A token every route then requires as {@code Authorization: Bearer <token>} (MONAI Label
+         * clients log in with it as the password), for a server reachable beyond this machine; null
+         * (the default): no authentication.
+         */
+        public Builder apiToken(String token) {
+            if (token != null && (token.isBlank() || token.length() < 8 || !token.matches("[\\x21-\\x7e]+"))) {
+                throw new MedsaException("the API token must be at least 8 printable characters without spaces");
+            }
+            this.apiToken = token;
+            return this;
+        }
+
         /** The server; {@link SegmentationServer#start} starts it. */
         public SegmentationServer build() {
             return new SegmentationServer(this);
@@ -180,6 +197,8 @@ public final class SegmentationServer implements AutoCloseable {
             throw new MedsaException("cannot serve on " + cfg.host + ": no such host name or address");
         }
         ViewerApi api = new ViewerApi(this, sessions, uploads, data, cfg.diagnostics);
+        MonaiLabelApi monai = new MonaiLabelApi(this, sessions, uploads, data, new MonaiLabelModels(context), cfg.apiToken,
+                cfg.idleMillis);
         Javalin a = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.jetty.host = cfg.host;
@@ -190,6 +209,8 @@ public final class SegmentationServer implements AutoCloseable {
                 sf.directory = "/org/medsa/server/web";
                 sf.location = Location.CLASSPATH;
             });
+            config.routes.before(monai::authorize);
+            monai.register(config.routes);
             api.register(config.routes);
         });
         try {
@@ -219,6 +240,11 @@ public final class SegmentationServer implements AutoCloseable {
     public URI url() {
         String h = cfg.host.contains(":") ? "[" + cfg.host + "]" : cfg.host;
         return URI.create("http://" + h + ":" + port() + "/");
+    }
+
+    /** True when every route requires the API token. */
+    public boolean authEnabled() {
+        return cfg.apiToken != null;
     }
 
     /** Blocks until {@link #close} is called (e.g. by a shutdown hook). */

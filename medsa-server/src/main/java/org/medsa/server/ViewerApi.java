@@ -194,7 +194,12 @@ final class ViewerApi {
         ctx.status(200).contentType("image/png").header("Cache-Control", "no-cache").result(png);
     }
 
+    /** A refusal: {@code {"error": ...}} under /api/, FastAPI's {@code {"detail": ...}} on the MONAI Label routes. */
     static void error(Context ctx, int status, String message) {
-        json(ctx, status, Map.of("error", JsonRequests.firstLine(message)));
+        json(ctx, status, Map.of(ctx.path().startsWith("/api/") ? "error" : "detail", JsonRequests.firstLine(message)));
+    }
+
+    static String toJson(Object body) {
+        return GSON.toJson(body);
     }
 }
