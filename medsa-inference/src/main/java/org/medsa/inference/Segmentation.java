@@ -14,6 +14,7 @@ import org.medsa.core.io.Npy;
 import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.viz.Overlay;
+import org.medsa.data.dicom.DicomSegWriter;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeader;
 import org.medsa.data.nifti.NiftiHeaders;
@@ -153,7 +154,21 @@ public final class Segmentation {
      * type} (e.g. what a MONAI Label client asks for as {@code result_dtype}).
      */
     public static void writeLabels(SegmentationInput input, int[] labels, Path out, NiftiDatatype type) {
+        writeLabels(input, labels, out, type, Map.of());
+    }
+
+    /**
+     * As {@link #writeLabels(SegmentationInput, int[], Path, NiftiDatatype)}; a {@code .dcm} output
+     * of a DICOM series input is a DICOM SEG ({@link DicomSegWriter}) whose segments are named by
+     * {@code names} (label value to name; "Segment N" otherwise).
+     */
+    public static void writeLabels(SegmentationInput input, int[] labels, Path out, NiftiDatatype type,
+            Map<Integer, String> names) {
         checkOutput(input, out);
+        if (isDicomName(out)) {
+            DicomSegWriter.write(out, input.dicom(), labels, names);
+            return;
+        }
         int max = 0;
         for (int v : labels) {
             max = Math.max(max, v);
@@ -175,6 +190,11 @@ public final class Segmentation {
         }
     }
 
+    /** True for names ending in .dcm (a DICOM SEG output). */
+    static boolean isDicomName(Path out) {
+        return out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".dcm");
+    }
+
     /**
      * Refuses an output that would replace the input, is a folder, or does not fit the input's
      * kind (NIfTI for volumes, PNG for 2D images).
@@ -193,8 +213,17 @@ public final class Segmentation {
             throw new MedsaException(out + ": is a folder; give the mask's file name");
         }
         String n = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (isDicomName(out)) {
+            if (input.dicom() == null) {
+                throw new MedsaException(out + ": a DICOM SEG is written for a DICOM series input; "
+                        + (input.source() == null ? "this input" : input.source().getFileName().toString())
+                        + " is not one (write the mask as .nii.gz or .nrrd)");
+            }
+            return;
+        }
         if (input.isVolume() && !NiftiReader.isNiftiName(out) && !NrrdFormat.isNrrdName(out)) {
-            throw new MedsaException(out + ": a volume's mask is written as NIfTI or NRRD; name it .nii, .nii.gz or .nrrd");
+            throw new MedsaException(out + ": a volume's mask is written as NIfTI or NRRD; name it .nii, .nii.gz or .nrrd"
+                    + (input.dicom() != null ? ", or .dcm for a DICOM SEG" : ""));
         }
         if (!input.isVolume() && !n.endsWith(".png")) {
             throw new MedsaException(out + ": a 2D image's mask is written as PNG; name it .png");

@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.medsa.core.MedsaException;
 import org.medsa.core.predictor.RgbImage;
+import org.medsa.data.dicom.DicomSeries;
+import org.medsa.data.dicom.DicomSource;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.image.ImageFiles;
 import org.medsa.data.nifti.NiftiHeader;
@@ -29,12 +31,14 @@ public final class SegmentationInput {
     private final ImageVolume volume;
     private final NiftiHeader header;
     private final RgbImage image;
+    private final DicomSource dicom;
 
-    private SegmentationInput(Path source, ImageVolume volume, NiftiHeader header, RgbImage image) {
+    private SegmentationInput(Path source, ImageVolume volume, NiftiHeader header, RgbImage image, DicomSource dicom) {
         this.source = source;
         this.volume = volume;
         this.header = header;
         this.image = image;
+        this.dicom = dicom;
     }
 
     /**
@@ -56,19 +60,25 @@ public final class SegmentationInput {
             throw new MedsaException(file + ": no such image file");
         }
         VolumeFiles.Kind kind = VolumeFiles.kind(file);
+        if (kind == VolumeFiles.Kind.DICOM) {
+            DicomSeries series = DicomSeries.read(file, dicomSeries);
+            NiftiImage nifti = VolumeFiles.fromDicom(series, file.toString());
+            return new SegmentationInput(file, checked(nifti.toImageVolume(0), file.toString()), nifti.header(), null,
+                    series.source());
+        }
         if (kind.isVolume()) {
             NiftiImage nifti = VolumeFiles.read(file, file.toString(), dicomSeries);
             if (nifti.frameCount() > 1) {
                 throw new MedsaException(file + ": a 4D volume of " + nifti.frameCount()
                         + " frames; extract the frame to segment into a 3D file first");
             }
-            return new SegmentationInput(file, checked(nifti.toImageVolume(0), file.toString()), nifti.header(), null);
+            return new SegmentationInput(file, checked(nifti.toImageVolume(0), file.toString()), nifti.header(), null, null);
         }
         if (dicomSeries != null) {
             throw new MedsaException(file + ": a series UID applies to DICOM folders; this is a 2D image");
         }
         if (kind == VolumeFiles.Kind.IMAGE || kind == VolumeFiles.Kind.NPY) {
-            return new SegmentationInput(file, null, null, ImageFiles.readRgb(file));
+            return new SegmentationInput(file, null, null, ImageFiles.readRgb(file), null);
         }
         throw new MedsaException(file + ": not a supported image (NIfTI .nii/.nii.gz or DICOM volumes; .png, .jpg, .bmp,"
                 + " .tif or uint8 .npy 2D images)");
@@ -76,12 +86,12 @@ public final class SegmentationInput {
 
     /** A volume in memory; {@code header} (may be null) is the NIfTI header outputs copy. */
     public static SegmentationInput of(ImageVolume volume, NiftiHeader header) {
-        return new SegmentationInput(null, checked(volume, "volume"), header, null);
+        return new SegmentationInput(null, checked(volume, "volume"), header, null, null);
     }
 
     /** A 2D image in memory. */
     public static SegmentationInput of(RgbImage image) {
-        return new SegmentationInput(null, null, null, image);
+        return new SegmentationInput(null, null, null, image, null);
     }
 
     private static ImageVolume checked(ImageVolume v, String name) {
@@ -101,6 +111,14 @@ public final class SegmentationInput {
     /** The file read, or null. */
     public Path source() {
         return source;
+    }
+
+    /**
+     * The DICOM series a volume was read from (its study, frame of reference and instances, for a
+     * DICOM SEG result), or null for other inputs.
+     */
+    public DicomSource dicom() {
+        return dicom;
     }
 
     /** True for a volume, false for a 2D image. */

@@ -191,6 +191,7 @@ public final class InteractiveSession implements AutoCloseable {
         m.put("axes", axes);
         m.put("window", window.clone());
         m.put("intensity", intensity == null ? null : intensity.toString());
+        m.put("dicom", input.dicom() != null);
         return m;
     }
 
@@ -411,8 +412,8 @@ public final class InteractiveSession implements AutoCloseable {
     }
 
     /**
-     * Writes the labels as {@code medsa segment} does: NIfTI with the input's header and affine for
-     * volumes, PNG for 2D images.
+     * Writes the labels as {@code medsa segment} does, in the format the name says: NIfTI (or NRRD)
+     * with the input's grid for volumes, a DICOM SEG ({@code .dcm}) for DICOM series, PNG for 2D images.
      */
     public synchronized void writeLabels(Path out) {
         touch();

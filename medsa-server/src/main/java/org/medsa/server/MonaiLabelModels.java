@@ -303,6 +303,6 @@ final class MonaiLabelModels {
 
     /** Writes a result as DICOM SEG (a DICOM input only), one segment named {@code label}. */
     void writeDicomSeg(SegmentationInput input, int[] labels, String label, Path f) {
-        Segmentation.writeLabels(input, labels, f);
+        Segmentation.writeLabels(input, labels, f, NiftiDatatype.UINT8, Map.of(1, label));
     }
 }

@@ -71,8 +71,10 @@ final class ViewerApi {
             }
             json(ctx, 200, Map.of("undone", true));
         });
-        r.get("/api/volumes/{id}/labels.nii.gz", ctx -> labelsFile(ctx, true));
-        r.get("/api/volumes/{id}/labels.png", ctx -> labelsFile(ctx, false));
+        r.get("/api/volumes/{id}/labels.nii.gz", ctx -> labelsFile(ctx, "nii.gz"));
+        r.get("/api/volumes/{id}/labels.nrrd", ctx -> labelsFile(ctx, "nrrd"));
+        r.get("/api/volumes/{id}/labels.dcm", ctx -> labelsFile(ctx, "dcm"));
+        r.get("/api/volumes/{id}/labels.png", ctx -> labelsFile(ctx, "png"));
         r.exception(MedsaException.class, (e, ctx) -> error(ctx, ApiException.statusOf(e), e.getMessage()));
         r.exception(Exception.class, (e, ctx) -> {
             String line = JsonRequests.firstLine(e.getMessage());
@@ -157,28 +159,38 @@ final class ViewerApi {
         json(ctx, 200, Map.of("slices", s.propagate(q.axis(), q.from(), q.label(), q.direction(), q.maxSlices(), q.minIou())));
     }
 
-    private void labelsFile(Context ctx, boolean nifti) throws IOException {
+    private void labelsFile(Context ctx, String ext) throws IOException {
         InteractiveSession s = session(ctx);
-        if (nifti != s.input().isVolume()) {
-            throw ApiException.notFound("this " + s.kind() + "'s labels are at " + s.labelsFileName());
+        boolean volumeFormat = !ext.equals("png");
+        if (volumeFormat != s.input().isVolume() || (ext.equals("dcm") && s.input().dicom() == null)) {
+            String also = s.input().dicom() != null ? " (or labels.nrrd, labels.dcm)"
+                    : s.input().isVolume() ? " (or labels.nrrd)" : "";
+            throw ApiException.notFound("this " + s.kind() + "'s labels are at " + s.labelsFileName() + also
+                    + (ext.equals("dcm") && s.input().isVolume() ? "; a DICOM SEG is offered for DICOM series only" : ""));
         }
         Path dir = uploads.newFolder("l");
         try {
-            Path f = dir.resolve(s.labelsFileName());
+            Path f = dir.resolve("labels." + ext);
             s.writeLabels(f);
-            ctx.status(200).contentType(nifti ? "application/gzip" : "image/png")
-                    .header("Content-Disposition", "attachment; filename=\"" + downloadName(s) + "\"")
+            String type = switch (ext) {
+                case "png" -> "image/png";
+                case "dcm" -> "application/dicom";
+                case "nii.gz" -> "application/gzip";
+                default -> "application/octet-stream";
+            };
+            ctx.status(200).contentType(type)
+                    .header("Content-Disposition", "attachment; filename=\"" + downloadName(s, ext) + "\"")
                     .result(Files.readAllBytes(f));
         } finally {
             UploadReceiver.delete(dir);
         }
     }
 
-    /** "<image name without extension>_labels.nii.gz" (or .png), as the viewer names the download. */
-    private static String downloadName(InteractiveSession s) {
+    /** "<image name without extension>_labels.<ext>", as the viewer names the download. */
+    private static String downloadName(InteractiveSession s, String ext) {
         String n = Path.of(s.name().replace('\\', '/')).getFileName().toString();
         String stem = n.replaceAll("(?i)(\\.nii(\\.gz)?|\\.[^.]+)$", "").replaceAll("[^A-Za-z0-9._-]", "_");
-        return (stem.isEmpty() ? "image" : stem) + "_" + s.labelsFileName();
+        return (stem.isEmpty() ? "image" : stem) + "_labels." + ext;
     }
 
     private static boolean isJson(Context ctx) {

@@ -33,6 +33,8 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.testing.Fixtures;
+import org.medsa.data.dicom.DicomDataset;
+import org.medsa.data.dicom.TestSeries;
 import org.medsa.data.geometry.Affine;
 import org.medsa.data.nifti.NiftiDatatype;
 import org.medsa.data.nifti.NiftiHeaders;
@@ -426,5 +428,45 @@ class MonaiLabelProtocolTest {
             assertFalse(send(guarded, "POST", "/auth/token", "application/x-www-form-urlencoded",
                     "username=u&password=nope&grant_type=password".getBytes(StandardCharsets.UTF_8), null).status() == 200);
         }
+    }
+
+    @Test
+    void aDicomSeriesSessionAnswersDicomSegAndTheViewerOffersIt() throws Exception {
+        Path series = TestSeries.write(tmp.resolve("series"), "1.2.826.0.1.3680043.10.511.2.9", -1, false);
+        // requests: one 'files' part per file of the series
+        String boundary = "5a1b2c4d5e6f708192a3b4c5d6e7f8aa";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        try (var files = Files.list(series)) {
+            for (Path f : files.sorted().toList()) {
+                body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + f.getFileName()
+                        + "\"\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                body.write(Files.readAllBytes(f));
+                body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        Reply s = send(server, "PUT", "/session/", "multipart/form-data; boundary=" + boundary, body.toByteArray(), null);
+        assertEquals(200, s.status(), new String(s.body()));
+        String sid = s.json().get("session_id").getAsString();
+        assertEquals("[20,16,7]", s.json().getAsJsonObject("session_info").getAsJsonObject("meta").get("shape").toString());
+        Reply seg = infer(server, "medsa_2d", "ct", sid, "{\"label\": \"liver\", \"foreground\": [[10, 8, 3]]}", "dicom_seg");
+        assertEquals(200, seg.status(), new String(seg.body()));
+        assertEquals("application/dicom", seg.type());
+        Path f = tmp.resolve("answer.dcm");
+        Files.write(f, seg.body());
+        DicomDataset ds = DicomDataset.read(f);
+        assertEquals("1.2.840.10008.5.1.4.1.1.66.4", ds.string(0x00080016));
+        assertEquals("1", ds.string(0x00280008), "one slice holds the segment");
+        assertEquals("liver", ds.sequence(0x00620002).get(0).string(0x00620005));
+        assertEquals("1.2.826.0.1.3680043.10.511.2.9", ds.sequence(0x00081115).get(0).string(0x0020000E));
+        // the same session in the viewer's API: the label the click wrote, as a DICOM SEG download
+        Reply dl = send(server, "GET", "/api/volumes/" + sid + "/labels.dcm", null, null, null);
+        assertEquals(200, dl.status(), new String(dl.body()));
+        assertTrue(dl.headers().get("content-disposition").endsWith("_labels.dcm\""), dl.headers().toString());
+        assertEquals(ds.string(0x00280008), DicomDataset.read(Files.write(tmp.resolve("dl.dcm"), dl.body())).string(0x00280008));
+        String other = createSession(server, volumeFile);
+        assertDetail(infer(server, "medsa_2d", "p0", other, "{\"foreground\": [[22, 9, 5]]}", "dicom_seg"), 400,
+                "a DICOM SEG is written for a DICOM series input");
+        assertEquals(404, send(server, "GET", "/api/volumes/" + other + "/labels.dcm", null, null, null).status());
     }
 }

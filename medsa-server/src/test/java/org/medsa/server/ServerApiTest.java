@@ -186,7 +186,8 @@ class ServerApiTest {
         Reply r = send("POST", "/api/volumes", "{\"path\": \"p0.nii.gz\"}");
         assertEquals(200, r.status());
         JsonObject o = r.json();
-        assertEquals(Set.of("id", "name", "kind", "shape", "spacing", "default_axis", "axes", "window", "intensity"), o.keySet());
+        assertEquals(Set.of("id", "name", "kind", "shape", "spacing", "default_axis", "axes", "window", "intensity", "dicom"),
+                o.keySet());
         assertEquals("volume", o.get("kind").getAsString());
         assertEquals("[40,28,12]", o.get("shape").toString());
         assertEquals("{\"slices\":40,\"rows\":28,\"cols\":12}", o.getAsJsonObject("axes").get("0").toString());

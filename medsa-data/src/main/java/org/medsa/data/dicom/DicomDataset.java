@@ -1,12 +1,16 @@
 package org.medsa.data.dicom;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.medsa.core.MedsaException;
 
 /**
  * The elements of a DICOM dataset (or of a sequence item), in file order, with typed accessors.
@@ -31,6 +35,20 @@ public final class DicomDataset {
 
     void put(Element e) {
         elements.put(e.tag(), e);
+    }
+
+    /**
+     * Parses a DICOM file's dataset (any object, e.g. a SEG this library wrote; images are read
+     * with {@link DicomImage#read}).
+     *
+     * @throws MedsaException naming the file and what is wrong
+     */
+    public static DicomDataset read(Path file) {
+        try {
+            return DicomParser.parse(Files.readAllBytes(file), file.toString()).dataset();
+        } catch (IOException e) {
+            throw new MedsaException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     /** The byte order of the numbers in this dataset. */

@@ -36,9 +36,10 @@ import org.medsa.data.volume.ImageVolume;
  * @param transferSyntax the first file's transfer syntax
  * @param files the files read, in slice order (one for a multi-frame file)
  * @param storedType the stored sample type ("uint8", "int16", "uint16", "int32", "uint32")
+ * @param source the study, frame of reference and per-slice instances, for results written back as DICOM
  */
 public record DicomSeries(ImageVolume volume, String modality, String seriesUid, String description,
-        TransferSyntax transferSyntax, List<Path> files, String storedType) {
+        TransferSyntax transferSyntax, List<Path> files, String storedType, DicomSource source) {
 
     /** Relative tolerance of the slice spacing (1 %) before a series counts as unevenly spaced. */
     public static final double SPACING_TOLERANCE = 0.01;
@@ -233,8 +234,22 @@ public record DicomSeries(ImageVolume volume, String modality, String seriesUid,
             }
         }
         String stored = (first.pixelRepresentation() == 1 ? "int" : "uint") + first.bitsAllocated();
+        List<DicomSource.Slice> sources = new ArrayList<>();
+        for (Slice s : slices) {
+            DicomDataset d = s.image().dataset();
+            sources.add(new DicomSource.Slice(orEmpty(d.string(Tags.SOP_CLASS_UID)), orEmpty(d.string(0x00080018)),
+                    s.image().frames() > 1 ? s.frame() + 1 : 0, s.position().clone()));
+        }
+        DicomDataset fd = first.dataset();
+        DicomSource origin = new DicomSource(orEmpty(fd.string(0x0020000D)), first.seriesUid(), orEmpty(fd.string(0x00200052)),
+                DicomSource.patientStudy(fd), sources, o.clone(), new double[] {rowSpacing, colSpacing}, Math.abs(step),
+                first.rows(), first.columns());
         return new DicomSeries(new ImageVolume(grid, data), first.modality(), first.seriesUid(), first.seriesDescription(),
-                first.transferSyntax(), order, stored);
+                first.transferSyntax(), order, stored, origin);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     /** Image Orientation (Patient) must be two unit vectors at right angles (within DICOM's usual rounding). */

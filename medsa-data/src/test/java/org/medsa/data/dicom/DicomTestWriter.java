@@ -34,6 +34,14 @@ public final class DicomTestWriter {
      * high bytes then low bytes, in one fragment), which needs the meta information.
      */
     public static void write(Path file, Slice s, boolean withMeta, boolean rle) throws Exception {
+        write(file, s, withMeta, rle, Map.of());
+    }
+
+    /**
+     * Writes a slice with extra text attributes ({@code tag -> {vr, value}}), e.g. the Frame of
+     * Reference and the patient a DICOM SEG copies.
+     */
+    public static void write(Path file, Slice s, boolean withMeta, boolean rle, Map<Integer, String[]> extra) throws Exception {
         if (rle && !withMeta) {
             throw new IllegalArgumentException("an RLE file names its transfer syntax in the meta information");
         }
@@ -63,6 +71,10 @@ public final class DicomTestWriter {
         put(ds, vr, 0x00280103, "US", us(1));
         put(ds, vr, 0x00281052, "DS", text(num(s.intercept())));
         put(ds, vr, 0x00281053, "DS", text(num(s.slope())));
+        for (Map.Entry<Integer, String[]> e : extra.entrySet()) {
+            String v = e.getValue()[0];
+            put(ds, vr, e.getKey(), v, v.equals("UI") ? ui(e.getValue()[1]) : text(e.getValue()[1]));
+        }
         ByteBuffer px = ByteBuffer.allocate(s.stored().length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (short v : s.stored()) {
             px.putShort(v);

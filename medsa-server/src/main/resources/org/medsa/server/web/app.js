@@ -9,7 +9,7 @@
     labelInput: $('label-input'), labelSwatch: $('label-swatch'), opacity: $('opacity'),
     clearButton: $('clear-button'), undoButton: $('undo-button'),
     propagateButton: $('propagate-button'), propagateDirection: $('propagate-direction'),
-    propagateMax: $('propagate-max'), propagateMinIou: $('propagate-min-iou'), downloadLink: $('download-link'),
+    propagateMax: $('propagate-max'), propagateMinIou: $('propagate-min-iou'), downloadLink: $('download-link'), downloadSegLink: $('download-seg-link'),
     viewer: $('viewer'), viewerWrap: $('viewer-wrap'), iou: $('iou'), status: $('status'),
     lastMask: $('last-mask'),
   };
@@ -323,6 +323,9 @@
       const ext = isImage() ? 'png' : 'nii.gz';
       el.downloadLink.href = volUrl(`labels.${ext}`);
       el.downloadLink.setAttribute('download', `${String(vol.name || vol.id).replace(/\.nii(\.gz)?$|\.[^.\/]+$/i, '')}_labels.${ext}`);
+      el.downloadSegLink.hidden = !vol.dicom;
+      el.downloadSegLink.href = volUrl('labels.dcm');
+      el.downloadSegLink.setAttribute('download', `${String(vol.name || vol.id).replace(/\.[^.\/]+$/i, '')}_labels.dcm`);
       el.iou.textContent = 'IoU –';
       setAxis(axis);
       try {
