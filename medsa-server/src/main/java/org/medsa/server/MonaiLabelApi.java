@@ -93,6 +93,12 @@ final class MonaiLabelApi {
         });
     }
 
+    /** True for the paths of MONAI Label's routers, served or not (their 404s are JSON too). */
+    static boolean isProtocolPath(String path) {
+        return path.matches("/(info|session|infer|datastore|auth|train|activelearning|scoring|batch|model|logs|ohif|proxy)"
+                + "(/.*)?");
+    }
+
     /**
      * The bearer-token check every route passes when the server has a token, except {@code GET
      * /auth/} and {@code POST /auth/token} (which a client needs to find out and log in).

@@ -84,7 +84,7 @@ final class ViewerApi {
                     + (line.isEmpty() ? "" : ": " + line));
         });
         r.error(404, "*", ctx -> {
-            if (ctx.path().startsWith("/api/") && !isJson(ctx)) {
+            if ((ctx.path().startsWith("/api/") || MonaiLabelApi.isProtocolPath(ctx.path())) && !isJson(ctx)) {
                 error(ctx, 404, "no such route: " + ctx.method() + " " + ctx.path());
             }
         });

@@ -359,6 +359,7 @@ class MonaiLabelProtocolTest {
                 + SLICER_BOUNDARY, truncated, null), 400, "malformed multipart");
         assertDetail(send(server, "POST", "/infer/medsa_2d?image=p0", "multipart/form-data", cut, null), 400, "boundary");
         assertDetail(infer(server, "deepedit_seg", "p0", sid, "{}", null), 404, "no model 'deepedit_seg'");
+        assertDetail(get("/train/"), 404, "no such route");
         assertDetail(infer(server, "medsa_2d", "p0", sid, "{\"foreground\": [[40, 9, 5]]}", null), 400, "outside the volume");
         assertDetail(infer(server, "medsa_2d", "p0", sid, "{\"foreground\": \"22,9,5\"}", null), 400,
                 "params.foreground must be a list");
@@ -419,6 +420,8 @@ class MonaiLabelProtocolTest {
             assertDetail(send(guarded, "GET", "/info/", null, null, "wrong-token-1"), 401, "not this server's");
             assertEquals(200, send(guarded, "GET", "/info/", null, null, token).status());
             assertEquals(401, send(guarded, "GET", "/api/health", null, null, null).status());
+            assertEquals(401, send(guarded, "GET", "/", null, null, null).status(), "the viewer's page too");
+            assertEquals(200, send(guarded, "GET", "/", null, null, token).status());
             Reply login = send(guarded, "POST", "/auth/token", "application/x-www-form-urlencoded",
                     ("username=user-xyz&password=" + token + "&grant_type=password").getBytes(StandardCharsets.UTF_8), null);
             assertEquals(200, login.status(), new String(login.body()));
