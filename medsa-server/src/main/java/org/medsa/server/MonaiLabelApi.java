@@ -312,33 +312,35 @@ final class MonaiLabelApi {
     }
 
     private void addImage(Context ctx) throws IOException {
-        Path dir = uploads.newFolder("d");
-        try {
-            Multipart.Form form = Multipart.receive(ctx, uploads, dir);
-            Multipart.Part f = form.file("file");
-            if (f == null) {
-                throw new MedsaException("an image upload needs the multipart file field 'file'");
-            }
-            params(form.field("params"));
-            ViewerApi.json(ctx, 200, Map.of("image", store.addImage(ctx.queryParam("image"), f.file(), f.fileName())));
-        } finally {
-            UploadReceiver.delete(dir);
-        }
+        upload(ctx, "file", "an image upload", f -> Map.of("image", store.addImage(ctx.queryParam("image"), f.file(),
+                f.fileName())));
     }
 
     private void saveLabel(Context ctx) throws IOException {
         String image = ctx.queryParam("image");
         String tag = tagOf(ctx);
-        Path dir = uploads.newFolder("l");
+        upload(ctx, "label", "a label upload", f -> {
+            store.saveLabel(image, tag, f.file(), f.fileName());
+            return Map.of("image", image, "label", image);
+        });
+    }
+
+    /** What an upload route does with its file part; its answer is sent as JSON. */
+    private interface UploadHandler {
+        Object handle(Multipart.Part file) throws IOException;
+    }
+
+    /** Receives a multipart upload with a file part {@code field} (and an optional {@code params}), then hands it on. */
+    private void upload(Context ctx, String field, String what, UploadHandler handler) throws IOException {
+        Path dir = uploads.newFolder("d");
         try {
             Multipart.Form form = Multipart.receive(ctx, uploads, dir);
-            Multipart.Part f = form.file("label");
+            Multipart.Part f = form.file(field);
             if (f == null) {
-                throw new MedsaException("a label upload needs the multipart file field 'label'");
+                throw new MedsaException(what + " needs the multipart file field '" + field + "'");
             }
             params(form.field("params"));
-            store.saveLabel(image, tag, f.file(), f.fileName());
-            ViewerApi.json(ctx, 200, Map.of("image", image, "label", image));
+            ViewerApi.json(ctx, 200, handler.handle(f));
         } finally {
             UploadReceiver.delete(dir);
         }
