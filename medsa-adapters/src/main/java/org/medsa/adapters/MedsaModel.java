@@ -1,13 +1,9 @@
 package org.medsa.adapters;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.medsa.core.modeling.ImageEncoderViT;
 import org.medsa.core.modeling.MaskDecoder;
 import org.medsa.core.modeling.PromptEncoder;
@@ -19,7 +15,7 @@ import org.medsa.core.modeling.TwoWayTransformer;
  * SAM with Med-SA's adapters, assembled for a {@link MedsaConfig} preset. Everything of SAM is
  * frozen except what the preset trains ({@link #isTrainable}); {@link #freeze} applies it.
  */
-public class MedsaModel extends Sam {
+public class MedsaModel extends Sam implements AdaptedModel {
 
     private final MedsaConfig medsa;
 
@@ -66,13 +62,14 @@ public class MedsaModel extends Sam {
     }
 
     /** The adapter settings the model was built with. */
+    @Override
     public MedsaConfig medsaConfig() {
         return medsa;
     }
 
     /** True for names of adapter parameters (every adapter's name contains "Adapter"). */
     public static boolean isAdapter(String name) {
-        return name.contains("Adapter");
+        return AdaptedModel.isAdapter(name);
     }
 
     /**
@@ -80,32 +77,13 @@ public class MedsaModel extends Sam {
      * official-code} also the prompt encoder and the whole mask decoder (they keep
      * requires_grad there; the prompt encoder still gets no gradient, as it runs without one).
      */
+    @Override
     public boolean isTrainable(String name) {
         if (isAdapter(name)) {
             return true;
         }
         return medsa.preset() == MedsaConfig.Preset.OFFICIAL_CODE
                 && (name.startsWith("prompt_encoder.") || name.startsWith("mask_decoder."));
-    }
-
-    /** Sets requires-gradient on exactly the trainable parameters (buffers never). */
-    public void freeze() {
-        Set<String> buffers = bufferNames();
-        for (Map.Entry<String, Parameter> e : stateDictParameters().entrySet()) {
-            e.getValue().freeze(!(isTrainable(e.getKey()) && !buffers.contains(e.getKey())));
-        }
-    }
-
-    /** The trainable parameters by state-dict name. */
-    public Map<String, Parameter> trainableParameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        Set<String> buffers = bufferNames();
-        stateDictParameters().forEach((k, p) -> {
-            if (isTrainable(k) && !buffers.contains(k)) {
-                out.put(k, p);
-            }
-        });
-        return out;
     }
 
     /**

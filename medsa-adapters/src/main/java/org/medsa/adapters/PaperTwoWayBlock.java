@@ -5,6 +5,7 @@ import ai.djl.training.ParameterStore;
 import org.medsa.core.modeling.PromptContext;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.TwoWayAttentionBlock;
+import org.medsa.core.nn.Mlp;
 import org.medsa.core.nn.Ops;
 
 /**
@@ -23,7 +24,12 @@ public class PaperTwoWayBlock extends TwoWayAttentionBlock {
 
     /** SAM's block with the decoder adapters sized by {@code m} ({@link MedsaConfig#decoderWidth}, scales and init). */
     public PaperTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, MedsaConfig m) {
-        super(cfg, skipFirstLayerPe);
+        this(cfg, skipFirstLayerPe, null, m);
+    }
+
+    /** As above around a given token MLP (SAM 2's blocks name theirs {@code mlp.layers.0-1}); null: SAM's. */
+    public PaperTwoWayBlock(SamConfig.Transformer cfg, boolean skipFirstLayerPe, Mlp tokenMlp, MedsaConfig m) {
+        super(cfg, skipFirstLayerPe, tokenMlp);
         int c = cfg.embeddingDim;
         this.hypAdapter = child("HyP_Adapter",
                 new HyperPromptAdapter(c, m.decoderWidth(), m.hyperLayers(), m.hyperScale(), m.init()));

@@ -7,14 +7,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Total and trainable parameter counts of a model, per part (image_encoder, prompt_encoder,
- * mask_decoder). Buffers (SAM's Fourier matrix) are not parameters and are not counted. Works on
+ * Total and trainable parameter counts of a model, per part (SAM: image_encoder, prompt_encoder,
+ * mask_decoder; SAM 2: image_encoder, memory_attention, memory_encoder, sam_prompt_encoder,
+ * sam_mask_decoder, …). Buffers (SAM's Fourier matrix) are not parameters and are not counted. Works on
  * a model whose weights were never allocated.
  */
 public record ParameterCounts(long total, long trainable, Map<String, long[]> parts) {
 
-    /** Counts for a Med-SA model under its preset's freezing rule. */
-    public static ParameterCounts of(MedsaModel model) {
+    /** Counts for a Med-SA model (SAM or SAM 2) under its freezing rule; top-level parameters count as part "other". */
+    public static ParameterCounts of(AdaptedModel model) {
         Set<String> buffers = model.bufferNames();
         Map<String, long[]> parts = new LinkedHashMap<>();
         long total = 0;
@@ -25,7 +26,7 @@ public record ParameterCounts(long total, long trainable, Map<String, long[]> pa
                 continue;
             }
             long n = e.getValue().size();
-            String part = name.substring(0, name.indexOf('.'));
+            String part = name.indexOf('.') > 0 ? name.substring(0, name.indexOf('.')) : "other";
             long[] c = parts.computeIfAbsent(part, k -> new long[3]);
             c[0] += n;
             total += n;
@@ -33,7 +34,7 @@ public record ParameterCounts(long total, long trainable, Map<String, long[]> pa
                 c[1] += n;
                 trainable += n;
             }
-            if (MedsaModel.isAdapter(name)) {
+            if (AdaptedModel.isAdapter(name)) {
                 c[2] += n;
             }
         }

@@ -32,8 +32,27 @@ public class Hiera extends TorchBlock {
     private final ModuleList<MultiScaleBlock> blocks;
     private final int[] stageEnds;
 
+    /** Builds block {@code index} of the trunk (Med-SA puts adapters in them). */
+    @FunctionalInterface
+    public interface BlockFactory {
+        /**
+         * @param windowSize side of the attention windows, 0 for global attention
+         * @param pools whether the block pools 2×2
+         */
+        MultiScaleBlock create(int index, long dim, long dimOut, int numHeads, int windowSize, boolean pools);
+    }
+
+    /** SAM 2's own blocks. */
+    public static final BlockFactory SAM2_BLOCKS = (i, dim, dimOut, heads, window, pools) -> new MultiScaleBlock(dim, dimOut,
+            heads, window, pools);
+
     /** The trunk for {@code cfg}. */
     public Hiera(Sam2Config.Trunk cfg) {
+        this(cfg, SAM2_BLOCKS);
+    }
+
+    /** The trunk for {@code cfg} whose blocks {@code factory} builds. */
+    public Hiera(Sam2Config.Trunk cfg, BlockFactory factory) {
         this.cfg = cfg;
         int[] bkg = cfg.windowPosEmbedBkgSpatialSize;
         int w0 = cfg.windowSpec[0];
@@ -67,7 +86,7 @@ public class Hiera extends TorchBlock {
                 numHeads = (int) (numHeads * cfg.headMul);
                 stage++;
             }
-            blocks.add(new MultiScaleBlock(embedDim, dimOut, numHeads, window, qPoolBlocks.contains(i)));
+            blocks.add(factory.create(i, embedDim, dimOut, numHeads, window, qPoolBlocks.contains(i)));
             embedDim = dimOut;
         }
     }

@@ -81,8 +81,23 @@ public class MultiScaleBlock extends TorchBlock {
             }
             a = Ops.windowUnpartition(a, ws, h, w);
         }
-        x = shortcut.add(a);
-        return x.add(mlp.forward(ps, norm2.forward(ps, x, training), training));
+        x = shortcut.add(afterAttention(ps, a, training));
+        return x.add(mlpBranch(ps, norm2.forward(ps, x, training), training));
+    }
+
+    /** The attention output (B, H', W', dim_out) before the residual; subclasses adapt it (Med-SA's Space adapter). */
+    protected NDArray afterAttention(ParameterStore ps, NDArray attnOut, boolean training) {
+        return attnOut;
+    }
+
+    /** The MLP branch on the normalised tokens; subclasses add to it (Med-SA's MLP adapter, in parallel). */
+    protected NDArray mlpBranch(ParameterStore ps, NDArray xn, boolean training) {
+        return mlp.forward(ps, xn, training);
+    }
+
+    /** The block's output width. */
+    public long dimOut() {
+        return dimOut;
     }
 
     @Override

@@ -23,7 +23,12 @@ public class Sam2ImageEncoder extends TorchBlock {
 
     /** The encoder for {@code cfg}'s trunk and neck. */
     public Sam2ImageEncoder(Sam2Config cfg) {
-        this.trunk = child("trunk", new Hiera(cfg.trunk));
+        this(cfg, Hiera.SAM2_BLOCKS);
+    }
+
+    /** The encoder for {@code cfg} whose trunk blocks {@code blocks} builds. */
+    public Sam2ImageEncoder(Sam2Config cfg, Hiera.BlockFactory blocks) {
+        this.trunk = child("trunk", new Hiera(cfg.trunk, blocks));
         this.neck = child("neck", new FpnNeck(cfg.neck));
         this.scalp = cfg.neck.scalp;
         this.positions = new PositionEmbeddingSine(cfg.neck.positionEncoding);

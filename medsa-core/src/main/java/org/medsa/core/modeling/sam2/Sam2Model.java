@@ -21,8 +21,10 @@ import org.medsa.core.geometry.InputGeometry;
 import org.medsa.core.geometry.InputProfile;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.modeling.MaskDecoder;
+import org.medsa.core.modeling.PromptContext;
 import org.medsa.core.modeling.PromptEncoder;
 import org.medsa.core.modeling.PromptableModel;
+import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.TwoWayTransformer;
 import org.medsa.core.nn.Conv2d;
 import org.medsa.core.nn.Inits;
@@ -124,6 +126,14 @@ public class Sam2Model extends TorchBlock implements PromptableModel {
 
     /** SAM 2 for {@code config}; parameters get values from a checkpoint or from {@link #initialize}. */
     public Sam2Model(Sam2Config config) {
+        this(config, Hiera.SAM2_BLOCKS, TwoWayTransformer.SAM2_BLOCKS);
+    }
+
+    /**
+     * SAM 2 whose Hiera blocks and mask-decoder blocks the factories build (Med-SA's adapted model
+     * replaces them; every other part, and every state-dict name of SAM 2, stays).
+     */
+    protected Sam2Model(Sam2Config config, Hiera.BlockFactory trunkBlocks, TwoWayTransformer.BlockFactory decoderBlocks) {
         this.config = config.validate();
         int d = config.hiddenDim();
         int mem = config.memDim();
@@ -136,13 +146,13 @@ public class Sam2Model extends TorchBlock implements PromptableModel {
                 ? param("no_obj_ptr", new Shape(1, d), Inits.normal(0.02)) : null;
         this.noObjEmbedSpatial = config.noObjEmbedSpatial ? param("no_obj_embed_spatial", new Shape(1, mem), Inits.normal(0.02))
                 : null;
-        this.imageEncoder = child("image_encoder", new Sam2ImageEncoder(config));
+        this.imageEncoder = child("image_encoder", new Sam2ImageEncoder(config, trunkBlocks));
         this.maskDownsample = config.useObjPtrsInEncoder ? child("mask_downsample", new Conv2d(1, 1, 4, 4, 0, true)) : null;
         this.memoryAttention = child("memory_attention", new MemoryAttention(config.memoryAttention));
         this.memoryEncoder = child("memory_encoder", new MemoryEncoder(config.memoryEncoder));
         this.promptEncoder = child("sam_prompt_encoder", new PromptEncoder(config.promptEncoderConfig()));
         this.maskDecoder = child("sam_mask_decoder", new MaskDecoder(config.maskDecoderConfig(),
-                new TwoWayTransformer(config.maskDecoderConfig().transformer, TwoWayTransformer.SAM2_BLOCKS)));
+                new TwoWayTransformer(config.maskDecoderConfig().transformer, decoderBlocks)));
         if (config.useObjPtrsInEncoder) {
             this.objPtrProj = child("obj_ptr_proj", config.useMlpForObjPtrProj ? new MlpHead(d, d, d, 3, false)
                     : new Linear(d, d));
@@ -278,7 +288,9 @@ public class Sam2Model extends TorchBlock implements PromptableModel {
         if (!densePe.getDevice().equals(features.getDevice())) {
             densePe = densePe.toDevice(features.getDevice(), false);
         }
-        MaskDecoder.Output o = maskDecoder.forward(ps, features, densePe, pe.sparse(), pe.dense(), multimask, highRes, null,
+        // which sparse tokens are real prompts (the HyP adapter of Med-SA's decoder pools over them)
+        PromptContext context = new PromptContext(pe.sparse(), Sam.validTokens(pe.sparse(), pointLabels, false));
+        MaskDecoder.Output o = maskDecoder.forward(ps, features, densePe, pe.sparse(), pe.dense(), multimask, highRes, context,
                 training);
         NDArray lowMulti = o.masks();
         NDArray isObj = null;
