@@ -191,7 +191,7 @@ public final class Sam2Training {
      * The loss of a batch of clips (training), or with {@code training} false their slices' masks
      * thresholded (validation): frame 0 from its prompt without memory, every later frame tracked.
      */
-    private static NDArray clipLoss(Sam2Model model, NDManager m, List<SliceClips.Clip> clips, int frames, boolean training) {
+    static NDArray clipLoss(Sam2Model model, NDManager m, List<SliceClips.Clip> clips, int frames, boolean training) {
         Frames f = Frames.of(model, m, clips, frames, training);
         NDArray total = null;
         for (int t = 0; t < frames; t++) {
