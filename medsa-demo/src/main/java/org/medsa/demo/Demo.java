@@ -174,7 +174,7 @@ public final class Demo {
     /** For each pick, the slice with every organ segmented from one click at its central pixel. */
     private static Map<String, BufferedImage> pictures(Evaluator evaluator, MsdDataset ds, List<int[]> picks) {
         Map<String, BufferedImage> out = new LinkedHashMap<>();
-        Sam model = evaluator.model();
+        Sam model = (Sam) evaluator.model();
         try (SamPredictor predictor = new SamPredictor(model, evaluator.manager())) {
             for (int[] p : picks) {
                 String caseId = ds.caseIds().get(p[0]);

@@ -15,15 +15,13 @@ import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.core.modeling.sam2.Sam2Model;
 import org.medsa.data.phantom.Phantom;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.OrganClicks;
 import org.medsa.data.volume.VolumePair;
-import org.medsa.inference.Propagation;
-import org.medsa.inference.Segmentation;
-import org.medsa.inference.SegmentationInput;
-import org.medsa.inference.VolumePrompts;
 import org.medsa.inference.VolumeSegmenter;
 import org.medsa.metrics.SegmentationMetrics;
+import org.medsa.train.eval.Evaluator;
 
 /**
  * SAM 2 in miniature, the library call behind {@code medsa demo --family sam2}: the small SAM 2
@@ -117,33 +115,27 @@ public final class Sam2Demo {
         return new Result(scores, summary);
     }
 
-    /** Each organ of one volume from one click, propagated both ways along the last axis. */
+    /** Each organ of one volume from one click, propagated both ways along the last axis (evaluation's {@code 3d-1-point}). */
     static List<Score> track(VolumeSegmenter segmenter, VolumePair volumes, String rendering, String caseId) {
         int axis = 2;
         LabelVolume truth = volumes.label();
-        SegmentationInput input = SegmentationInput.of(volumes.image(), null);
-        VolumeSegmenter.Options options = VolumeSegmenter.Options.builder().axis(axis)
-                .propagate(Propagation.Direction.BOTH, Integer.MAX_VALUE).build();
         int[] shape = truth.grid().shape();
         double[] spacing = truth.grid().spacing();
+        List<Integer> organs = new ArrayList<>(Phantom.labelNames().keySet());
+        organs.remove(Integer.valueOf(0));
+        Map<Integer, boolean[]> masks = Evaluator.oneClickPerOrgan(segmenter, volumes, axis, organs, Intensity.auto());
         List<Score> scores = new ArrayList<>();
-        for (Map.Entry<Integer, String> organ : Phantom.labelNames().entrySet()) {
-            int label = organ.getKey();
-            int[] click = label == 0 ? null : OrganClicks.centre(truth, label, axis);
-            if (click == null) {
-                continue;
-            }
-            Segmentation s = segmenter.segment(input, new VolumePrompts().point(label, click[0], click[1], click[2], true),
-                    options);
-            int[] predicted = s.labels().data();
-            boolean[] pred = new boolean[predicted.length];
-            boolean[] ref = new boolean[predicted.length];
-            for (int v = 0; v < pred.length; v++) {
-                pred[v] = predicted[v] == label;
+        for (Map.Entry<Integer, boolean[]> e : masks.entrySet()) {
+            int label = e.getKey();
+            boolean[] pred = e.getValue();
+            boolean[] ref = new boolean[pred.length];
+            for (int v = 0; v < ref.length; v++) {
                 ref[v] = truth.data()[v] == label;
             }
-            scores.add(new Score(rendering, caseId, organ.getValue(), label, click, SegmentationMetrics.dice(pred, ref),
-                    SegmentationMetrics.iou(pred, ref), SegmentationMetrics.hd95(pred, ref, shape, spacing)));
+            int[] click = OrganClicks.centre(truth, label, axis);
+            scores.add(new Score(rendering, caseId, Phantom.labelNames().get(label), label, click,
+                    SegmentationMetrics.dice(pred, ref), SegmentationMetrics.iou(pred, ref),
+                    SegmentationMetrics.hd95(pred, ref, shape, spacing)));
         }
         return scores;
     }

@@ -10,15 +10,22 @@ import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.ProgressLine;
 import org.medsa.core.Seeds;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.transforms.Intensity;
 import org.medsa.data.transforms.Sample;
 import org.medsa.data.transforms.Slicer;
 import org.medsa.data.volume.Grid;
 import org.medsa.data.volume.LabelVolume;
+import org.medsa.data.volume.OrganClicks;
 import org.medsa.data.volume.VolumePair;
+import org.medsa.inference.Propagation;
+import org.medsa.inference.SegmentationInput;
+import org.medsa.inference.VolumePrompts;
+import org.medsa.inference.VolumeSegmenter;
 import org.medsa.metrics.SegmentationMetrics;
 
 /**
@@ -35,7 +42,7 @@ import org.medsa.metrics.SegmentationMetrics;
  */
 public final class Evaluator {
 
-    private final Sam model;
+    private final PromptableModel model;
     private final long seed;
     private final NDManager parent;
     private final Diagnostics progress;
@@ -44,7 +51,7 @@ public final class Evaluator {
      * An evaluator of {@code model}; its arrays live under {@code parent} (on the model's device),
      * {@code seed} seeds the prompts, progress goes to {@code progress}.
      */
-    public Evaluator(Sam model, NDManager parent, long seed, Diagnostics progress) {
+    public Evaluator(PromptableModel model, NDManager parent, long seed, Diagnostics progress) {
         this.model = model;
         this.parent = parent;
         this.seed = seed;
@@ -52,8 +59,17 @@ public final class Evaluator {
     }
 
     /** The model evaluated. */
-    public Sam model() {
+    public PromptableModel model() {
         return model;
+    }
+
+    /** The SAM model of the per-slice settings (SAM 2 is evaluated in 3D: {@code 3d-1-point}). */
+    private Sam sliceModel(List<PromptSetting> perSlice) {
+        if (model instanceof Sam sam) {
+            return sam;
+        }
+        throw new MedsaException("the per-slice settings " + perSlice.stream().map(PromptSetting::id).toList()
+                + " are evaluated with SAM models; evaluate " + model.describe() + " with 3d-1-point");
     }
 
     /** The manager the evaluation's arrays live under (for a caller that works with the model alongside). */
@@ -61,19 +77,28 @@ public final class Evaluator {
         return parent;
     }
 
-    /** Per-organ 3D evaluation of an MSD-layout dataset. */
+    /**
+     * Per-organ 3D evaluation of an MSD-layout dataset: the per-slice settings prompt every slice
+     * holding an organ; {@code 3d-1-point} clicks each organ once and propagates ({@link
+     * #oneClickPerOrgan}). Either way the organ is scored in 3D on the original grid.
+     */
     public EvalReport evaluate(MsdDataset data, List<PromptSetting> settings) {
         EvalReport report = new EvalReport("mm");
         int axis = data.axis();
         Map<Integer, String> organs = data.organs();
-        int totalSlices = 0;
+        List<PromptSetting> perSlice = settings.stream().filter(s -> s.kind().perSlice()).toList();
+        boolean volume = settings.stream().anyMatch(s -> !s.kind().perSlice());
+        Sam sam = perSlice.isEmpty() ? null : sliceModel(perSlice);
+        int total = 0;
         for (String c : data.caseIds()) {
-            totalSlices += data.preparedCase(c).volumes().grid().size(axis);
+            VolumePair v = data.preparedCase(c).volumes();
+            total += (perSlice.isEmpty() ? 0 : v.grid().size(axis)) + (volume ? v.label().foregroundLabels().length : 0);
         }
-        ProgressLine line = new ProgressLine(progress, "eval", 0, totalSlices, Math.max(1, totalSlices / 20));
+        ProgressLine line = new ProgressLine(progress, "eval", 0, total, Math.max(1, total / 20));
         int done = 0;
         try (NDManager root = parent.newSubManager(model.device());
-                PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
+                PromptedSegmenter segmenter = sam == null ? null : new PromptedSegmenter(sam, root);
+                VolumeSegmenter tracker = volume ? new VolumeSegmenter(model, root) : null) {
             for (String caseId : data.caseIds()) {
                 VolumePair vols = data.preparedCase(caseId).volumes();
                 Grid grid = vols.grid();
@@ -86,7 +111,7 @@ public final class Evaluator {
                     }
                 }
                 Map<String, BitSet> predicted = new LinkedHashMap<>();
-                for (int s = 0; s < n; s++) {
+                for (int s = 0; segmenter != null && s < n; s++) {
                     int[] lab = Slicer.slice(vols.label(), axis, s);
                     List<Integer> here = new ArrayList<>();
                     for (int o : present) {
@@ -100,7 +125,7 @@ public final class Evaluator {
                     if (!here.isEmpty()) {
                         RgbImage img = RgbImage.fromGray(Slicer.slice(vols.image(), axis, s), hw[0], hw[1]);
                         reseed(caseId, s);
-                        Map<String, boolean[]> masks = predictSlice(segmenter, img, lab, here, settings);
+                        Map<String, boolean[]> masks = predictSlice(segmenter, img, lab, here, perSlice);
                         int plane = hw[0] * hw[1];
                         int[] offsets = sliceOffsets(grid, axis, s);
                         for (Map.Entry<String, boolean[]> e : masks.entrySet()) {
@@ -116,6 +141,22 @@ public final class Evaluator {
                     done++;
                     line.update(done, caseId);
                 }
+                if (tracker != null) {
+                    // the prepared image is already in [0, 1]: an identity window keeps the gray levels the slices get
+                    Map<Integer, boolean[]> tracked = oneClickPerOrgan(tracker, vols, axis, present, Intensity.window(0, 1));
+                    for (Map.Entry<Integer, boolean[]> e : tracked.entrySet()) {
+                        BitSet bits = new BitSet(grid.voxelCount());
+                        boolean[] m = e.getValue();
+                        for (int v = 0; v < m.length; v++) {
+                            if (m[v]) {
+                                bits.set(v);
+                            }
+                        }
+                        predicted.put(PromptSetting.VOLUME_ONE_POINT_ID + "#" + e.getKey(), bits);
+                    }
+                    done += vols.label().foregroundLabels().length;
+                    line.update(done, caseId);
+                }
                 score(data, caseId, vols, present, organs, settings, predicted, report);
             }
         }
@@ -124,6 +165,38 @@ public final class Evaluator {
                     + " occurs in the labels of the " + data.caseIds().size() + " case(s) evaluated");
         }
         return report;
+    }
+
+    /**
+     * The {@code 3d-1-point} setting on one volume, its gray levels by {@code intensity} (a prepared
+     * volume in [0, 1]: {@code Intensity.window(0, 1)}): for each organ, one
+     * positive click at {@link OrganClicks#centre} (the centre of its largest cross-section on its
+     * middle slice along {@code axis}), segmented and propagated both ways through the volume by
+     * {@code segmenter} (SAM 2: tracked with memory). The masks are on the volume's grid; an organ
+     * without voxels is left out. The one definition of the setting: evaluation, training
+     * validation and the demo call it.
+     */
+    public static Map<Integer, boolean[]> oneClickPerOrgan(VolumeSegmenter segmenter, VolumePair volumes, int axis,
+            List<Integer> organs, Intensity intensity) {
+        LabelVolume truth = volumes.label();
+        SegmentationInput input = SegmentationInput.of(volumes.image(), null);
+        VolumeSegmenter.Options options = VolumeSegmenter.Options.builder().axis(axis).intensity(intensity)
+                .propagate(Propagation.Direction.BOTH, Integer.MAX_VALUE).build();
+        Map<Integer, boolean[]> out = new LinkedHashMap<>();
+        for (int organ : organs) {
+            int[] click = OrganClicks.centre(truth, organ, axis);
+            if (click == null) {
+                continue;
+            }
+            int[] labels = segmenter.segment(input, new VolumePrompts().point(organ, click[0], click[1], click[2], true),
+                    options).labels().data();
+            boolean[] mask = new boolean[labels.length];
+            for (int v = 0; v < mask.length; v++) {
+                mask[v] = labels[v] == organ;
+            }
+            out.put(organ, mask);
+        }
+        return out;
     }
 
     private void score(MsdDataset data, String caseId, VolumePair prepared, List<Integer> present, Map<Integer, String> organs,
@@ -173,7 +246,10 @@ public final class Evaluator {
         int n = (int) data.size();
         ProgressLine line = new ProgressLine(progress, "eval", 0, n, Math.max(1, n / 20));
         try (NDManager root = parent.newSubManager(model.device());
-                PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
+                PromptedSegmenter segmenter = new PromptedSegmenter(sliceModel(settings), root)) {
+            if (settings.stream().anyMatch(x -> !x.kind().perSlice())) {
+                throw new MedsaException("3d-1-point evaluates volumes; a folder of 2D images takes the per-slice settings");
+            }
             for (int i = 0; i < n; i++) {
                 Sample sample = data.sample(i);
                 int h = sample.height();

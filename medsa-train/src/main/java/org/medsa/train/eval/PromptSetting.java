@@ -9,7 +9,10 @@ import org.medsa.core.MedsaException;
  * An evaluation prompt: the paper's four settings ({@code 1-point}, {@code 3-points}, {@code
  * bbox-0.5}, {@code bbox-0.75}) and {@code clicks-N}: one click, then N−1 corrective clicks at
  * the interior-most pixel of the larger error region, each round fed the previous low-res
- * logits.
+ * logits — all per slice; and {@code 3d-1-point}, per volume: one positive click per organ at
+ * the centre of its largest cross-section on its middle slice ({@link
+ * org.medsa.data.volume.OrganClicks#centre}), propagated both ways through the volume (SAM 2:
+ * tracked with memory), scored on the whole 3D organ.
  */
 public record PromptSetting(String id, Kind kind, double value) {
 
@@ -20,8 +23,18 @@ public record PromptSetting(String id, Kind kind, double value) {
         /** A box whose IoU with the target's tight box is {@code value}. */
         BOX_AT_IOU,
         /** One click, then {@code value} − 1 corrective clicks, each round fed the previous logits. */
-        ITERATIVE_CLICKS
+        ITERATIVE_CLICKS,
+        /** One click per organ on one slice of the volume, propagated through it ({@code 3d-1-point}). */
+        VOLUME_ONE_POINT;
+
+        /** True for the settings that prompt each slice on its own. */
+        public boolean perSlice() {
+            return this != VOLUME_ONE_POINT;
+        }
     }
+
+    /** The id of the 3D setting. */
+    public static final String VOLUME_ONE_POINT_ID = "3d-1-point";
 
     /** The ids of the paper's four settings. */
     public static final List<String> PAPER = List.of("1-point", "3-points", "bbox-0.5", "bbox-0.75");
@@ -48,6 +61,8 @@ public record PromptSetting(String id, Kind kind, double value) {
                 return new PromptSetting(t, Kind.BOX_AT_IOU, 0.5);
             case "bbox-0.75":
                 return new PromptSetting(t, Kind.BOX_AT_IOU, 0.75);
+            case VOLUME_ONE_POINT_ID:
+                return new PromptSetting(t, Kind.VOLUME_ONE_POINT, 1);
             default:
                 if (t.matches("clicks-[0-9]+")) {
                     int n = Integer.parseInt(t.substring(7));
@@ -68,7 +83,7 @@ public record PromptSetting(String id, Kind kind, double value) {
                     }
                 }
                 throw new MedsaException("unknown prompt setting '" + s + "' (use 1-point, 3-points, bbox-0.5, bbox-0.75,"
-                        + " k-points, bbox-t or clicks-N)");
+                        + " k-points, bbox-t, clicks-N or 3d-1-point)");
         }
     }
 
