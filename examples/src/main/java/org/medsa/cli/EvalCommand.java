@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
-import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
@@ -33,7 +33,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompts", defaultValue = "1-point,3-points,bbox-0.5,bbox-0.75", paramLabel = "<settings>",
             description = "Comma-separated prompt settings (default ${DEFAULT-VALUE}): k-points (k random clicks), bbox-t (a box"
                     + " of IoU t with the organ's tight box; bbox-1 is the tight box), clicks-N (one click then N-1 corrective "
-                            + "clicks).")
+                            + "clicks), 3d-1-point (MSD volumes: one click per organ at the centre of its largest"
+                            + " cross-section on its middle slice, propagated both ways; SAM 2 tracks with memory; the only"
+                            + " setting for SAM 2 models).")
     String prompts;
     @Option(names = "--split", defaultValue = "validation", paramLabel = "<validation|training|all>",
             description = "Which cases to evaluate (default ${DEFAULT-VALUE}: dataset.json's validation list, else the seeded "
@@ -72,8 +74,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         try (NDManager manager = NDManager.newBaseManager(modelOptions.device())) {
-            Sam sam = modelOptions.load(manager);
-            Evaluator ev = new Evaluator(sam, manager, seed, Diagnostics.stderr());
+            PromptableModel model = modelOptions.loadAny(manager);
+            Evaluator ev = new Evaluator(model, manager, seed, Diagnostics.stderr());
             EvalReport report;
             if (msd != null) {
                 System.err.printf("evaluating %d cases (%s) under %s%n", msd.caseIds().size(), subset, prompts);
