@@ -2,9 +2,11 @@ package org.medsa.adapters;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.medsa.core.nn.TorchBlock;
 
 /**
  * A frozen base model with Med-SA's adapters — SAM ({@link MedsaModel}) or SAM 2 ({@link
@@ -27,6 +29,20 @@ public interface AdaptedModel {
 
     /** Names of buffers (never trained). */
     Set<String> bufferNames();
+
+    /** The base model's config as adapter files record it ({@code model_config}). */
+    JsonObject configJson();
+
+    /** The input profile the adapters are trained on (its id, e.g. {@code sam}, {@code sam2}). */
+    String inputProfileId();
+
+    /** {@code sam} or {@code sam2}: the family adapter files record. */
+    String family();
+
+    /** The model as a block (both kinds are {@code TorchBlock}s), for loaders. */
+    default TorchBlock block() {
+        return (TorchBlock) this;
+    }
 
     /** True for names of adapter parameters (every adapter's name contains "Adapter"). */
     static boolean isAdapter(String name) {

@@ -29,7 +29,9 @@ import org.medsa.core.modeling.SamConfig;
  * {@code preset}, {@code volumetric}, {@code medsa_config} (JSON: every adapter setting, so the
  * file alone rebuilds the model), {@code model_config} (JSON, including the {@code input_profile}
  * the adapters were trained on), {@code base_checkpoint} (file name, size, SHA-256), {@code
- * step}, and {@code state_dict}.
+ * step}, and {@code state_dict}. Files of SAM 2 models ({@link MedsaSam2Model}) also say {@code
+ * family} "sam2", {@code input_profile} and {@code train_memory} (their state dict then holds the
+ * memory attention and memory encoder too); files without {@code family} are SAM's.
  */
 public final class MedsaCheckpoints {
 
@@ -98,12 +100,12 @@ public final class MedsaCheckpoints {
     }
 
     /** Saves the trainable parameters of {@code model} with their metadata, atomically. */
-    public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step) throws IOException {
+    public static void saveAdapters(AdaptedModel model, Path file, Path baseCheckpoint, long step) throws IOException {
         saveAdapters(model, file, baseCheckpoint, step, Map.of());
     }
 
     /** As above, with extra top-level entries (a trainer's optimiser state, a validation score). */
-    public static void saveAdapters(MedsaModel model, Path file, Path baseCheckpoint, long step, Map<String, Object> extra)
+    public static void saveAdapters(AdaptedModel model, Path file, Path baseCheckpoint, long step, Map<String, Object> extra)
             throws IOException {
         TorchCheckpointWriter.OrderedMap sd = new TorchCheckpointWriter.OrderedMap();
         for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
@@ -118,7 +120,12 @@ public final class MedsaCheckpoints {
         root.put("preset", model.medsaConfig().preset().id());
         root.put("volumetric", model.medsaConfig().volumetric());
         root.put("medsa_config", model.medsaConfig().toJson().toString());
-        root.put("model_config", model.config().toJson().toString());
+        root.put("model_config", model.configJson().toString());
+        if (model instanceof MedsaSam2Model sam2) {
+            root.put("family", model.family());
+            root.put("input_profile", model.inputProfileId());
+            root.put("train_memory", sam2.trainsMemory());
+        }
         Map<String, Object> base = new LinkedHashMap<>();
         if (baseCheckpoint != null) {
             base.put("file", baseCheckpoint.getFileName().toString());
@@ -144,12 +151,22 @@ public final class MedsaCheckpoints {
      *
      * @return the training step recorded in the file
      */
-    public static long loadAdapters(MedsaModel model, Path file, Path baseCheckpoint, NDManager manager,
+    public static long loadAdapters(AdaptedModel model, Path file, Path baseCheckpoint, NDManager manager,
             boolean allowBaseMismatch) {
         try (TorchCheckpoint ckpt = TorchCheckpoint.open(file)) {
             if (!(ckpt.root() instanceof Map<?, ?> root) || !FORMAT.equals(root.get("format"))) {
                 throw new MedsaException(file + ": not a Med-SA adapter file (no format '" + FORMAT + "'); an official"
                         + " Med-SA checkpoint goes in --checkpoint with --adapters official-code");
+            }
+            String family = root.get("family") instanceof String f ? f : "sam";
+            if (!family.equals(model.family())) {
+                throw new MedsaException(file + ": adapters of a " + (family.equals("sam2") ? "SAM 2" : "SAM") + " model cannot"
+                        + " load into a " + (model.family().equals("sam2") ? "SAM 2" : "SAM") + " model");
+            }
+            if (model instanceof MedsaSam2Model sam2 && root.get("train_memory") instanceof Boolean tm
+                    && tm != sam2.trainsMemory()) {
+                throw new MedsaException(file + ": adapters trained " + (tm ? "with" : "without") + " the memory modules;"
+                        + " build the model " + (tm ? "with" : "without") + " --train-memory");
             }
             String preset = String.valueOf(root.get("preset"));
             if (!preset.equals(model.medsaConfig().preset().id())) {
@@ -157,16 +174,21 @@ public final class MedsaCheckpoints {
                         + model.medsaConfig().preset().id() + "' model (use --adapters " + preset + ")");
             }
             Object cfgJson = root.get("model_config");
-            if (cfgJson instanceof String s) {
+            if (model instanceof MedsaSam2Model && cfgJson instanceof String s
+                    && !JsonParser.parseString(s).equals(model.configJson())) {
+                throw new MedsaException(file + ": adapters were trained for another SAM 2 config; give the config they were"
+                        + " trained with");
+            }
+            if (model instanceof MedsaModel sam1 && cfgJson instanceof String s) {
                 SamConfig saved = SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)");
-                if (saved.inputProfile() != model.config().inputProfile()) {
+                if (saved.inputProfile() != sam1.config().inputProfile()) {
                     throw new MedsaException(file + ": these adapters were trained on input profile '" + saved.inputProfile()
-                            + "', but the model is set to '" + model.config().inputProfile() + "'; they only work on the"
+                            + "', but the model is set to '" + sam1.config().inputProfile() + "'; they only work on the"
                             + " geometry they were trained on (drop the input profile override)");
                 }
-                if (!saved.toJson().equals(model.config().toJson())) {
+                if (!saved.toJson().equals(sam1.config().toJson())) {
                     throw new MedsaException(file + ": adapters were trained for another model config ("
-                            + describe(saved) + "), this model is " + describe(model.config()));
+                            + describe(saved) + "), this model is " + describe(sam1.config()));
                 }
             }
             if (root.get("medsa_config") instanceof String s) {
@@ -187,7 +209,7 @@ public final class MedsaCheckpoints {
             }
             Map<String, TorchTensor> sd = ckpt.stateDict();
             Set<String> trainable = model.trainableParameters().keySet();
-            StateDictLoader.load(model, ckpt, sd, manager, new StateDictLoader.Options()
+            StateDictLoader.load(model.block(), ckpt, sd, manager, new StateDictLoader.Options()
                     .mayBeMissing(k -> !trainable.contains(k)));
             Object step = root.get("step");
             return step instanceof Number n ? n.longValue() : 0;
@@ -197,7 +219,8 @@ public final class MedsaCheckpoints {
     }
 
     /** What an adapter file says about itself (its metadata, without the weights). */
-    public record AdapterFileInfo(String preset, boolean volumetric, MedsaConfig medsaConfig, SamConfig modelConfig, long step) {}
+    public record AdapterFileInfo(String preset, boolean volumetric, MedsaConfig medsaConfig, SamConfig modelConfig, long step,
+            String family, boolean trainMemory) {}
 
     /**
      * Reads an adapter file's metadata: preset, adapter settings ({@code medsaConfig} is null for
@@ -216,10 +239,11 @@ public final class MedsaCheckpoints {
             boolean volumetric = Boolean.TRUE.equals(root.get("volumetric"));
             MedsaConfig mc = root.get("medsa_config") instanceof String s ? MedsaConfig.fromJson(s, file + " (medsa_config)")
                     : null;
-            SamConfig sc = root.get("model_config") instanceof String s
+            String family = root.get("family") instanceof String f ? f : "sam";
+            SamConfig sc = family.equals("sam") && root.get("model_config") instanceof String s
                     ? SamConfig.fromJson(JsonParser.parseString(s), file + " (model_config)") : null;
             long step = root.get("step") instanceof Number n ? n.longValue() : 0;
-            return new AdapterFileInfo(preset, volumetric, mc, sc, step);
+            return new AdapterFileInfo(preset, volumetric, mc, sc, step, family, Boolean.TRUE.equals(root.get("train_memory")));
         }
     }
 

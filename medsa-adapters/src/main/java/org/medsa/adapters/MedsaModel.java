@@ -3,6 +3,7 @@ package org.medsa.adapters;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import com.google.gson.JsonObject;
 import java.util.List;
 import org.medsa.core.modeling.ImageEncoderViT;
 import org.medsa.core.modeling.MaskDecoder;
@@ -65,6 +66,21 @@ public class MedsaModel extends Sam implements AdaptedModel {
     @Override
     public MedsaConfig medsaConfig() {
         return medsa;
+    }
+
+    @Override
+    public JsonObject configJson() {
+        return config().toJson();
+    }
+
+    @Override
+    public String inputProfileId() {
+        return config().inputProfile().id();
+    }
+
+    @Override
+    public String family() {
+        return "sam";
     }
 
     /** True for names of adapter parameters (every adapter's name contains "Adapter"). */

@@ -1,6 +1,13 @@
 package org.medsa.adapters;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.Map;
 import org.medsa.core.MedsaException;
+import org.medsa.core.io.StateDictLoader;
+import org.medsa.core.io.pth.TorchCheckpoint;
 import org.medsa.core.modeling.TwoWayTransformer;
 import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.core.modeling.sam2.Sam2Model;
@@ -40,9 +47,45 @@ public class MedsaSam2Model extends Sam2Model implements AdaptedModel {
         return config;
     }
 
+    /**
+     * Builds the adapted model and loads SAM 2's weights from {@code base} (the official layout or
+     * a bare state dict); the adapters keep their initial values, everything else must match; the
+     * model comes back frozen but for what trains.
+     */
+    public static MedsaSam2Model load(Sam2Config config, MedsaConfig medsa, boolean trainMemory, Path base, NDManager manager) {
+        MedsaSam2Model m = new MedsaSam2Model(config, medsa, trainMemory);
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(base)) {
+            if (ckpt.root() instanceof Map<?, ?> root && MedsaCheckpoints.FORMAT.equals(root.get("format"))) {
+                throw new MedsaException(base + ": this is an adapter file; give it as the adapter weights and SAM 2's"
+                        + " checkpoint as the base");
+            }
+        } finally {
+            TorchCheckpoint.releaseStagingMemory();
+        }
+        StateDictLoader.load(m, base, manager, new StateDictLoader.Options().mayBeMissing(AdaptedModel::isAdapter));
+        m.initialize(manager, DataType.FLOAT32);
+        m.freeze();
+        return m;
+    }
+
     @Override
     public MedsaConfig medsaConfig() {
         return medsa;
+    }
+
+    @Override
+    public JsonObject configJson() {
+        return config().toJson();
+    }
+
+    @Override
+    public String inputProfileId() {
+        return geometry().profile().id();
+    }
+
+    @Override
+    public String family() {
+        return "sam2";
     }
 
     /** Whether the memory attention and the memory encoder train too. */

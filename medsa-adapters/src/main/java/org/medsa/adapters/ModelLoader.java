@@ -40,6 +40,7 @@ public final class ModelLoader {
     private InputProfile inputProfile;
     private boolean allowBaseMismatch;
     private boolean volumetric;
+    private boolean trainMemory;
     private Diagnostics notes = Diagnostics.none();
     private ComputePrecision precision = ComputePrecision.FP32;
 
@@ -125,6 +126,12 @@ public final class ModelLoader {
         return this;
     }
 
+    /** SAM 2 with adapters: the memory attention and memory encoder train too (adapter files say it themselves). */
+    public ModelLoader trainMemory(boolean t) {
+        this.trainMemory = t;
+        return this;
+    }
+
     /** Loads adapter weights trained on another base checkpoint (by SHA-256) instead of refusing them. */
     public ModelLoader allowBaseMismatch(boolean allow) {
         this.allowBaseMismatch = allow;
@@ -167,9 +174,8 @@ public final class ModelLoader {
         if (sam2Config == null) {
             return load(manager);
         }
-        if (preset != null || adapterWeights != null || adapterConfig != null || volumetric) {
-            throw new MedsaException(sam2Config.source + " is a SAM 2 model: adapters apply to SAM models"
-                    + " (vit_b, vit_l, vit_h or a SAM config file)");
+        if (volumetric) {
+            throw new MedsaException(sam2Config.source + " is a SAM 2 model: it has no SD-Trans; its memory joins the slices");
         }
         if (inputProfile != null) {
             throw new MedsaException(sam2Config.source + " is a SAM 2 model: it always takes SAM 2's frame transform;"
@@ -180,10 +186,46 @@ public final class ModelLoader {
         }
         precision.forSam2();
         requireFile(checkpoint);
+        if (preset != null || adapterWeights != null || adapterConfig != null) {
+            return loadMedsaSam2(manager);
+        }
+        if (trainMemory) {
+            throw new MedsaException("--train-memory applies to SAM 2 with adapters");
+        }
         Sam2Model m = Sam2Model.load(sam2Config, checkpoint, manager);
         m.computeType(precision.dataType());
         notes.note("model: " + m.describe() + " from " + checkpoint
                 + (precision == ComputePrecision.FP32 ? "" : "; its trunk and memory attention compute in " + precision.id()));
+        return m;
+    }
+
+    /**
+     * SAM 2 with Med-SA's adapters ({@link MedsaSam2Model}): the adapter settings and memory training
+     * from the adapter file when there is one, else from {@link #adapters} and {@link #trainMemory};
+     * the base weights, then the adapter weights.
+     */
+    public MedsaSam2Model loadMedsaSam2(NDManager manager) {
+        if (sam2Config == null) {
+            throw new MedsaException(config.source + " is a SAM model; this builds SAM 2 with adapters");
+        }
+        MedsaCheckpoints.AdapterFileInfo info = adapterInfo();
+        if (info != null && !info.family().equals("sam2")) {
+            throw new MedsaException(adapterWeights + ": adapters of a SAM model cannot load into SAM 2 " + sam2Config.source);
+        }
+        if (preset == null && info == null) {
+            throw new MedsaException("no adapters to build: give an adapter preset or adapter weights");
+        }
+        MedsaConfig mc = adapterConfig != null ? adapterConfig
+                : info != null && info.medsaConfig() != null ? info.medsaConfig() : MedsaConfig.preset(preset);
+        boolean memory = info != null ? info.trainMemory() : trainMemory;
+        MedsaSam2Model m = MedsaSam2Model.load(sam2Config, mc, memory, checkpoint, manager);
+        if (adapterWeights != null) {
+            long step = MedsaCheckpoints.loadAdapters(m, adapterWeights, checkpoint, manager, allowBaseMismatch);
+            notes.note("adapters: " + adapterWeights + " (step " + step + ")");
+        }
+        m.computeType(precision.dataType());
+        notes.note("model: " + m.describe() + " from " + checkpoint + " with " + mc.describe() + " adapters"
+                + (memory ? ", memory modules trained" : ""));
         return m;
     }
 
@@ -234,7 +276,7 @@ public final class ModelLoader {
      * @return the training step the file records
      * @throws MedsaException if the file does not fit the model or was trained on another base
      */
-    public static long loadAdapterWeights(MedsaModel model, Path file, Path base, NDManager manager) {
+    public static long loadAdapterWeights(AdaptedModel model, Path file, Path base, NDManager manager) {
         requireFile(file);
         return MedsaCheckpoints.loadAdapters(model, file, base, manager, false);
     }

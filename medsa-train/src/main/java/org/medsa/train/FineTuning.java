@@ -7,13 +7,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.medsa.adapters.AdaptedModel;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.adapters.MedsaSam2Model;
 import org.medsa.adapters.ModelLoader;
 import org.medsa.adapters.ParameterCounts;
 import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
 import org.medsa.core.Seeds;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
+import org.medsa.data.dataset.MsdDataset;
 import org.medsa.train.eval.EvalReport;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
@@ -53,6 +59,8 @@ public final class FineTuning {
     public record Result(EvalReport before, EvalReport after, Trainer.Result training) {}
 
     private final SamConfig config;
+    private final Sam2Config sam2Config;
+    private final boolean trainMemory;
     private final Path base;
     private final MedsaConfig adapters;
     private final TrainConfig trainConfig;
@@ -69,7 +77,29 @@ public final class FineTuning {
      * @param adapters the adapter preset and sizes to train
      */
     public FineTuning(SamConfig config, Path base, MedsaConfig adapters, TrainConfig trainConfig, Path runDir) {
+        this(config, null, false, base, adapters, trainConfig, runDir);
+    }
+
+    /**
+     * Med-SA on SAM 2: the adapters of a frozen SAM 2 ({@link MedsaSam2Model}; with {@code
+     * trainMemory} also its memory attention and memory encoder) trained on chunks of slices
+     * tracked with memory ({@code TrainingData} of {@code MsdDataset.chunks}); validated and
+     * evaluated with {@code 3d-1-point} (the default settings), the validation on the validation
+     * data's volumes.
+     *
+     * @param base SAM 2's checkpoint (frozen)
+     */
+    public FineTuning(Sam2Config config, Path base, MedsaConfig adapters, boolean trainMemory, TrainConfig trainConfig,
+            Path runDir) {
+        this(null, config, trainMemory, base, adapters, trainConfig, runDir);
+        this.settings = List.of(PromptSetting.parse(PromptSetting.VOLUME_ONE_POINT_ID));
+    }
+
+    private FineTuning(SamConfig config, Sam2Config sam2Config, boolean trainMemory, Path base, MedsaConfig adapters,
+            TrainConfig trainConfig, Path runDir) {
         this.config = config;
+        this.sam2Config = sam2Config;
+        this.trainMemory = trainMemory;
         this.base = base;
         this.adapters = adapters;
         this.trainConfig = trainConfig;
@@ -123,40 +153,71 @@ public final class FineTuning {
      */
     public Trainer.Result train(TrainingData train, TrainingData validation, boolean resume) throws IOException {
         try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
-            MedsaModel m = load(manager);
-            return train(m, train, validation, resume);
+            AdaptedModel m = load(manager);
+            return train(m, manager, train, validation, resume);
         }
     }
 
     /** Evaluates, trains, evaluates again; writes both tables. */
     public Result run(TrainingData train, TrainingData validation, Evaluation evaluation) throws IOException {
         try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
-            MedsaModel m = load(manager);
-            EvalReport before = evaluation.run(new Evaluator(m, manager, trainConfig.seed(), console), settings);
+            AdaptedModel m = load(manager);
+            PromptableModel model = (PromptableModel) m;
+            EvalReport before = evaluation.run(new Evaluator(model, manager, trainConfig.seed(), console), settings);
             before.write(reportBefore);
-            Trainer.Result r = train(m, train, validation, new RunFolder(runDir).hasLatest());
+            Trainer.Result r = train(m, manager, train, validation, new RunFolder(runDir).hasLatest());
             ModelLoader.loadAdapterWeights(m, r.best(), base, manager);
-            EvalReport after = evaluation.run(new Evaluator(m, manager, trainConfig.seed(), console), settings);
+            EvalReport after = evaluation.run(new Evaluator(model, manager, trainConfig.seed(), console), settings);
             after.write(reportAfter);
             return new Result(before, after, r);
         }
     }
 
-    private MedsaModel load(NDManager manager) {
+    private AdaptedModel load(NDManager manager) {
         // the adapters' initial values come from the engine's generator: seed it
         Seeds.seedEngineForRun(trainConfig.seed());
-        MedsaModel m = ModelLoader.of(config, base).adapters(adapters).inputProfile(inputProfile).loadMedsa(manager);
+        AdaptedModel m;
+        String source;
+        String profile;
+        if (sam2Config != null) {
+            if (inputProfile != null) {
+                throw new MedsaException(sam2Config.source + " is a SAM 2 model: it always takes SAM 2's frame transform");
+            }
+            m = ModelLoader.forModel(sam2Config.source, base).adapters(adapters).trainMemory(trainMemory).loadMedsaSam2(manager);
+            source = sam2Config.source;
+            profile = m.inputProfileId();
+        } else {
+            MedsaModel sam = ModelLoader.of(config, base).adapters(adapters).inputProfile(inputProfile).loadMedsa(manager);
+            m = sam;
+            source = config.source;
+            profile = sam.config().inputProfile;
+        }
         ParameterCounts counts = ParameterCounts.of(m);
         console.note(String.format(Locale.ROOT,
-                "model: %s, %s adapters, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s",
-                config.source, m.medsaConfig().describe(), m.config().inputProfile, counts.trainable(), counts.total(),
-                100.0 * counts.trainable() / counts.total(), devices));
+                "model: %s, %s adapters%s, input profile %s; %,d of %,d parameters trainable (%.2f%%) on %s",
+                source, m.medsaConfig().describe(), trainMemory ? " and the memory modules" : "", profile, counts.trainable(),
+                counts.total(), 100.0 * counts.trainable() / counts.total(), devices));
         return m;
     }
 
-    private Trainer.Result train(MedsaModel m, TrainingData train, TrainingData validation, boolean resume) throws IOException {
-        try (Trainer t = new Trainer(Trainable.adapters(m, base), train, validation, trainConfig, runDir, devices, console)) {
-            return t.run(resume);
+    private Trainer.Result train(AdaptedModel m, NDManager manager, TrainingData train, TrainingData validation, boolean resume)
+            throws IOException {
+        Trainable t = Trainable.adapters(m, base);
+        if (m instanceof MedsaSam2Model sam2) {
+            // validation is evaluation: 3d-1-point on the validation volumes
+            MsdDataset volumes = validation == null ? null : validation.volumes();
+            if (validation != null && volumes == null) {
+                throw new MedsaException("SAM 2 is validated on volumes: give MSD-layout validation data");
+            }
+            Trainer.Validation v = volumes == null ? null : () -> new Evaluator(sam2, manager, trainConfig.seed(),
+                    Diagnostics.none()).evaluate(volumes, List.of(PromptSetting.parse(PromptSetting.VOLUME_ONE_POINT_ID)))
+                    .meanDice(PromptSetting.VOLUME_ONE_POINT_ID);
+            try (Trainer trainer = new Trainer(t, train, trainConfig, runDir, devices, console, v)) {
+                return trainer.run(resume);
+            }
+        }
+        try (Trainer trainer = new Trainer(t, train, validation, trainConfig, runDir, devices, console)) {
+            return trainer.run(resume);
         }
     }
 }

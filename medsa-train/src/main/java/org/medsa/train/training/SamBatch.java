@@ -26,7 +26,14 @@ public record SamBatch(NDArray images, NDArray masks, NDArray lowResTargets, Lis
 
     /** Prepares {@code samples} (their slices in order) on {@code manager}'s device. */
     public static SamBatch prepare(Sam sam, List<Sample> samples, NDManager manager) {
-        InputGeometry geometry = sam.geometry();
+        return prepare(sam.geometry(), sam.promptEncoder().maskInputSize(), samples, manager);
+    }
+
+    /**
+     * Prepares {@code samples} for a model with {@code geometry} whose low-res logits are {@code
+     * low} (rows, cols) — SAM's or SAM 2's.
+     */
+    public static SamBatch prepare(InputGeometry geometry, int[] low, List<Sample> samples, NDManager manager) {
         int s = geometry.size();
         int plane = s * s;
         int n = 0;
@@ -54,7 +61,6 @@ public record SamBatch(NDArray images, NDArray masks, NDArray lowResTargets, Lis
         }
         NDArray input = manager.create(images, new Shape(n, 3, s, s));
         NDArray masks = manager.create(targets, new Shape(n, 1, s, s));
-        int[] low = sam.promptEncoder().maskInputSize();
         NDArray lowRes = Ops.interpolate(masks, new long[] {low[0], low[1]}, Ops.Mode.BILINEAR, false);
         return new SamBatch(input, masks.squeeze(1), lowRes, frames);
     }

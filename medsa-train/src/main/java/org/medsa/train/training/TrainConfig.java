@@ -34,6 +34,7 @@ public final class TrainConfig {
     private String loss = "dice-bce";
     private double boxProbability = 0.5;
     private int correctiveRounds = 1;
+    private boolean randomPromptSlice = false;
     private double maxGradNorm = 1.0;
     private int validateEvery = 0;
     private int validationSamples = 200;
@@ -53,6 +54,15 @@ public final class TrainConfig {
     /** The recipe of a preset ({@code paper}: the paper's mixed prompts and Dice+BCE, or {@code official-code}'s). */
     public static TrainConfig forPreset(String preset) {
         return builder(preset).build();
+    }
+
+    /**
+     * The recipe of Med-SA on SAM 2 (docs/sam2.md): SAM 2.1's loss ({@code sam2}), one chunk per
+     * step, a click or a box on the first slice showing the organ then one corrective click, AdamW
+     * at 1e-4 with warm-up, gradient clipping at 1; the rest as {@code paper}.
+     */
+    public static Builder sam2() {
+        return builder("paper").loss("sam2").batch(1).lr(1e-4);
     }
 
     /** A builder starting from a preset's recipe. */
@@ -141,6 +151,14 @@ public final class TrainConfig {
     /** Corrective-click rounds after the first prompt (each feeds the previous logits back). */
     public int correctiveRounds() {
         return correctiveRounds;
+    }
+
+    /**
+     * SAM 2: the prompted slice of a chunk is a random one of the slices showing the organ (false:
+     * the first of them).
+     */
+    public boolean randomPromptSlice() {
+        return randomPromptSlice;
     }
 
     /** Clip the global gradient norm to this value (0 = off). */
@@ -246,8 +264,8 @@ public final class TrainConfig {
         if (warmup < 0 || warmup >= 1) {
             p.add("warmup must be in [0, 1)");
         }
-        if (!Losses.NAMES.contains(loss)) {
-            p.add("loss must be one of " + Losses.NAMES);
+        if (!Losses.NAMES.contains(loss) && !"sam2".equals(loss)) {
+            p.add("loss must be one of " + Losses.NAMES + " or sam2 (SAM 2 models)");
         }
         if (boxProbability < 0 || boxProbability > 1) {
             p.add("box probability must be in [0, 1]");
@@ -410,6 +428,12 @@ public final class TrainConfig {
         /** The value set so far. */
         public double boxProbability() {
             return c.boxProbability;
+        }
+
+        /** See {@link TrainConfig#randomPromptSlice()}. */
+        public Builder randomPromptSlice(boolean value) {
+            c.randomPromptSlice = value;
+            return this;
         }
 
         /** See {@link TrainConfig#correctiveRounds()}. */

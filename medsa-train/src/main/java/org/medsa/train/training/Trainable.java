@@ -8,23 +8,27 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.medsa.adapters.AdaptedModel;
 import org.medsa.adapters.MedsaCheckpoints;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.adapters.MedsaSam2Model;
 import org.medsa.core.io.StateDictLoader;
 import org.medsa.core.io.pth.TensorData;
 import org.medsa.core.io.pth.TorchCheckpointWriter;
 import org.medsa.core.io.pth.TorchDType;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 
 /**
- * What a training run updates and how it is saved: the adapters of a {@link MedsaModel} (adapter
- * files on top of a base checkpoint), or every weight of a plain SAM (pre-training; full state
- * dicts loadable as {@code --checkpoint}).
+ * What a training run updates and how it is saved: the adapters of a Med-SA model — SAM ({@link
+ * MedsaModel}) or SAM 2 ({@link MedsaSam2Model}) — as adapter files on top of a
+ * base checkpoint, or every weight of a plain SAM (pre-training; full state dicts loadable as
+ * {@code --checkpoint}).
  */
 public interface Trainable {
 
-    /** The model being trained. */
-    Sam model();
+    /** The model being trained (SAM or SAM 2). */
+    PromptableModel model();
 
     /** The parameters the optimiser updates, by state-dict name. */
     Map<String, Parameter> parameters();
@@ -43,12 +47,12 @@ public interface Trainable {
         return "adapters_best.pth";
     }
 
-    /** The adapters of a Med-SA model (its preset decides which parameters). */
-    static Trainable adapters(MedsaModel model, Path baseCheckpoint) {
+    /** The adapters of a Med-SA model, SAM or SAM 2 (its preset, and SAM 2's memory setting, decide what trains). */
+    static Trainable adapters(AdaptedModel model, Path baseCheckpoint) {
         return new Trainable() {
             @Override
-            public Sam model() {
-                return model;
+            public PromptableModel model() {
+                return (PromptableModel) model;
             }
 
             @Override
@@ -77,8 +81,12 @@ public interface Trainable {
             public JsonObject describe() {
                 JsonObject o = new JsonObject();
                 o.addProperty("trains", "adapters");
+                o.addProperty("family", model.family());
                 o.addProperty("preset", model.medsaConfig().preset().id());
                 o.addProperty("volumetric", model.medsaConfig().volumetric());
+                if (model instanceof MedsaSam2Model m) {
+                    o.addProperty("train_memory", m.trainsMemory());
+                }
                 o.addProperty("base_checkpoint", baseCheckpoint == null ? null : baseCheckpoint.toString());
                 return o;
             }
@@ -94,7 +102,7 @@ public interface Trainable {
         }
         return new Trainable() {
             @Override
-            public Sam model() {
+            public PromptableModel model() {
                 return sam;
             }
 

@@ -24,11 +24,15 @@ import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.ProgressLine;
 import org.medsa.core.Seeds;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.sam2.Sam2Model;
 import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.nn.TorchBlock;
 import org.medsa.data.transforms.Sample;
 import org.medsa.train.losses.Losses;
+import org.medsa.train.sam2.SequenceRounds;
 
 /**
  * Fine-tunes the trainable parameters of a model ({@link Trainable}: a Med-SA model's adapters, or
@@ -44,10 +48,21 @@ public final class Trainer implements AutoCloseable {
     /** The outcome of a run. */
     public record Result(int steps, double lastLoss, double bestDice, int bestStep, Path latest, Path best) {}
 
+    /** The keep-best score of a run (higher is better): SAM's {@link Validator}, or evaluation's 3D Dice for SAM 2. */
+    @FunctionalInterface
+    public interface Validation {
+        /** The score now. */
+        double dice();
+    }
+
     private final Trainable trainable;
-    private final Sam model;
+    private final PromptableModel model;
+    /** SAM (slices, prompt rounds) or SAM 2 (chunks tracked with memory): exactly one is set. */
+    private final Sam sam;
+    private final Sam2Model sam2;
+    private final SequenceRounds sequences;
     private final TrainingData train;
-    private final Validator validator;
+    private final Validation validator;
     private final TrainConfig cfg;
     private final RunFolder run;
     private final Diagnostics console;
@@ -70,28 +85,64 @@ public final class Trainer implements AutoCloseable {
      */
     public Trainer(Trainable trainable, TrainingData train, TrainingData validation, TrainConfig cfg, Path runDir,
             List<Device> devices, Diagnostics console) {
+        this(trainable, train, cfg, runDir, devices, console,
+                validation == null ? null : samValidator(trainable, validation, cfg));
+    }
+
+    private static Validation samValidator(Trainable trainable, TrainingData validation, TrainConfig cfg) {
+        if (!(trainable.model() instanceof Sam s)) {
+            throw new MedsaException("a SAM 2 run is validated in 3D: give it the validation volumes (FineTuning)");
+        }
+        return new Validator(s, validation, cfg.validationSamples(), cfg.seed());
+    }
+
+    /**
+     * A run validated by {@code validation} (null: the latest is also the best). For SAM 2 the
+     * training samples are chunks of slices, tracked with memory ({@link SequenceRounds}).
+     */
+    public Trainer(Trainable trainable, TrainingData train, TrainConfig cfg, Path runDir, List<Device> devices,
+            Diagnostics console, Validation validation) {
         this.trainable = trainable;
         this.model = trainable.model();
+        this.sam = model instanceof Sam s ? s : null;
+        this.sam2 = model instanceof Sam2Model s ? s : null;
         this.train = train;
         this.cfg = cfg.validate();
         this.run = new RunFolder(runDir);
         this.console = console;
-        NDArray any = model.stateDictParameters().values().iterator().next().getArray();
+        NDArray any = block().stateDictParameters().values().iterator().next().getArray();
         this.manager = any.getManager().newSubManager(any.getDevice());
         this.optimized = new LinkedHashMap<>(trainable.parameters());
-        if (train.depth() > 1 && !(model instanceof MedsaModel mm && mm.medsaConfig().hasDepthAdapters())) {
+        if (sam != null && train.depth() > 1 && !(model instanceof MedsaModel mm && mm.medsaConfig().hasDepthAdapters())) {
             throw new MedsaException("training on " + train.depth() + "-slice chunks needs a volumetric Med-SA model (SD-Trans)");
+        }
+        if (sam2 != null && train.depth() < 2) {
+            throw new MedsaException("SAM 2 trains on chunks of at least 2 slices (a sequence to track through)");
+        }
+        if (sam2 != null && devices.size() > 1) {
+            throw new MedsaException("SAM 2 trains on one device here; give one --device");
+        }
+        if (sam != null && SequenceRounds.SAM2_LOSS.equals(cfg.loss())) {
+            throw new MedsaException("the sam2 loss needs SAM 2's object scores; train SAM with dice-bce, sam or bce-pos-weight");
         }
         if (optimized.isEmpty()) {
             throw new MedsaException("the model has no trainable parameters");
         }
-        this.typeBefore = model.imageEncoder().computeType();
-        model.imageEncoder().computeType(cfg.precision().dataType()); // restored by close(); validation runs it too
+        if (sam != null) {
+            this.typeBefore = sam.imageEncoder().computeType();
+            sam.imageEncoder().computeType(cfg.precision().dataType()); // restored by close(); validation runs it too
+        } else {
+            cfg.precision().forSam2();
+            this.typeBefore = sam2.imageEncoder().computeType();
+            sam2.computeType(cfg.precision().dataType());
+        }
         this.scaler = new LossScaler(cfg.halfPrecision(), cfg.lossScale());
         for (int i = 1; i < devices.size(); i++) {
-            replicas.add(new ReplicaStore(model.stateDictParameters(), devices.get(i), manager));
+            replicas.add(new ReplicaStore(block().stateDictParameters(), devices.get(i), manager));
         }
-        this.rounds = new PromptRounds(model, Losses.byName(cfg.loss()), cfg.correctiveRounds());
+        this.rounds = sam == null ? null : new PromptRounds(sam, Losses.byName(cfg.loss()), cfg.correctiveRounds());
+        this.sequences = sam2 == null ? null : new SequenceRounds(sam2, cfg.loss(), cfg.correctiveRounds(),
+                cfg.randomPromptSlice());
         this.optimizer = new AdamW(optimized, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
         long perStep = (long) cfg.batch() * cfg.accumulate();
         if (train.size() < cfg.batch()) {
@@ -100,7 +151,12 @@ public final class Trainer implements AutoCloseable {
         this.stepsPerEpoch = (int) Math.max(1, train.size() / perStep);
         this.totalSteps = cfg.steps() > 0 ? cfg.steps() : cfg.epochs() * stepsPerEpoch;
         this.schedule = LrSchedule.of(cfg.lr(), totalSteps, cfg.warmup());
-        this.validator = validation == null ? null : new Validator(model, validation, cfg.validationSamples(), cfg.seed());
+        this.validator = validation;
+    }
+
+    /** The model as a block (SAM and SAM 2 both are). */
+    private TorchBlock block() {
+        return (TorchBlock) model;
     }
 
     /** Optimiser steps of the whole run. */
@@ -268,6 +324,9 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < samples.size(); i++) {
             requireFinite(samples.get(i), indices[i]);
         }
+        if (sam2 != null) {
+            return sequenceStep(samples, indices, stepSeed, useBox);
+        }
         try (NDManager scope = manager.newSubManager()) {
             int shards = replicas.size() + 1;
             int perShard = (int) Math.ceil((double) indices.length / shards);
@@ -283,7 +342,7 @@ public final class Trainer implements AutoCloseable {
                     ReplicaStore store = r == 0 ? null : replicas.get(r - 1);
                     Device dev = store == null ? manager.getDevice() : store.device();
                     NDManager shard = scope.newSubManager(dev);
-                    SamBatch batch = SamBatch.prepare(model, samples.subList(from, to), shard);
+                    SamBatch batch = SamBatch.prepare(sam, samples.subList(from, to), shard);
                     double weight = (double) (to - from) / indices.length / cfg.accumulate();
                     long[] seeds = new long[to - from];
                     for (int i = from; i < to; i++) {
@@ -295,6 +354,20 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             return new double[] {lossSum, diceSum};
+        }
+    }
+
+    /** SAM 2: the chunks tracked with memory ({@link SequenceRounds}), forward and backward; returns {loss, dice}. */
+    private double[] sequenceStep(List<Sample> samples, long[] indices, long stepSeed, boolean useBox) {
+        long[] seeds = new long[samples.size()];
+        for (int i = 0; i < seeds.length; i++) {
+            seeds[i] = Seeds.mix(stepSeed, indices[i]);
+        }
+        try (NDManager scope = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            SequenceRounds.Outcome out = sequences.run(samples, seeds, useBox, scope, true);
+            double value = out.loss().getFloat();
+            gc.backward(Ops.mul(out.loss(), scaler.scale() / cfg.accumulate()));
+            return new double[] {value, out.dice()};
         }
     }
 
@@ -312,10 +385,10 @@ public final class Trainer implements AutoCloseable {
                 params.add(AdaptedEncoderBlock.DEPTH, depth);
             }
             params.add(ActivationCheckpoints.KEY, checkpoints);
-            emb = model.encodeImage(ps, b.images(), true, params, null);
+            emb = sam.encodeImage(ps, b.images(), true, params, null);
         } else {
-            emb = depth > 1 ? ((MedsaModel) model).encodeVolume(ps, b.images(), depth, true, null)
-                    : model.encodeImage(ps, b.images(), true);
+            emb = depth > 1 ? ((MedsaModel) sam).encodeVolume(ps, b.images(), depth, true, null)
+                    : sam.encodeImage(ps, b.images(), true);
         }
         PromptRounds.Outcome out = rounds.run(ps, emb, b, depth, useBox, seeds);
         double value = out.loss().getFloat();
@@ -347,7 +420,7 @@ public final class Trainer implements AutoCloseable {
 
     /** The first parameter of the model holding a NaN or infinite value, or null. */
     private String nonFiniteWeight() {
-        for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
+        for (Map.Entry<String, Parameter> e : block().stateDictParameters().entrySet()) {
             if (!Ops.isFinite(e.getValue().getArray())) {
                 return e.getKey();
             }
@@ -375,7 +448,7 @@ public final class Trainer implements AutoCloseable {
 
     private JsonObject runDescription() {
         JsonObject o = trainable.describe();
-        o.add("model_config", model.config().toJson());
+        o.add("model_config", sam != null ? sam.config().toJson() : sam2.config().toJson());
         o.add("train_config", cfg.toJson());
         o.addProperty("training_samples", train.size());
         o.addProperty("slices_per_sample", train.depth());
@@ -405,7 +478,11 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        model.imageEncoder().computeType(typeBefore);
+        if (sam != null) {
+            sam.imageEncoder().computeType(typeBefore);
+        } else {
+            sam2.computeType(typeBefore);
+        }
         for (ReplicaStore r : replicas) {
             r.close();
         }

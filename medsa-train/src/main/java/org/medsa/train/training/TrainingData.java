@@ -55,6 +55,14 @@ public interface TrainingData {
     void setEpoch(int epoch);
 
     /**
+     * The volumes the samples are cut from, for evaluation's 3D settings (SAM 2's validation: {@code
+     * 3d-1-point} on these volumes); null when the data are not an MSD-layout dataset.
+     */
+    default MsdDataset volumes() {
+        return null;
+    }
+
+    /**
      * Wraps a dataset: {@link MsdDataset} (validation pools each organ of each volume), {@link
      * ImageMaskFolderDataset} (each image on its own), or any DJL dataset whose records hold an
      * image (3, H, W) or (D, 3, H, W) on a 0–255 scale and a target (1, H, W) or (D, 1, H, W).
@@ -102,6 +110,11 @@ public interface TrainingData {
                     return new ImageKey(f.info(index).stem(), 0);
                 }
                 return new ImageKey(Long.toString(index), 0);
+            }
+
+            @Override
+            public MsdDataset volumes() {
+                return dataset instanceof MsdDataset m ? m : null;
             }
 
             @Override

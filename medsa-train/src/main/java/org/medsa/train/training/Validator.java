@@ -34,7 +34,7 @@ import org.medsa.train.prompts.PromptBatch;
  *
  * <p>For chunks of D slices (SD-Trans) the D slices are encoded together, as in training.
  */
-public final class Validator {
+public final class Validator implements Trainer.Validation {
 
     private static final List<PromptSetting> ONE_CLICK = List.of(PromptSetting.parse("1-point"));
 

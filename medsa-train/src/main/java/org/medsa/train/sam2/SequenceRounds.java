@@ -1,0 +1,191 @@
+package org.medsa.train.sam2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.medsa.core.MedsaException;
+import org.medsa.core.Seeds;
+import org.medsa.core.modeling.sam2.Sam2Model;
+import org.medsa.core.nn.Ops;
+import org.medsa.data.transforms.Sample;
+import org.medsa.train.losses.Losses;
+import org.medsa.train.losses.SegmentationLoss;
+import org.medsa.train.prompts.BoxSampler;
+import org.medsa.train.prompts.ClickSampler;
+import org.medsa.train.prompts.PromptBatch;
+import org.medsa.train.training.SamBatch;
+
+/**
+ * One SAM 2 training step on a chunk of T consecutive slices (docs/sam2.md, "Med-SA on SAM 2"), as
+ * SAM 2's own training runs a clip:
+ *
+ * <ol>
+ *   <li>the prompted slice — the first slice of the chunk that shows the organ, or (with {@code
+ *       randomPromptSlice}) a random one of those — gets a click or a jittered box sampled from
+ *       the truth, then {@code correctiveRounds} corrective clicks sampled from the error of the
+ *       previous round, each round fed the previous low-res logits; its loss is the mean over
+ *       rounds and its last masks go into the memory;
+ *   <li>every other slice, in order, is tracked with the memory of the slices before it in the
+ *       processing order (conditioning slice first), and its masks go into the memory too;
+ *   <li>the loss covers every slice: SAM 2.1's (focal 20 + Dice of the best mask, L1 IoU, object-score
+ *       BCE, {@link Sam2Loss}) or, by name, one of SAM's losses plus the object-score BCE. Slices
+ *       without the organ train the object score.
+ * </ol>
+ *
+ * Prompts are drawn from per-sample seeds (and the round), so a step does not depend on how a batch
+ * is split. Each chunk is one clip of batch 1; the losses of a batch are averaged.
+ */
+public final class SequenceRounds {
+
+    /** The name of SAM 2's loss among the training losses. */
+    public static final String SAM2_LOSS = "sam2";
+
+    /** A step's loss (in the autograd graph) and the mean Dice of its last masks where the organ is. */
+    public record Outcome(NDArray loss, double dice) {}
+
+    private final Sam2Model model;
+    private final SegmentationLoss samLoss;
+    private final int correctiveRounds;
+    private final boolean randomPromptSlice;
+
+    /**
+     * @param loss {@value #SAM2_LOSS} or a SAM loss name ({@link Losses#byName})
+     */
+    public SequenceRounds(Sam2Model model, String loss, int correctiveRounds, boolean randomPromptSlice) {
+        this.model = model;
+        this.samLoss = SAM2_LOSS.equals(loss) ? null : Losses.byName(loss);
+        this.correctiveRounds = correctiveRounds;
+        this.randomPromptSlice = randomPromptSlice;
+    }
+
+    /**
+     * The mean loss over {@code samples} (chunks of slices at their native size).
+     *
+     * @param seeds one seed per sample
+     * @param useBox whether the first prompt is a box (else a click)
+     */
+    public Outcome run(List<Sample> samples, long[] seeds, boolean useBox, NDManager manager, boolean training) {
+        NDArray total = null;
+        double dice = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            int s = model.imageSize() / 4;
+            SamBatch b = SamBatch.prepare(model.geometry(), new int[] {s, s}, List.of(samples.get(i)), manager);
+            Outcome o = clip(b, seeds[i], useBox, training);
+            total = total == null ? o.loss() : total.add(o.loss());
+            dice += o.dice();
+        }
+        return new Outcome(Ops.div(total, samples.size()), dice / samples.size());
+    }
+
+    private Outcome clip(SamBatch b, long seed, boolean useBox, boolean training) {
+        NDManager m = b.images().getManager();
+        int frames = (int) b.size();
+        NDArray masks = b.masks(); // (T, S, S) in the input frame
+        float[] areas = masks.sum(new int[] {1, 2}).toFloatArray();
+        List<Integer> present = new ArrayList<>();
+        for (int t = 0; t < frames; t++) {
+            if (areas[t] > 0) {
+                present.add(t);
+            }
+        }
+        if (present.isEmpty()) {
+            throw new MedsaException("a training chunk without the organ on any slice has nothing to prompt");
+        }
+        int cond = randomPromptSlice ? present.get(new SplittableRandom(seed).nextInt(present.size())) : present.get(0);
+        Sam2Model.ImageFeatures all = model.encodeImage(null, b.images(), training);
+        Map<Integer, Sam2Model.FrameMemory> condMemory = new LinkedHashMap<>();
+        Map<Integer, Sam2Model.FrameMemory> nonCond = new LinkedHashMap<>();
+        List<Integer> order = new ArrayList<>();
+        order.add(cond);
+        for (int t = 0; t < frames; t++) {
+            if (t != cond) {
+                order.add(t);
+            }
+        }
+        NDArray total = null;
+        double dice = 0;
+        for (int t : order) {
+            Sam2Model.ImageFeatures ft = frame(all, t);
+            NDArray target = b.masks().get(t + ":" + (t + 1)).expandDims(1); // (1, 1, S, S)
+            NDArray lowTarget = b.lowResTargets().get(t + ":" + (t + 1));
+            Sam2Model.MemoryBank bank = new Sam2Model.MemoryBank(condMemory, nonCond, frames);
+            NDArray pix = model.conditionOnMemory(null, t, t == cond, ft, bank, false, training);
+            Sam2Model.HeadsOutput h;
+            NDArray loss;
+            if (t == cond) {
+                NDArray slice = masks.get(t + ":" + (t + 1));
+                PromptBatch prompt = firstPrompt(slice, seed, useBox);
+                h = heads(pix, ft, prompt, null, true);
+                loss = frameLoss(h, target, lowTarget);
+                for (int r = 0; r < correctiveRounds; r++) {
+                    Seeds.seedEngine(Seeds.mix(seed, r + 1));
+                    NDArray full = h.highResMasks().get(":, 0").stopGradient();
+                    prompt = prompt.append(ClickSampler.correctiveClicks(slice, full, false));
+                    h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), true);
+                    loss = loss.add(frameLoss(h, target, lowTarget));
+                }
+                loss = Ops.div(loss, correctiveRounds + 1);
+            } else {
+                h = model.forwardSamHeads(null, pix, null, null, null, ft.highRes(), model.useMultimask(false, 0), training);
+                loss = frameLoss(h, target, lowTarget);
+            }
+            total = total == null ? loss : total.add(loss);
+            if (areas[t] > 0) {
+                dice += dice(h.highResMasks(), target);
+            }
+            NDArray[] mem = model.encodeNewMemory(null, ft, h.highResMasks(), h.objectScoreLogits(), t == cond, training);
+            (t == cond ? condMemory : nonCond).put(t, new Sam2Model.FrameMemory(mem[0], mem[1], h.objPtr()));
+        }
+        return new Outcome(Ops.div(total, frames), dice / present.size());
+    }
+
+    /** A click or a jittered box on the prompted slice, drawn from the sample's seed (round 0). */
+    private static PromptBatch firstPrompt(NDArray slice, long seed, boolean useBox) {
+        Seeds.seedEngine(Seeds.mix(seed, 0));
+        if (!useBox) {
+            return ClickSampler.randomPositiveClicks(slice, 1);
+        }
+        // SAM 2 takes a box as its two corners, labels 2 and 3
+        NDArray box = BoxSampler.jitteredBoxes(slice, BoxSampler.JITTER_FRACTION, BoxSampler.JITTER_MAX_SHIFT); // (1, 4)
+        NDArray corners = box.reshape(1, 2, 2);
+        NDArray labels = slice.getManager().create(new float[] {2, 3}, new Shape(1, 2));
+        return new PromptBatch(corners, labels, null);
+    }
+
+    private Sam2Model.HeadsOutput heads(NDArray pix, Sam2Model.ImageFeatures ft, PromptBatch p, NDArray maskInput,
+            boolean training) {
+        NDArray coords = p.points().toType(DataType.FLOAT32, false);
+        NDArray labels = p.labels().toType(DataType.INT32, false);
+        int n = (int) labels.getShape().get(1);
+        return model.forwardSamHeads(null, pix, coords, labels, maskInput, ft.highRes(), model.useMultimask(true, n), training);
+    }
+
+    private NDArray frameLoss(Sam2Model.HeadsOutput h, NDArray target, NDArray lowTarget) {
+        if (samLoss == null) {
+            return Sam2Loss.of(h, target);
+        }
+        NDArray present = target.reshape(1, -1).max(new int[] {1}).toType(DataType.FLOAT32, false);
+        NDArray objectLoss = Losses.bceWithLogits(h.objectScoreLogits().reshape(1), present, 1.0).mean();
+        NDArray maskLoss = samLoss.loss(h.lowResMultimasks(), lowTarget, h.ious()).mul(present.reshape(new Shape()));
+        return maskLoss.add(objectLoss);
+    }
+
+    private static double dice(NDArray highRes, NDArray target) {
+        NDArray pred = highRes.stopGradient().gt(0).toType(DataType.FLOAT32, false);
+        float inter = pred.mul(target).sum().getFloat();
+        float sum = pred.sum().getFloat() + target.sum().getFloat();
+        return sum == 0 ? 1 : 2 * inter / sum;
+    }
+
+    private static Sam2Model.ImageFeatures frame(Sam2Model.ImageFeatures all, int t) {
+        String range = t + ":" + (t + 1);
+        NDArray[] hr = all.highRes() == null ? null : new NDArray[] {all.highRes()[0].get(range), all.highRes()[1].get(range)};
+        return new Sam2Model.ImageFeatures(hr, all.top().get(range), all.topPos());
+    }
+}

@@ -1,0 +1,162 @@
+package org.medsa.train.sam2;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.MedsaSam2Model;
+import org.medsa.adapters.ModelLoader;
+import org.medsa.core.Diagnostics;
+import org.medsa.core.MedsaException;
+import org.medsa.core.Seeds;
+import org.medsa.core.modeling.sam2.Sam2Config;
+import org.medsa.core.testing.Fixtures;
+import org.medsa.data.dataset.MsdDataset;
+import org.medsa.data.dataset.Subset;
+import org.medsa.data.phantom.Phantom;
+import org.medsa.data.phantom.Rendering;
+import org.medsa.train.FineTuning;
+import org.medsa.train.eval.Evaluator;
+import org.medsa.train.eval.PromptSetting;
+import org.medsa.train.training.TrainConfig;
+import org.medsa.train.training.Trainable;
+import org.medsa.train.training.Trainer;
+import org.medsa.train.training.TrainingData;
+
+/**
+ * Med-SA on SAM 2 through the library's trainer ({@link FineTuning} with a SAM 2 config): chunks of
+ * slices of non-square phantom volumes tracked with memory, only the adapters change (SAM 2's own
+ * weights stay bit-identical), a run resumed after a stop ends bit-identical to one that ran
+ * through, and the validation score the run keeps is evaluation's {@code 3d-1-point} Dice on the
+ * same volumes.
+ */
+class Sam2FineTuningTest {
+
+    @TempDir
+    static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void data() throws Exception {
+        data = Phantom.builder().seed(31).size(40, 26, 8).cases(3).validationCases(1).rendering(Rendering.MR).build()
+                .writeMsd(tmp.resolve("msd"));
+    }
+
+    static TrainConfig config(int steps) {
+        return TrainConfig.sam2().steps(steps).lr(1e-3).warmup(0).validateEvery(2).checkpointEvery(2).logEvery(1).seed(11)
+                .build();
+    }
+
+    static FineTuning tuning(Path run, int steps) {
+        return new FineTuning(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")), Fixtures.path("sam2_tiny",
+                "checkpoint.pt"), MedsaConfig.preset("paper"), false, config(steps), run).console(Diagnostics.none())
+                .devices(List.of(Device.cpu()));
+    }
+
+    static TrainingData chunks(Subset s) {
+        return TrainingData.of(MsdDataset.chunks(data, 4).optSubset(s).build());
+    }
+
+    /** Every weight of a run's best adapters, with SAM 2's base under them. */
+    static Map<String, float[]> weights(Path adapters) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaSam2Model model = (MedsaSam2Model) ModelLoader.forModel(Fixtures.path("sam2_tiny", "config.json").toString(),
+                    Fixtures.path("sam2_tiny", "checkpoint.pt")).adapterWeights(adapters).loadModel(m);
+            Map<String, float[]> out = new TreeMap<>();
+            for (Map.Entry<String, Parameter> e : model.stateDictParameters().entrySet()) {
+                out.put(e.getKey(), e.getValue().getArray().toFloatArray());
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void onlyTheAdaptersChangeAResumedRunIsTheSameAndValidationIsEvaluation() throws Exception {
+        Path straight = tmp.resolve("straight");
+        Trainer.Result r = tuning(straight, 4).train(chunks(Subset.TRAINING), chunks(Subset.VALIDATION), false);
+        assertEquals(4, r.steps());
+        Path half = tmp.resolve("half");
+        // a run stopped after its step-2 checkpoint (a new process: a new model), then resumed to the end
+        MsdDataset valVolumes = chunks(Subset.VALIDATION).volumes();
+        for (int part = 0; part < 2; part++) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                Seeds.seedEngineForRun(11);
+                MedsaSam2Model model = MedsaSam2Model.load(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")),
+                        MedsaConfig.preset("paper"), false, Fixtures.path("sam2_tiny", "checkpoint.pt"), m);
+                Trainer.Validation v = () -> new Evaluator(model, m, 11, Diagnostics.none()).evaluate(valVolumes,
+                        List.of(PromptSetting.parse("3d-1-point"))).meanDice("3d-1-point");
+                try (Trainer t = new Trainer(Trainable.adapters(model, Fixtures.path("sam2_tiny", "checkpoint.pt")),
+                        chunks(Subset.TRAINING), config(4), half, List.of(Device.cpu()), Diagnostics.none(), v)) {
+                    Trainer.Result res = part == 0 ? t.runUntil(2) : t.run(true);
+                    assertEquals(part == 0 ? 2 : 4, res.steps());
+                }
+            }
+        }
+
+        Map<String, float[]> a = weights(straight.resolve("checkpoint_latest.pth"));
+        Map<String, float[]> b = weights(half.resolve("checkpoint_latest.pth"));
+        Map<String, float[]> base;
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaSam2Model fresh = MedsaSam2Model.load(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")),
+                    MedsaConfig.preset("paper"), false, Fixtures.path("sam2_tiny", "checkpoint.pt"), m);
+            base = new TreeMap<>();
+            fresh.stateDictParameters().forEach((k, p) -> base.put(k, p.getArray().toFloatArray()));
+        }
+        int adaptersChanged = 0;
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k), b.get(k), "resumed run differs in " + k);
+            if (k.contains("Adapter")) {
+                adaptersChanged += Arrays.equals(a.get(k), base.get(k)) ? 0 : 1;
+            } else {
+                assertArrayEquals(base.get(k), a.get(k), "frozen SAM 2 weight changed: " + k);
+            }
+        }
+        assertTrue(adaptersChanged > 40, "adapter tensors trained: " + adaptersChanged);
+
+        // the last validation score logged is evaluation's 3d-1-point on the validation volumes
+        List<String> log = Files.readAllLines(straight.resolve("metrics.jsonl"));
+        double logged = Double.NaN;
+        for (String line : log) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("val_dice") && o.get("step").getAsInt() == 4) {
+                logged = o.get("val_dice").getAsDouble();
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaSam2Model model = (MedsaSam2Model) ModelLoader.forModel(Fixtures.path("sam2_tiny", "config.json").toString(),
+                    Fixtures.path("sam2_tiny", "checkpoint.pt")).adapterWeights(straight.resolve("checkpoint_latest.pth"))
+                    .loadModel(m);
+            double eval = new Evaluator(model, m, 11, Diagnostics.none()).evaluate(chunks(Subset.VALIDATION).volumes(),
+                    List.of(PromptSetting.parse("3d-1-point"))).meanDice("3d-1-point");
+            assertEquals(eval, logged, 1e-12, "validation is evaluation");
+            assertNotEquals(Double.NaN, eval);
+        }
+    }
+
+    @Test
+    void refusals() {
+        TrainingData slices = TrainingData.of(MsdDataset.slices(data).optSubset(Subset.TRAINING).build());
+        MedsaException e = assertThrows(MedsaException.class, () -> tuning(tmp.resolve("r1"), 2).train(slices, null, false));
+        assertTrue(e.getMessage().contains("chunks of at least 2 slices"), e.getMessage());
+        MedsaException f = assertThrows(MedsaException.class, () -> new MedsaSam2Model(Sam2Config.load(Fixtures.path(
+                "sam2_tiny", "config.json")), MedsaConfig.preset("official-code"), false));
+        assertTrue(f.getMessage().contains("'paper' adapters"), f.getMessage());
+    }
+}
