@@ -11,6 +11,7 @@ import org.medsa.adapters.ModelLoader;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.data.dataset.Datasets;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.transforms.SamplePipeline;
@@ -26,11 +27,12 @@ import picocli.CommandLine.Option;
 
 /** {@code medsa train}: fine-tunes the adapters of a preset on a dataset. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune Med-SA adapters on an MSD-layout dataset or a 2D images/ + masks/ folder.")
+        description = "Fine-tune Med-SA adapters on an MSD-layout dataset or a 2D images/ + masks/ folder; with a SAM 2 model,"
+                + " on chunks of slices tracked with memory.")
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|config.json>",
-            description = "Model preset or a config.json in the fixtures' layout.")
+    @Option(names = "--model", required = true, paramLabel = "<vit_b|vit_l|vit_h|sam2.1_hiera_t|...|medsam2|config.json>",
+            description = "Model preset or a config.json in the fixtures' layout (SAM or SAM 2).")
     String model;
     @Option(names = "--checkpoint", required = true, paramLabel = "<sam.pth>", description = "Base SAM weights (frozen).")
     Path checkpoint;
@@ -57,8 +59,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--half", description = "Run the frozen encoder in float16 (adapters, norms, softmax, decoder and loss stay"
             + " float32; loss scaled by 1024), as --precision fp16. For GPUs: slower than float32 on a CPU.") boolean half;
     @Mixin PrecisionOption precision;
-    @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight>",
-            description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code).")
+    @Option(names = "--loss", paramLabel = "<dice-bce|sam|bce-pos-weight|sam2>",
+            description = "Loss (default: dice-bce for paper, bce-pos-weight for official-code, sam2 (SAM 2.1's) for SAM 2"
+                    + " models).")
     String loss;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
             description = "Seed of the split, the adapters' start, augmentations and prompts (default ${DEFAULT-VALUE}).")
@@ -68,6 +71,15 @@ public final class TrainCommand implements Callable<Integer> {
     Integer validateEvery;
     @Option(names = "--volumetric", paramLabel = "D", description = "Train the SD-Trans 3D path on chunks of D slices (D >= 2).")
     Integer volumetric;
+    @Option(names = "--sequence", paramLabel = "T",
+            description = "SAM 2: slices per training chunk, tracked with memory (default 8, at least 2).")
+    Integer sequence;
+    @Option(names = "--prompt-slice", paramLabel = "<first|random>",
+            description = "SAM 2: which slice of a chunk gets the prompt: the first showing the organ (default) or a random"
+                    + " one of them.")
+    String promptSlice;
+    @Option(names = "--train-memory", description = "SAM 2: train the memory attention and memory encoder too.")
+    boolean trainMemory;
     @Option(names = "--no-augment", description = "Turn off flips, rotations and intensity shifts.") boolean noAugment;
     @Option(names = "--input-profile", paramLabel = "<sam|medsam|msa-compat>",
             description = "How images enter the model (default: the config's, sam: longest side + pad); recorded with the "
@@ -82,7 +94,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // every argument is checked before anything is printed or loaded
-        TrainConfig.Builder b = TrainConfig.builder(MedsaConfig.Preset.parse(adapters).id()).seed(seed);
+        boolean sam2 = ModelLoader.isSam2(model);
+        if (!sam2 && (sequence != null || promptSlice != null || trainMemory)) {
+            throw new MedsaException("--sequence, --prompt-slice and --train-memory apply to SAM 2 models");
+        }
+        if (sam2 && volumetric != null) {
+            throw new MedsaException("--volumetric trains SD-Trans, which SAM 2 does not have; SAM 2 trains on chunks of"
+                    + " --sequence slices");
+        }
+        if (sam2 && inputProfile != null) {
+            throw new MedsaException("--input-profile applies to SAM models; SAM 2 always takes its own frame transform");
+        }
+        if (promptSlice != null && !promptSlice.equals("first") && !promptSlice.equals("random")) {
+            throw new MedsaException("--prompt-slice must be first or random, got '" + promptSlice + "'");
+        }
+        TrainConfig.Builder b = (sam2 ? TrainConfig.sam2() : TrainConfig.builder(MedsaConfig.Preset.parse(adapters).id()))
+                .seed(seed).randomPromptSlice("random".equals(promptSlice));
         if (steps != null) {
             b.steps(atLeast(steps, 1, "--steps"));
         }
@@ -105,8 +132,10 @@ public final class TrainCommand implements Callable<Integer> {
             b.validateEvery(atLeast(validateEvery, 1, "--validate-every"));
         }
         TrainConfig cfg = b.checkpointing(checkpointing).precision(precision.resolve(null, half)).build();
-        int depth = volumetric == null ? 1 : atLeast(volumetric, 2, "--volumetric");
-        SamConfig samConfig = SamConfig.resolve(model);
+        int depth = sam2 ? (sequence == null ? 8 : atLeast(sequence, 2, "--sequence"))
+                : volumetric == null ? 1 : atLeast(volumetric, 2, "--volumetric");
+        SamConfig samConfig = sam2 ? null : SamConfig.resolve(model);
+        Sam2Config sam2Config = sam2 ? Sam2Config.resolve(model) : null;
         ModelLoader.requireFile(checkpoint);
         Datasets.layout(data);
         RunFolder.check(out, resume);
@@ -122,9 +151,11 @@ public final class TrainCommand implements Callable<Integer> {
         Diagnostics.Deferred console = Diagnostics.deferred(Diagnostics.stderr());
         console.note(String.format(Locale.ROOT, "data: %d training and %d validation samples%s", trainSet.size(), valSet.size(),
                 depth > 1 ? " (chunks of " + depth + " slices)" : ""));
-        MedsaConfig adapterConfig = MedsaConfig.preset(adapters).forDepth(depth);
-        Trainer.Result r = new FineTuning(samConfig, checkpoint, adapterConfig, cfg, out).devices(devs).inputProfile(inputProfile)
-                .console(console).train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
+        FineTuning tuning = sam2 ? new FineTuning(sam2Config, checkpoint, MedsaConfig.preset(adapters), trainMemory, cfg, out)
+                : new FineTuning(samConfig, checkpoint, MedsaConfig.preset(adapters).forDepth(depth), cfg, out)
+                        .inputProfile(inputProfile);
+        Trainer.Result r = tuning.devices(devs).console(console)
+                .train(TrainingData.of(trainSet), valSet.size() > 0 ? TrainingData.of(valSet) : null, resume);
         console.flush();
         System.out.printf(Locale.ROOT, "trained %d steps; last loss %.4f; best validation Dice %.4f at step %d%n",
                 r.steps(), r.lastLoss(), r.bestDice(), r.bestStep());

@@ -7,7 +7,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.medsa.core.modeling.EncoderBlock;
 
 /**
@@ -32,11 +34,18 @@ public final class ActivationCheckpoints {
     /** The key of the encoder's params that carries the instance. */
     public static final String KEY = "medsa.activation_checkpoints";
 
-    private record Saved(EncoderBlock block, NDArray input) {}
+    /** One block's computation, re-run in the backward. */
+    @FunctionalInterface
+    public interface Step {
+        /** The block on {@code x} in training mode. */
+        NDArray apply(NDArray x);
+    }
+
+    private record Saved(Step step, NDArray input) {}
 
     private final List<Saved> saved = new ArrayList<>();
-    private ParameterStore ps;
-    private PairList<String, Object> params;
+    /** Block index → the leaf of its output that the rest of the model used ({@link #tap}). */
+    private final Map<Integer, NDArray> taps = new HashMap<>();
     private NDArray output;
 
     /** The instance in {@code params}, or null. */
@@ -50,14 +59,17 @@ public final class ActivationCheckpoints {
 
     /** Runs a block without autograd, in its own scope, keeping its input; returns its output (in x's scope). */
     public NDArray forward(EncoderBlock block, ParameterStore ps, NDArray x, PairList<String, Object> params) {
-        this.ps = ps;
-        this.params = params;
+        return forward(in -> block.forward(ps, in, true, params), x);
+    }
+
+    /** As above for any block's computation (SAM 2's Hiera blocks). */
+    public NDArray forward(Step step, NDArray x) {
         NDManager parent = x.getManager();
-        saved.add(new Saved(block, x));
+        saved.add(new Saved(step, x));
         return Ops.noGrad(() -> {
             try (NDManager scope = parent.newSubManager()) {
                 // a view whose results land in the block's scope
-                NDArray y = block.forward(ps, Ops.viewIn(x, scope), true, params);
+                NDArray y = step.apply(Ops.viewIn(x, scope));
                 y.attach(parent);
                 return y;
             }
@@ -69,8 +81,20 @@ public final class ActivationCheckpoints {
      * the rest of the model (neck, decoder, loss) builds its graph from it.
      */
     public NDArray resume(NDArray lastOutput) {
-        NDArray leaf = lastOutput.stopGradient();
+        NDArray leaf = tap(lastOutput);
+        this.output = leaf;
+        return leaf;
+    }
+
+    /**
+     * The output of the block run last, used by the rest of the model (a multi-scale trunk's stage
+     * output): a leaf that collects its gradient, which {@link #backward} adds to the gradient
+     * flowing back through that block.
+     */
+    public NDArray tap(NDArray blockOutput) {
+        NDArray leaf = blockOutput.stopGradient();
         leaf.setRequiresGradient(true);
+        taps.put(saved.size() - 1, leaf);
         this.output = leaf;
         return leaf;
     }
@@ -85,13 +109,27 @@ public final class ActivationCheckpoints {
         if (output == null) {
             throw new IllegalStateException("no checkpointed forward to back-propagate");
         }
-        NDArray grad = output.getGradient();
-        if (grad == null) {
-            throw new IllegalStateException("the loss's backward did not reach the encoder output");
-        }
         NDManager parent = output.getManager();
-        grad = grad.duplicate(); // our own copy: the leaf's .grad goes with the leaf
+        NDArray grad = null;
+        boolean reached = false;
         for (int i = saved.size() - 1; i >= 0; i--) {
+            NDArray tapped = taps.get(i);
+            if (tapped != null && tapped.getGradient() != null) {
+                reached = true;
+                NDArray g = tapped.getGradient().duplicate(); // our own copy: the leaf's .grad goes with the leaf
+                g.attach(parent);
+                if (grad == null) {
+                    grad = g;
+                } else {
+                    NDArray sum = grad.add(g);
+                    grad.close();
+                    g.close();
+                    grad = sum;
+                }
+            }
+            if (grad == null) {
+                continue; // nothing after this block reached the loss
+            }
             Saved s = saved.get(i);
             boolean needInputGrad = i > 0; // nothing before the first block is trained
             try (NDManager scope = parent.newSubManager()) {
@@ -100,7 +138,7 @@ public final class ActivationCheckpoints {
                 if (needInputGrad) {
                     in.setRequiresGradient(true);
                 }
-                NDArray y = s.block().forward(ps, in, true, params);
+                NDArray y = s.step().apply(in);
                 JniUtils.backward((PtNDArray) y, (PtNDArray) grad, false, false);
                 NDArray next = null;
                 if (needInputGrad) {
@@ -111,7 +149,11 @@ public final class ActivationCheckpoints {
                 grad = next;
             }
         }
+        if (!reached) {
+            throw new IllegalStateException("the loss's backward did not reach the encoder output");
+        }
         saved.clear();
+        taps.clear();
         output = null;
     }
 }

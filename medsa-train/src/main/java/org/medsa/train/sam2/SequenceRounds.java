@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.medsa.core.MedsaException;
 import org.medsa.core.Seeds;
 import org.medsa.core.modeling.sam2.Sam2Model;
+import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Ops;
 import org.medsa.data.transforms.Sample;
 import org.medsa.train.losses.Losses;
@@ -46,19 +47,33 @@ public final class SequenceRounds {
     /** The name of SAM 2's loss among the training losses. */
     public static final String SAM2_LOSS = "sam2";
 
-    /** A step's loss (in the autograd graph) and the mean Dice of its last masks where the organ is. */
-    public record Outcome(NDArray loss, double dice) {}
+    /**
+     * A step's loss (in the autograd graph), the mean Dice of its last masks where the organ is, and
+     * the activation checkpoints to back-propagate after the loss (empty without checkpointing).
+     */
+    public record Outcome(NDArray loss, double dice, List<ActivationCheckpoints> checkpoints) {
+
+        /** After the loss's backward, inside the same gradient collector: the checkpointed encoder blocks. */
+        public void backwardCheckpoints() {
+            for (ActivationCheckpoints c : checkpoints) {
+                c.backward();
+            }
+        }
+    }
 
     private final Sam2Model model;
     private final SegmentationLoss samLoss;
     private final int correctiveRounds;
     private final boolean randomPromptSlice;
+    private final boolean checkpointing;
 
     /**
      * @param loss {@value #SAM2_LOSS} or a SAM loss name ({@link Losses#byName})
+     * @param checkpointing recompute the Hiera blocks' activations in the backward instead of keeping them
      */
-    public SequenceRounds(Sam2Model model, String loss, int correctiveRounds, boolean randomPromptSlice) {
+    public SequenceRounds(Sam2Model model, String loss, int correctiveRounds, boolean randomPromptSlice, boolean checkpointing) {
         this.model = model;
+        this.checkpointing = checkpointing;
         this.samLoss = SAM2_LOSS.equals(loss) ? null : Losses.byName(loss);
         this.correctiveRounds = correctiveRounds;
         this.randomPromptSlice = randomPromptSlice;
@@ -73,17 +88,22 @@ public final class SequenceRounds {
     public Outcome run(List<Sample> samples, long[] seeds, boolean useBox, NDManager manager, boolean training) {
         NDArray total = null;
         double dice = 0;
+        List<ActivationCheckpoints> checkpoints = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
             int s = model.imageSize() / 4;
             SamBatch b = SamBatch.prepare(model.geometry(), new int[] {s, s}, List.of(samples.get(i)), manager);
-            Outcome o = clip(b, seeds[i], useBox, training);
+            ActivationCheckpoints c = checkpointing && training ? new ActivationCheckpoints() : null;
+            Outcome o = clip(b, seeds[i], useBox, training, c);
+            if (c != null) {
+                checkpoints.add(c);
+            }
             total = total == null ? o.loss() : total.add(o.loss());
             dice += o.dice();
         }
-        return new Outcome(Ops.div(total, samples.size()), dice / samples.size());
+        return new Outcome(Ops.div(total, samples.size()), dice / samples.size(), checkpoints);
     }
 
-    private Outcome clip(SamBatch b, long seed, boolean useBox, boolean training) {
+    private Outcome clip(SamBatch b, long seed, boolean useBox, boolean training, ActivationCheckpoints checkpoints) {
         NDManager m = b.images().getManager();
         int frames = (int) b.size();
         NDArray masks = b.masks(); // (T, S, S) in the input frame
@@ -98,7 +118,7 @@ public final class SequenceRounds {
             throw new MedsaException("a training chunk without the organ on any slice has nothing to prompt");
         }
         int cond = randomPromptSlice ? present.get(new SplittableRandom(seed).nextInt(present.size())) : present.get(0);
-        Sam2Model.ImageFeatures all = model.encodeImage(null, b.images(), training);
+        Sam2Model.ImageFeatures all = model.encodeImage(null, b.images(), training, checkpoints);
         Map<Integer, Sam2Model.FrameMemory> condMemory = new LinkedHashMap<>();
         Map<Integer, Sam2Model.FrameMemory> nonCond = new LinkedHashMap<>();
         List<Integer> order = new ArrayList<>();
@@ -142,7 +162,7 @@ public final class SequenceRounds {
             NDArray[] mem = model.encodeNewMemory(null, ft, h.highResMasks(), h.objectScoreLogits(), t == cond, training);
             (t == cond ? condMemory : nonCond).put(t, new Sam2Model.FrameMemory(mem[0], mem[1], h.objPtr()));
         }
-        return new Outcome(Ops.div(total, frames), dice / present.size());
+        return new Outcome(Ops.div(total, frames), dice / present.size(), List.of());
     }
 
     /** A click or a jittered box on the prompted slice, drawn from the sample's seed (round 0). */

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
@@ -32,6 +34,7 @@ import org.medsa.data.dataset.MsdDataset;
 import org.medsa.data.dataset.Subset;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
+import org.medsa.data.transforms.Sample;
 import org.medsa.train.FineTuning;
 import org.medsa.train.eval.Evaluator;
 import org.medsa.train.eval.PromptSetting;
@@ -148,6 +151,50 @@ class Sam2FineTuningTest {
             assertEquals(eval, logged, 1e-12, "validation is evaluation");
             assertNotEquals(Double.NaN, eval);
         }
+    }
+
+    @Test
+    void checkpointedHieraBlocksGiveTheSameGradients() {
+        TrainingData train = chunks(Subset.TRAINING);
+        List<Sample> samples = List.of(train.sample(0), train.sample(3));
+        Map<String, float[]>[] grads = new Map[2];
+        double[] losses = new double[2];
+        for (int c = 0; c < 2; c++) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                MedsaSam2Model model = MedsaSam2Model.load(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")),
+                        MedsaConfig.preset("paper"), false, Fixtures.path("sam2_tiny", "checkpoint.pt"), m);
+                Sam2AdapterStepTest.fill(model, m); // non-zero up-projections: every adapter gets a gradient
+                SequenceRounds rounds = new SequenceRounds(model, "sam2", 1, false, c == 1);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    SequenceRounds.Outcome out = rounds.run(samples, new long[] {5, 6}, false, m, true);
+                    losses[c] = out.loss().getFloat();
+                    gc.backward(out.loss());
+                    out.backwardCheckpoints();
+                    assertEquals(c == 1 ? 2 : 0, out.checkpoints().size());
+                }
+                grads[c] = new TreeMap<>();
+                for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
+                    grads[c].put(e.getKey(), e.getValue().getArray().getGradient().toFloatArray());
+                }
+            }
+        }
+        assertEquals(losses[0], losses[1], 1e-6 * Math.abs(losses[0]));
+        double worst = 0;
+        for (String k : grads[0].keySet()) {
+            float[] a = grads[0].get(k);
+            float[] b = grads[1].get(k);
+            double norm = 0;
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                norm += (double) a[i] * a[i];
+                diff += (double) (a[i] - b[i]) * (a[i] - b[i]);
+            }
+            if (k.startsWith("image_encoder.")) {
+                assertTrue(norm > 0, k + " has no gradient");
+            }
+            worst = Math.max(worst, norm == 0 ? diff : Math.sqrt(diff / norm));
+        }
+        assertTrue(worst < 1e-5, "checkpointed gradients differ by " + worst);
     }
 
     @Test

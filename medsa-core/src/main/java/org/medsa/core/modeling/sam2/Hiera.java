@@ -10,6 +10,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.ModuleList;
 import org.medsa.core.nn.Ops;
@@ -115,11 +116,27 @@ public class Hiera extends TorchBlock {
 
     /** (B, 3, S, S) → the last block of each stage, (B, C_s, H_s, W_s), highest resolution first. */
     public List<NDArray> forward(ParameterStore ps, NDArray image, boolean training) {
+        return forward(ps, image, training, null);
+    }
+
+    /**
+     * As above; with {@code checkpoints} (training) each block runs without autograd and is
+     * recomputed in the backward ({@link ActivationCheckpoints}), the stage outputs tapped.
+     */
+    public List<NDArray> forward(ParameterStore ps, NDArray image, boolean training, ActivationCheckpoints checkpoints) {
         NDArray x = patchEmbed.forward(ps, image, training);
         x = x.add(positions(ps, x, x.getShape().get(1), x.getShape().get(2), training));
         List<NDArray> out = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(ps, x, training);
+            MultiScaleBlock b = blocks.get(i);
+            if (checkpoints != null) {
+                x = checkpoints.forward(in -> b.forward(ps, in, true), x);
+                if (isStageEnd(i)) {
+                    x = checkpoints.tap(x);
+                }
+            } else {
+                x = b.forward(ps, x, training);
+            }
             if (isStageEnd(i)) {
                 out.add(x.transpose(0, 3, 1, 2));
             }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.List;
+import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Precision;
 import org.medsa.core.nn.TorchBlock;
 
@@ -39,8 +40,13 @@ public class Sam2ImageEncoder extends TorchBlock {
      * resolution first, each (B, d_model, h, w); the last is the {@code vision_features}.
      */
     public List<NDArray> forward(ParameterStore ps, NDArray images, boolean training) {
+        return forward(ps, images, training, null);
+    }
+
+    /** As above; {@code checkpoints} (or null) checkpoints the trunk's blocks in training ({@link Hiera#forward}). */
+    public List<NDArray> forward(ParameterStore ps, NDArray images, boolean training, ActivationCheckpoints checkpoints) {
         List<NDArray> trunkLevels = trunk.forward(ps, computeType == DataType.FLOAT32 ? images
-                : Precision.cast(images, computeType), training);
+                : Precision.cast(images, computeType), training, training ? checkpoints : null);
         if (computeType != DataType.FLOAT32) {
             // the neck, the heads and the memory stay float32
             trunkLevels = trunkLevels.stream().map(l -> Precision.cast(l, DataType.FLOAT32)).toList();

@@ -26,6 +26,7 @@ import org.medsa.core.modeling.PromptEncoder;
 import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.TwoWayTransformer;
+import org.medsa.core.nn.ActivationCheckpoints;
 import org.medsa.core.nn.Conv2d;
 import org.medsa.core.nn.Inits;
 import org.medsa.core.nn.Linear;
@@ -248,7 +249,15 @@ public class Sam2Model extends TorchBlock implements PromptableModel {
      * high-resolution maps projected once here as the official code does.
      */
     public ImageFeatures encodeImage(ParameterStore ps, NDArray images, boolean training) {
-        List<NDArray> levels = imageEncoder.forward(ps, images, training);
+        return encodeImage(ps, images, training, null);
+    }
+
+    /**
+     * As above; in training with {@code checkpoints} the Hiera blocks' activations are recomputed in
+     * the backward instead of kept (call {@link ActivationCheckpoints#backward} after the loss's).
+     */
+    public ImageFeatures encodeImage(ParameterStore ps, NDArray images, boolean training, ActivationCheckpoints checkpoints) {
+        List<NDArray> levels = imageEncoder.forward(ps, images, training, checkpoints);
         NDArray top = levels.get(levels.size() - 1);
         NDArray[] highRes = null;
         if (config.useHighResFeaturesInSam) {
