@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.medsa.adapters.MedsaConfig;
+import org.medsa.adapters.ModelLoader;
 import org.medsa.core.MedsaException;
 import org.medsa.core.modeling.SamConfig;
 import org.medsa.core.modeling.sam2.Sam2Config;
@@ -74,11 +75,16 @@ public final class BenchCommand implements Runnable {
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Adapter training steps on random images and masks.")
     static final class Train implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "<preset|config.json>",
-                description = "vit_b, vit_l, vit_h or a config.json.")
+                description = "vit_b, vit_l, vit_h, a SAM 2 preset (sam2.1_hiera_t, ..., medsam2) or a config.json.")
         String model;
         @Option(names = "--adapters", defaultValue = "paper", paramLabel = "<paper|official-code>",
                 description = "Adapter preset (default ${DEFAULT-VALUE}).")
         String adapters;
+        @Option(names = "--sequence", defaultValue = "2", paramLabel = "T",
+                description = "SAM 2: slices per training chunk (default ${DEFAULT-VALUE}).")
+        int sequence;
+        @Option(names = "--train-memory", description = "SAM 2: train the memory modules too.")
+        boolean trainMemory;
         @Option(names = "--steps", defaultValue = "3", paramLabel = "N",
                 description = "Steps; the median after the first is reported (default ${DEFAULT-VALUE}).")
         int steps;
@@ -96,12 +102,16 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             MedsaConfig.preset(adapters); // refuse an unknown preset before building the model
-            Benchmarks.Train r = Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
-                    atLeast(batch, 1, "--batch"), checkpointing,
-                    precision.resolve(null, half));
+            boolean sam2 = ModelLoader.isSam2(model);
+            Benchmarks.Train r = sam2
+                    ? Benchmarks.trainSam2(Sam2Config.resolve(model), atLeast(sequence, 2, "--sequence"),
+                            atLeast(steps, 1, "--steps"), checkpointing, trainMemory, precision.resolve(null, half))
+                    : Benchmarks.train(SamConfig.resolve(model), adapters, atLeast(steps, 1, "--steps"),
+                            atLeast(batch, 1, "--batch"), checkpointing, precision.resolve(null, half));
             System.out.println(json ? GSON.toJson(r.json())
-                    : String.format(Locale.ROOT, "train %s (%s%s, batch %d): %.2f s per step, peak RSS"
-                    + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "", batch,
+                    : String.format(Locale.ROOT, "train %s (%s%s, %s): %.2f s per step, peak RSS"
+                    + " %.2f GiB, %,d trainable parameters", model, adapters, checkpointing ? ", checkpointing" : "",
+                            sam2 ? "a chunk of " + sequence + " slices" : "batch " + batch,
                             r.stepS(),
                     r.peakRssGb(), r.trainable()));
             return 0;

@@ -2,7 +2,9 @@ package org.medsa.examples;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.medsa.core.MedsaException;
@@ -18,6 +20,7 @@ import org.medsa.data.volume.LabelVolume;
 import org.medsa.data.volume.VolumeFiles;
 import org.medsa.demo.DemoModels;
 import org.medsa.train.FineTuning;
+import org.medsa.train.eval.PromptSetting;
 import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
@@ -28,7 +31,11 @@ import org.medsa.train.training.TrainingData;
  * spacing 2 mm), evaluates the base model with fresh adapters, trains the adapters on the first
  * case and evaluates again on the second: Dice / IoU / HD95 of the left and right hippocampus
  * under the paper's four prompt settings. The slices are 181×217 (non-square): the model's input
- * geometry pads them, in training as in evaluation. Uses only the library's public API.
+ * geometry pads them, in training as in evaluation. Both settings families are reported: the
+ * paper's four per-slice settings and {@code 3d-1-point} (one click per hippocampus, propagated
+ * through the held-out case). With {@code --family sam2} the same is done with SAM 2 and Med-SA's
+ * adapters on chunks of {@code --sequence} slices tracked with memory, evaluated with {@code
+ * 3d-1-point}. Uses only the library's public API.
  *
  * <pre>java -Dai.djl.offline=true -cp examples/target/medsa.jar org.medsa.examples.FineTuneBrainMri \
  *     --model vit_b --checkpoint sam_vit_b_01ec64.pth --steps 1000 --out runs/hippocampus</pre>
@@ -46,7 +53,9 @@ public final class FineTuneBrainMri {
         MainArgs a = new MainArgs("FineTuneBrainMri", "Fine-tunes Med-SA adapters to segment the hippocampus in the ch2 T1 MRI"
                 + " (AAL atlas labels; even axial slices train, odd slices are held out).")
                 .option("templates", TEMPLATES.toString(), "folder with ch2.nii.gz and aal.nii.gz (Debian package mricron-data)")
+                .option("family", "sam", "sam or sam2: which model family (without --checkpoint: the demo's model of it)")
                 .option("model", "vit_b", "model preset or config.json (with --checkpoint)")
+                .option("sequence", "4", "SAM 2: slices per training chunk")
                 .option("checkpoint", null, "base SAM weights; without it the demo's small phantom-trained SAM")
                 .option("steps", "400", "optimiser steps")
                 .option("batch", "4", "slices per step")
@@ -58,17 +67,37 @@ public final class FineTuneBrainMri {
             }
             Path out = a.path("out");
             Path data = writeDataset(a.path("templates"), out.resolve("ch2-hippocampus"));
-            TrainConfig cfg = TrainConfig.builder("paper").steps(a.integer("steps", 1)).batch(a.integer("batch", 1))
-                    .seed(a.integer("seed", 0)).build();
-            MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch(), false).build();
+            boolean sam2 = "sam2".equals(a.string("family"));
+            if (!sam2 && !"sam".equals(a.string("family"))) {
+                throw new MedsaException("--family must be sam or sam2, got '" + a.string("family") + "'");
+            }
             MsdDataset val = MsdDataset.slices(data).optSubset(Subset.VALIDATION).setSampling(1, false).build();
             long t0 = System.nanoTime();
-            FineTuning.Result r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg,
-                    out.resolve("run"))
-                    .run(TrainingData.of(train), TrainingData.of(val), (ev, settings) -> ev.evaluate(val, settings));
+            FineTuning.Result r;
+            String main;
+            if (sam2) {
+                int t = a.integer("sequence", 2);
+                TrainConfig cfg = TrainConfig.sam2().steps(a.integer("steps", 1)).batch(a.integer("batch", 1)).lr(3e-3)
+                        .seed(a.integer("seed", 0)).build();
+                MsdDataset train = MsdDataset.chunks(data, t).optSubset(Subset.TRAINING).build();
+                MsdDataset valChunks = MsdDataset.chunks(data, t).optSubset(Subset.VALIDATION).build();
+                r = DemoModels.sam2FineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
+                        .run(TrainingData.of(train), TrainingData.of(valChunks), (ev, settings) -> ev.evaluate(val, settings));
+                main = PromptSetting.VOLUME_ONE_POINT_ID;
+            } else {
+                TrainConfig cfg = TrainConfig.builder("paper").steps(a.integer("steps", 1)).batch(a.integer("batch", 1))
+                        .seed(a.integer("seed", 0)).build();
+                MsdDataset train = MsdDataset.slices(data).optSubset(Subset.TRAINING).setSampling(cfg.batch(), false).build();
+                List<PromptSetting> settings = new ArrayList<>(PromptSetting.paper());
+                settings.add(PromptSetting.parse(PromptSetting.VOLUME_ONE_POINT_ID));
+                r = DemoModels.fineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
+                        .settings(settings)
+                        .run(TrainingData.of(train), TrainingData.of(val), (ev, s) -> ev.evaluate(val, s));
+                main = "1-point";
+            }
             System.out.println("## before\n" + r.before().markdown() + "\n## after\n" + r.after().markdown());
-            System.out.printf(Locale.ROOT, "best validation Dice %.4f at step %d; evaluation 1-point mean Dice %.4f; %.0f s%n",
-                    r.training().bestDice(), r.training().bestStep(), r.after().meanDice("1-point"),
+            System.out.printf(Locale.ROOT, "best validation Dice %.4f at step %d; evaluation %s mean Dice %.4f; %.0f s%n",
+                    r.training().bestDice(), r.training().bestStep(), main, r.after().meanDice(main),
                             (System.nanoTime() - t0) / 1e9);
         } catch (MedsaException e) {
             System.err.println("error: " + e.getMessage());

@@ -9,6 +9,7 @@ import org.medsa.adapters.MedsaConfig;
 import org.medsa.core.MedsaException;
 import org.medsa.core.io.AtomicFiles;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.data.phantom.Phantom;
 import org.medsa.data.phantom.Rendering;
 import org.medsa.train.FineTuning;
@@ -102,6 +103,20 @@ public final class DemoModels {
         }
         Base base = extractBase(runDir.resolve("base"));
         return new FineTuning(SamConfig.load(base.config()), base.checkpoint(), paperAdapters(), trainConfig, runDir);
+    }
+
+    /**
+     * Med-SA on SAM 2 ({@code paper} adapters) on {@code checkpoint} (a SAM 2 preset or config file in
+     * {@code model}), or, when {@code checkpoint} is null, on the demo's small phantom-trained SAM 2
+     * (extracted into {@code runDir/base}) with adapters sized for it.
+     */
+    public static FineTuning sam2FineTuningOnBaseOrDemo(String model, Path checkpoint, TrainConfig trainConfig, Path runDir) {
+        if (checkpoint != null) {
+            return new FineTuning(Sam2Config.resolve(model), checkpoint, MedsaConfig.preset("paper"), false, trainConfig,
+                    runDir);
+        }
+        Base base = extractSam2(runDir.resolve("base"));
+        return new FineTuning(Sam2Config.load(base.config()), base.checkpoint(), paperAdapters(), false, trainConfig, runDir);
     }
 
     private static Path extract(String name, Path dir) {

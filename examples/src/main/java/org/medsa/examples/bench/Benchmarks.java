@@ -20,10 +20,13 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.medsa.adapters.MedsaConfig;
 import org.medsa.adapters.MedsaModel;
+import org.medsa.adapters.MedsaSam2Model;
 import org.medsa.core.Diagnostics;
 import org.medsa.core.io.AtomicFiles;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
 import org.medsa.core.modeling.SamConfig;
+import org.medsa.core.modeling.sam2.Sam2Config;
 import org.medsa.core.nn.ComputePrecision;
 import org.medsa.core.nn.Ops;
 import org.medsa.core.predictor.Prompt;
@@ -120,32 +123,7 @@ public final class Benchmarks {
             model.initialize(m, DataType.FLOAT32);
             model.freeze();
             Trainable adapters = Trainable.adapters(model, null);
-            Trainable noSaving = new Trainable() {
-                @Override
-                public Sam model() {
-                    return model;
-                }
-
-                @Override
-                public Map<String, Parameter> parameters() {
-                    return adapters.parameters();
-                }
-
-                @Override
-                public void save(Path file, long step, Map<String, Object> extra) {
-                    // a benchmark keeps nothing
-                }
-
-                @Override
-                public void load(Path file, NDManager manager) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public JsonObject describe() {
-                    return adapters.describe();
-                }
-            };
+            Trainable noSaving = new NoSaving(adapters);
             long trainable = adapters.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
             TrainConfig.Builder tc = TrainConfig.builder(preset);
             tc.steps(steps);
@@ -198,6 +176,101 @@ public final class Benchmarks {
                 return new Decode(ms[runs / 2], ms[Math.min(runs - 1, (int) Math.ceil(runs * 0.95) - 1)]);
             }
         }
+    }
+
+    /**
+     * Med-SA on SAM 2: {@code steps} training steps of one chunk of {@code frames} random slices
+     * (tracked with memory, {@link org.medsa.train.sam2.SequenceRounds}) at the model's input size,
+     * random base weights, the adapters (and with {@code trainMemory} the memory modules) trained.
+     */
+    public static Train trainSam2(Sam2Config cfg, int frames, int steps, boolean checkpointing, boolean trainMemory,
+            ComputePrecision precision) throws IOException {
+        Path run = Files.createTempDirectory("medsa-bench-train");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(1);
+            MedsaSam2Model model = new MedsaSam2Model(cfg, MedsaConfig.preset("paper"), trainMemory);
+            model.initialize(m, DataType.FLOAT32);
+            model.freeze();
+            Trainable adapters = Trainable.adapters(model, null);
+            long trainable = adapters.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+            TrainConfig tc = TrainConfig.sam2().steps(steps).checkpointing(checkpointing).precision(precision)
+                    .checkpointEvery(Integer.MAX_VALUE).build();
+            double[] t = new double[steps];
+            try (Trainer trainer = new Trainer(new NoSaving(adapters), randomChunks(cfg.imageSize, frames, 4), tc, run,
+                    List.of(Device.cpu()), Diagnostics.none(), null)) {
+                for (int i = 1; i <= steps; i++) {
+                    long a = System.nanoTime();
+                    trainer.runUntil(i);
+                    t[i - 1] = (System.nanoTime() - a) / 1e9;
+                }
+            }
+            double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
+            return new Train(step, peakRssGb(), trainable);
+        } finally {
+            AtomicFiles.deleteTree(run);
+        }
+    }
+
+    /** A trainable that keeps nothing (a benchmark saves no files). */
+    private record NoSaving(Trainable inner) implements Trainable {
+        @Override
+        public PromptableModel model() {
+            return inner.model();
+        }
+
+        @Override
+        public Map<String, Parameter> parameters() {
+            return inner.parameters();
+        }
+
+        @Override
+        public void save(Path file, long step, Map<String, Object> extra) {
+            // a benchmark keeps nothing
+        }
+
+        @Override
+        public void load(Path file, NDManager manager) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public JsonObject describe() {
+            return inner.describe();
+        }
+    }
+
+    /** Chunks of {@code frames} slices of {@link #randomData}'s images (one ellipse moving a little from slice to slice). */
+    static TrainingData randomChunks(int size, int frames, int count) {
+        TrainingData slices = randomData(size, count * frames);
+        return new TrainingData() {
+            @Override
+            public long size() {
+                return count;
+            }
+
+            @Override
+            public int depth() {
+                return frames;
+            }
+
+            @Override
+            public Sample sample(long index) {
+                int plane = size * size;
+                float[] img = new float[frames * 3 * plane];
+                float[] mask = new float[frames * plane];
+                for (int f = 0; f < frames; f++) {
+                    Sample s = slices.sample(index * frames + f);
+                    System.arraycopy(s.image(), 0, img, f * 3 * plane, 3 * plane);
+                    System.arraycopy(s.target(), 0, mask, f * plane, plane);
+                }
+                return new Sample(frames, 3, size, size, img, mask);
+            }
+
+            @Override
+            public void setEpoch(int epoch) {
+                // no augmentation
+            }
+        };
     }
 
     /** Random gray images with one random ellipse as the mask each, at the model's input size. */
