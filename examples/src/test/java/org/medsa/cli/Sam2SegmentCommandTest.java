@@ -123,19 +123,28 @@ class Sam2SegmentCommandTest {
     }
 
     @Test
-    void sam2RefusesWhatOnlySamHas() {
+    void sam2RefusesWhatOnlySamHasAndTakesAdapters() throws Exception {
         Path out = tmp.resolve("refused.nii.gz");
         CliRunner.Result r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", ckpt(), "--image", volume.toString(),
                 "--point", "42,35,3,1", "--propagate", "--propagate-min-iou", "0.5", "--out", out.toString(), "--device", "cpu");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--propagate-min-iou applies to SAM models"), r.err());
+        // Med-SA's adapters as built (zero up-projections) leave SAM 2's mask as it is
+        Path plain = tmp.resolve("plain.nii.gz");
+        Path adapted = tmp.resolve("adapted.nii.gz");
         r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", ckpt(), "--image", volume.toString(),
-                "--point", "42,35,3,1", "--adapters", "paper", "--out", out.toString(), "--device", "cpu");
+                "--point", "42,35,3,1", "--out", plain.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        r = CliRunner.run("segment", "--model", cfg(), "--checkpoint", ckpt(), "--image", volume.toString(),
+                "--point", "42,35,3,1", "--adapters", "paper", "--out", adapted.toString(), "--device", "cpu");
+        assertEquals(0, r.exitCode(), r.err());
+        assertArrayEquals(NiftiReader.read(plain).toLabelVolume().data(), NiftiReader.read(adapted).toLabelVolume().data());
+        r = CliRunner.run("params", "--model", "sam2.1_hiera_t", "--volumetric");
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("is a SAM 2 model: adapters apply to SAM models"), r.err());
-        r = CliRunner.run("params", "--model", "sam2.1_hiera_t");
-        assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("sam2.1_hiera_t is a SAM 2 model; this works with SAM models"), r.err());
+        assertTrue(r.err().contains("SD-Trans"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
+        r = CliRunner.run("params", "--model", "sam2.1_hiera_t", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("\"memory_attention\"") && r.out().contains("\"trainable\":3650880"), r.out());
     }
 }

@@ -132,18 +132,11 @@ public final class Benchmarks {
             tc.precision(precision);
             tc.checkpointEvery(Integer.MAX_VALUE);
             tc.correctiveRounds(Math.min(tc.correctiveRounds(), 1));
-            double[] t = new double[steps];
             try (Trainer trainer = new Trainer(noSaving, randomData(cfg.imageEncoder.imgSize, 16), null, tc.build(), run,
                     List.of(Device.cpu()),
                     Diagnostics.none())) {
-                for (int i = 1; i <= steps; i++) {
-                    long a = System.nanoTime();
-                    trainer.runUntil(i);
-                    t[i - 1] = (System.nanoTime() - a) / 1e9;
-                }
+                return timed(trainer, steps, trainable);
             }
-            double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
-            return new Train(step, peakRssGb(), trainable);
         } finally {
             AtomicFiles.deleteTree(run);
         }
@@ -195,20 +188,25 @@ public final class Benchmarks {
             long trainable = adapters.parameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
             TrainConfig tc = TrainConfig.sam2().steps(steps).checkpointing(checkpointing).precision(precision)
                     .checkpointEvery(Integer.MAX_VALUE).build();
-            double[] t = new double[steps];
             try (Trainer trainer = new Trainer(new NoSaving(adapters), randomChunks(cfg.imageSize, frames, 4), tc, run,
                     List.of(Device.cpu()), Diagnostics.none(), null)) {
-                for (int i = 1; i <= steps; i++) {
-                    long a = System.nanoTime();
-                    trainer.runUntil(i);
-                    t[i - 1] = (System.nanoTime() - a) / 1e9;
-                }
+                return timed(trainer, steps, trainable);
             }
-            double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
-            return new Train(step, peakRssGb(), trainable);
         } finally {
             AtomicFiles.deleteTree(run);
         }
+    }
+
+    /** Runs {@code steps} steps one at a time: the median step after the first, and the peak RSS. */
+    private static Train timed(Trainer trainer, int steps, long trainable) throws IOException {
+        double[] t = new double[steps];
+        for (int i = 1; i <= steps; i++) {
+            long a = System.nanoTime();
+            trainer.runUntil(i);
+            t[i - 1] = (System.nanoTime() - a) / 1e9;
+        }
+        double step = steps == 1 ? t[0] : median(Arrays.copyOfRange(t, 1, steps));
+        return new Train(step, peakRssGb(), trainable);
     }
 
     /** A trainable that keeps nothing (a benchmark saves no files). */
