@@ -77,8 +77,9 @@ public final class FineTuneBrainMri {
             String main;
             if (sam2) {
                 int t = a.integer("sequence", 2);
-                TrainConfig cfg = TrainConfig.sam2().steps(a.integer("steps", 1)).batch(a.integer("batch", 1)).lr(3e-3)
-                        .seed(a.integer("seed", 0)).build();
+                int steps = a.integer("steps", 1);
+                TrainConfig cfg = TrainConfig.sam2().steps(steps).batch(a.integer("batch", 1)).lr(3e-3)
+                        .validateEvery(Math.max(25, steps / 10)).seed(a.integer("seed", 0)).build();
                 MsdDataset train = MsdDataset.chunks(data, t).optSubset(Subset.TRAINING).build();
                 MsdDataset valChunks = MsdDataset.chunks(data, t).optSubset(Subset.VALIDATION).build();
                 r = DemoModels.sam2FineTuningOnBaseOrDemo(a.string("model"), a.path("checkpoint"), cfg, out.resolve("run"))
