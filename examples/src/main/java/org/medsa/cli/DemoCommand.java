@@ -23,7 +23,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Which demo model (default ${DEFAULT-VALUE}).")
     String family;
     @Option(names = "--steps", paramLabel = "N",
-            description = "Adapter training steps (default 400 for SAM, 300 for SAM 2; SAM 2: 0 skips the adaptation).")
+            description = "Adapter training steps (default 400 for SAM, 1000 for SAM 2; SAM 2: 0 skips the adaptation).")
     Integer steps;
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
             description = "Seed of the split, the adapters' training and the prompts (default ${DEFAULT-VALUE}).")
@@ -33,7 +33,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ("sam2".equals(family)) {
-            Sam2Demo.Result r = new Sam2Demo(out).adaptSteps(steps == null ? 300 : TrainCommand.atLeast(steps, 0, "--steps"))
+            Sam2Demo.Result r = new Sam2Demo(out).adaptSteps(steps == null ? 1000 : TrainCommand.atLeast(steps, 0, "--steps"))
                     .console(Diagnostics.stderr()).run();
             System.out.print(r.summary());
             return 0;

@@ -76,7 +76,7 @@ public final class Sam2Demo {
 
     private final Path out;
     private int casesPerRendering = 4;
-    private int adaptSteps = 300;
+    private int adaptSteps = 1000;
     private Device device = Device.cpu();
     private Diagnostics console = Diagnostics.stderr();
 
@@ -91,7 +91,7 @@ public final class Sam2Demo {
         return this;
     }
 
-    /** Adapter training steps on the MR-like phantoms (default 300; 0: no adaptation). */
+    /** Adapter training steps on the MR-like phantoms (default 1000; 0: no adaptation). */
     public Sam2Demo adaptSteps(int n) {
         this.adaptSteps = Math.max(0, n);
         return this;
