@@ -237,7 +237,7 @@ public final class Benchmarks {
         }
     }
 
-    /** Chunks of {@code frames} slices of {@link #randomData}'s images (one ellipse moving a little from slice to slice). */
+    /** Chunks of {@code frames} slices, each one of {@link #randomData}'s images (its own ellipse). */
     static TrainingData randomChunks(int size, int frames, int count) {
         TrainingData slices = randomData(size, count * frames);
         return new TrainingData() {
