@@ -34,8 +34,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Comma-separated prompt settings (default ${DEFAULT-VALUE}): k-points (k random clicks), bbox-t (a box"
                     + " of IoU t with the organ's tight box; bbox-1 is the tight box), clicks-N (one click then N-1 corrective "
                             + "clicks), 3d-1-point (MSD volumes: one click per organ at the centre of its largest"
-                            + " cross-section on its middle slice, propagated both ways; SAM 2 tracks with memory; the only"
-                            + " setting for SAM 2 models).")
+                            + " cross-section on its middle slice, propagated both ways; SAM 2 tracks with memory). SAM 2"
+                            + " models take every setting; per slice they segment without memory.")
     String prompts;
     @Option(names = "--split", defaultValue = "validation", paramLabel = "<validation|training|all>",
             description = "Which cases to evaluate (default ${DEFAULT-VALUE}: dataset.json's validation list, else the seeded "

@@ -41,7 +41,8 @@ import org.medsa.train.training.TrainingData;
  * never saw and on MR-like ones (the rendering it was not trained for). Then it adapts the model to
  * the MR-like phantoms the way this library exists for — Med-SA's adapters in the frozen SAM 2,
  * trained on chunks of slices tracked with memory ({@link FineTuning}) — and evaluates the held-out
- * MR-like volumes under {@code 3d-1-point} before and after. It writes {@code summary.md}, {@code
+ * MR-like volumes under {@code 3d-1-point} and the paper's four per-slice settings before and
+ * after. It writes {@code summary.md}, {@code
  * before/}, {@code after/} and the training run ({@code run/}) into its output folder.
  *
  * <pre>{@code
@@ -57,8 +58,8 @@ public final class Sam2Demo {
 
     /**
      * What the demo produced: every organ's score with the base model, the MR-like evaluation before
-     * and after the adaptation ({@code 3d-1-point}; null with no adaptation steps), the training
-     * outcome, and the summary (markdown).
+     * and after the adaptation ({@code 3d-1-point} and the paper's per-slice settings; null with no
+     * adaptation steps), the training outcome, and the summary (markdown).
      */
     public record Result(List<Score> scores, EvalReport before, EvalReport after, Trainer.Result training, String summary) {
 
@@ -159,12 +160,14 @@ public final class Sam2Demo {
         Path runDir = out.resolve("run");
         AtomicFiles.deleteTree(runDir);
         boolean[] first = {true};
+        List<PromptSetting> settings = new ArrayList<>(List.of(PromptSetting.parse(PromptSetting.VOLUME_ONE_POINT_ID)));
+        settings.addAll(PromptSetting.paper());
         FineTuning.Result r = new FineTuning(config, base.checkpoint(), DemoModels.paperAdapters(), false, cfg, runDir)
-                .device(device).console(console).reports(out.resolve("before"), out.resolve("after"))
-                .run(TrainingData.of(train), TrainingData.of(val), (evaluator, settings) -> {
-                    console.note(first[0] ? "adapting to MR-like phantoms: [1/3] evaluating the base (3d-1-point)"
-                            : "[3/3] evaluating the adapted model (3d-1-point)");
-                    EvalReport report = evaluator.evaluate(evalSet, settings);
+                .settings(settings).device(device).console(console).reports(out.resolve("before"), out.resolve("after"))
+                .run(TrainingData.of(train), TrainingData.of(val), (evaluator, scored) -> {
+                    console.note(first[0] ? "adapting to MR-like phantoms: [1/3] evaluating the base (3d-1-point and"
+                            + " the paper's per-slice settings)" : "[3/3] evaluating the adapted model");
+                    EvalReport report = evaluator.evaluate(evalSet, scored);
                     if (first[0]) {
                         console.note("[2/3] training the adapters only (" + adaptSteps + " steps, chunks of " + CHUNK
                                 + " slices, 2 per step)");
@@ -254,6 +257,12 @@ public final class Sam2Demo {
             }
             sb.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | **%.4f** | | |%n", adapted.before().meanDice(id),
                     adapted.after().meanDice(id)));
+            sb.append("\nMean Dice per setting (the paper's settings prompt every slice that holds the organ, without"
+                    + " memory):\n\n| setting | before | after |\n|---|---:|---:|\n");
+            for (String setting : adapted.before().settings()) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f |%n", setting, adapted.before().meanDice(setting),
+                        adapted.after().meanDice(setting)));
+            }
             sb.append(String.format(Locale.ROOT, "%nTraining: %d steps, best validation Dice %.4f at step %d.%n",
                     adapted.training().steps(), adapted.training().bestDice(), adapted.training().bestStep()));
         }

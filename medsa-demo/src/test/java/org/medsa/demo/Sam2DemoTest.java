@@ -105,5 +105,9 @@ class Sam2DemoTest {
         assertTrue(after > before + 0.05, before + " -> " + after);
         assertEquals(r.training().bestDice(), after, 1e-12, "validation is evaluation on the same volumes");
         assertTrue(r.summary().contains("Adapted to MR-like phantoms"), r.summary());
+        assertEquals(List.of("3d-1-point", "1-point", "3-points", "bbox-0.5", "bbox-0.75"), r.after().settings(),
+                "the paper's per-slice settings are scored beside 3d-1-point");
+        assertTrue(r.summary().contains(String.format(Locale.ROOT, "| bbox-0.5 | %.4f | %.4f |", r.before().meanDice("bbox-0.5"),
+                r.after().meanDice("bbox-0.5"))), r.summary());
     }
 }

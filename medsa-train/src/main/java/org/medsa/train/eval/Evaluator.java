@@ -11,7 +11,6 @@ import org.medsa.core.MedsaException;
 import org.medsa.core.ProgressLine;
 import org.medsa.core.Seeds;
 import org.medsa.core.modeling.PromptableModel;
-import org.medsa.core.modeling.Sam;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.data.dataset.ImageMaskFolderDataset;
 import org.medsa.data.dataset.MsdDataset;
@@ -29,8 +28,9 @@ import org.medsa.inference.VolumeSegmenter;
 import org.medsa.metrics.SegmentationMetrics;
 
 /**
- * Evaluates a (Med-)SAM model under prompt settings, the way the paper reports it: per organ and
- * per volume, in 3D at full resolution (docs/metrics.md).
+ * Evaluates a (Med-)SAM or SAM 2 model under prompt settings, the way the paper reports it: per
+ * organ and per volume, in 3D at full resolution (docs/metrics.md). Both families take every
+ * setting; a SAM 2 model segments each prompted slice without memory ({@link PromptedSegmenter}).
  *
  * <p>Volumes: every slice (along the dataset's axis) containing an organ is prompted from that
  * organ's ground truth on the slice; slices without it are predicted empty. The predicted slices
@@ -63,15 +63,6 @@ public final class Evaluator {
         return model;
     }
 
-    /** The SAM model of the per-slice settings (SAM 2 is evaluated in 3D: {@code 3d-1-point}). */
-    private Sam sliceModel(List<PromptSetting> perSlice) {
-        if (model instanceof Sam sam) {
-            return sam;
-        }
-        throw new MedsaException("the per-slice settings " + perSlice.stream().map(PromptSetting::id).toList()
-                + " are evaluated with SAM models; evaluate " + model.describe() + " with 3d-1-point");
-    }
-
     /** The manager the evaluation's arrays live under (for a caller that works with the model alongside). */
     public NDManager manager() {
         return parent;
@@ -88,7 +79,6 @@ public final class Evaluator {
         Map<Integer, String> organs = data.organs();
         List<PromptSetting> perSlice = settings.stream().filter(s -> s.kind().perSlice()).toList();
         boolean volume = settings.stream().anyMatch(s -> !s.kind().perSlice());
-        Sam sam = perSlice.isEmpty() ? null : sliceModel(perSlice);
         int total = 0;
         for (String c : data.caseIds()) {
             VolumePair v = data.preparedCase(c).volumes();
@@ -97,7 +87,7 @@ public final class Evaluator {
         ProgressLine line = new ProgressLine(progress, "eval", 0, total, Math.max(1, total / 20));
         int done = 0;
         try (NDManager root = parent.newSubManager(model.device());
-                PromptedSegmenter segmenter = sam == null ? null : new PromptedSegmenter(sam, root);
+                PromptedSegmenter segmenter = perSlice.isEmpty() ? null : new PromptedSegmenter(model, root);
                 VolumeSegmenter tracker = volume ? new VolumeSegmenter(model, root) : null) {
             for (String caseId : data.caseIds()) {
                 VolumePair vols = data.preparedCase(caseId).volumes();
@@ -246,7 +236,7 @@ public final class Evaluator {
         int n = (int) data.size();
         ProgressLine line = new ProgressLine(progress, "eval", 0, n, Math.max(1, n / 20));
         try (NDManager root = parent.newSubManager(model.device());
-                PromptedSegmenter segmenter = new PromptedSegmenter(sliceModel(settings), root)) {
+                PromptedSegmenter segmenter = new PromptedSegmenter(model, root)) {
             if (settings.stream().anyMatch(x -> !x.kind().perSlice())) {
                 throw new MedsaException("3d-1-point evaluates volumes; a folder of 2D images takes the per-slice settings");
             }

@@ -8,10 +8,16 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.medsa.core.MedsaException;
+import org.medsa.core.modeling.PromptableModel;
 import org.medsa.core.modeling.Sam;
+import org.medsa.core.modeling.sam2.Sam2Model;
 import org.medsa.core.nn.Ops;
+import org.medsa.core.predictor.Prompt;
 import org.medsa.core.predictor.RgbImage;
 import org.medsa.core.predictor.SamPredictor;
+import org.medsa.inference.tracking.SliceSource;
+import org.medsa.inference.tracking.TrackedSlice;
+import org.medsa.inference.tracking.VolumeTracker;
 import org.medsa.train.prompts.BoxSampler;
 import org.medsa.train.prompts.ClickSampler;
 import org.medsa.train.prompts.PromptBatch;
@@ -24,20 +30,42 @@ import org.medsa.train.prompts.PromptBatch;
  * {@link org.medsa.train.training.Validator} both use it, so validation measures what evaluation
  * measures.
  *
+ * <p>A SAM 2 model segments each image as a one-slice volume of a {@link VolumeTracker}, every
+ * (setting, target) an object prompted on that slice without memory: what {@code segment} without
+ * propagation and the MONAI Label {@code medsa_2d} model compute for the same clicks, and what the
+ * official video predictor's {@code add_new_points_or_box} gives. Its multimask rule (one click
+ * gives three masks and the best predicted IoU wins) and its corrective rounds (the previous logits
+ * as mask input) are SAM 2's own. The prompts are drawn exactly as for SAM, so both families are
+ * scored on the same clicks and boxes.
+ *
  * <p>Prompt sampling draws from PyTorch's global generator: seed it
  * ({@code Seeds.seedEngine}) before each call for reproducible results.
  */
 public final class PromptedSegmenter implements AutoCloseable {
 
-    private final Sam model;
+    private final PromptableModel model;
     private final NDManager manager;
+    /** The SAM path's predictor (null for SAM 2). */
     private final SamPredictor predictor;
+    /** The SAM 2 model (null for SAM). */
+    private final Sam2Model tracked;
 
-    /** A segmenter for {@code model}; its arrays live under {@code parent}, on the model's device. */
-    public PromptedSegmenter(Sam model, NDManager parent) {
+    /**
+     * A segmenter for {@code model}, a SAM ({@link Sam}) or SAM 2 ({@link Sam2Model}) model; its
+     * arrays live under {@code parent}, on the model's device.
+     */
+    public PromptedSegmenter(PromptableModel model, NDManager parent) {
         this.model = model;
-        this.predictor = new SamPredictor(model, parent);
-        this.manager = parent.newSubManager(predictor.device());
+        if (model instanceof Sam sam) {
+            this.predictor = new SamPredictor(sam, parent);
+            this.tracked = null;
+        } else if (model instanceof Sam2Model sam2) {
+            this.predictor = null;
+            this.tracked = sam2;
+        } else {
+            throw new MedsaException("cannot segment with " + model.describe());
+        }
+        this.manager = parent.newSubManager(model.device());
     }
 
     /**
@@ -52,6 +80,9 @@ public final class PromptedSegmenter implements AutoCloseable {
         if (truth.length != k * h * w) {
             throw new MedsaException(k + " targets of " + h + "x" + w + " need " + k * h * w + " values, got "
                     + truth.length);
+        }
+        if (tracked != null) {
+            return segmentTracked(image, truth, k, settings);
         }
         predictor.setImage(image);
         List<boolean[][]> out = new ArrayList<>();
@@ -100,6 +131,81 @@ public final class PromptedSegmenter implements AutoCloseable {
         }
     }
 
+    /** The SAM 2 path of {@link #segment}: one tracker over the image, object {@code s·k + j} for setting s, target j. */
+    private List<boolean[][]> segmentTracked(RgbImage image, float[] truth, int k, List<PromptSetting> settings) {
+        int h = image.height();
+        int w = image.width();
+        List<boolean[][]> out = new ArrayList<>();
+        try (NDManager m = manager.newSubManager();
+                VolumeTracker tracker = VolumeTracker.open(tracked, SliceSource.of(List.of(image)), m)) {
+            NDArray targets = m.create(truth, new Shape(k, h, w));
+            for (PromptSetting s : settings) {
+                int first = out.size() * k;
+                float[][] logits = Ops.noGrad(() -> trackedLogits(tracker, targets, s, first, k));
+                boolean[][] masks = new boolean[k][h * w];
+                for (int j = 0; j < k; j++) {
+                    for (int p = 0; p < h * w; p++) {
+                        masks[j][p] = logits[j][p] > 0;
+                    }
+                }
+                out.add(masks);
+            }
+        }
+        return out;
+    }
+
+    /** Logits (k rows of H·W) of objects first..first+k-1 prompted on slice 0 under a setting. */
+    private static float[][] trackedLogits(VolumeTracker tracker, NDArray truth, PromptSetting s, int first, int k) {
+        float[][] logits = new float[k][];
+        switch (s.kind()) {
+            case POINTS: {
+                PromptBatch pb = ClickSampler.randomPositiveClicks(truth, (int) s.value());
+                addClicks(tracker, pb, first, logits, true);
+                return logits;
+            }
+            case BOX_AT_IOU: {
+                float[] b = BoxSampler.boxesAtIou(truth, s.value(), BoxSampler.BOX_CANDIDATES).toFloatArray();
+                for (int j = 0; j < k; j++) {
+                    Prompt p = new Prompt().box(b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3]);
+                    logits[j] = tracker.addPrompt(0, first + j, p).logits(first + j);
+                }
+                return logits;
+            }
+            case ITERATIVE_CLICKS:
+            default: {
+                addClicks(tracker, ClickSampler.randomPositiveClicks(truth, 1), first, logits, true);
+                long[] hw = {truth.getShape().get(1), truth.getShape().get(2)};
+                for (int r = 1; r < (int) s.value(); r++) {
+                    float[] flat = new float[(int) (k * hw[0] * hw[1])];
+                    for (int j = 0; j < k; j++) {
+                        System.arraycopy(logits[j], 0, flat, (int) (j * hw[0] * hw[1]), logits[j].length);
+                    }
+                    NDArray current = truth.getManager().create(flat, truth.getShape()).toDevice(truth.getDevice(), false);
+                    addClicks(tracker, ClickSampler.correctiveClicks(truth, current, true), first, logits, false);
+                }
+                return logits;
+            }
+        }
+    }
+
+    /**
+     * Gives each of the k objects its row of clicks: as the slice's prompt ({@code replace}, SAM 2's
+     * {@code clear_old_points}) or added to its earlier clicks, whose logits become the mask input.
+     */
+    private static void addClicks(VolumeTracker tracker, PromptBatch pb, int first, float[][] logits, boolean replace) {
+        int n = (int) pb.points().getShape().get(1);
+        float[] xy = pb.points().toFloatArray();
+        float[] labels = pb.labels().toFloatArray();
+        for (int j = 0; j < logits.length; j++) {
+            Prompt p = new Prompt();
+            for (int i = 0; i < n; i++) {
+                p.point(xy[(j * n + i) * 2], xy[(j * n + i) * 2 + 1], (int) labels[j * n + i]);
+            }
+            TrackedSlice t = replace ? tracker.addPrompt(0, first + j, p) : tracker.addClicks(0, first + j, p);
+            logits[j] = t.logits(first + j);
+        }
+    }
+
     /**
      * Decodes the K targets' prompts one target at a time, as {@code SamPredictor.predict} and the
      * volume segmenter do, so a prompt gives bit for bit the same mask in evaluation as in
@@ -138,13 +244,15 @@ public final class PromptedSegmenter implements AutoCloseable {
     }
 
     /** The model this segmenter runs. */
-    public Sam model() {
+    public PromptableModel model() {
         return model;
     }
 
     @Override
     public void close() {
         manager.close();
-        predictor.close();
+        if (predictor != null) {
+            predictor.close();
+        }
     }
 }
