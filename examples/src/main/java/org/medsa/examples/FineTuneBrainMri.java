@@ -1,8 +1,10 @@
 package org.medsa.examples;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +27,10 @@ import org.medsa.train.training.TrainConfig;
 import org.medsa.train.training.TrainingData;
 
 /**
- * Segments the hippocampus in a real brain MRI: Debian's {@code mricron-data} ships the "ch2" T1
- * template and the AAL atlas (116 hand-drawn regions) on the same grid (181×217×181, 1 mm). Even
- * axial slices train, odd ones are held out: the example writes them as two MSD cases (slice
+ * Segments the hippocampus (or other AAL regions, {@code --regions}) in a real brain MRI: Debian's
+ * {@code mricron-data} ships the "ch2" T1 template and the AAL atlas (116 hand-drawn regions) on
+ * the same grid (181×217×181, 1 mm). Even axial slices train, odd ones are held out ({@code
+ * --held-out even} swaps them): the example writes them as two MSD cases (slice
  * spacing 2 mm), evaluates the base model with fresh adapters, trains the adapters on the first
  * case and evaluates again on the second: Dice / IoU / HD95 of the left and right hippocampus
  * under the paper's four prompt settings. The slices are 181×217 (non-square): the model's input
@@ -45,19 +48,21 @@ import org.medsa.train.training.TrainingData;
 public final class FineTuneBrainMri {
 
     static final Path TEMPLATES = Path.of("/usr/share/mricron/templates");
-    /** AAL labels of the left and right hippocampus. */
-    static final int LEFT = 37;
-    static final int RIGHT = 38;
+    /** AAL labels of the left and right hippocampus, the default regions. */
+    static final String HIPPOCAMPI = "37,38";
 
     private FineTuneBrainMri() {}
 
     public static void main(String[] argv) throws Exception {
-        MainArgs a = new MainArgs("FineTuneBrainMri", "Fine-tunes Med-SA adapters to segment the hippocampus in the ch2 T1 MRI"
-                + " (AAL atlas labels; even axial slices train, odd slices are held out).")
+        MainArgs a = new MainArgs("FineTuneBrainMri", "Fine-tunes Med-SA adapters to segment the hippocampus (or other AAL"
+                + " regions) in the ch2 T1 MRI (AAL atlas labels; even axial slices train, odd slices are held out).")
                 .option("templates", TEMPLATES.toString(), "folder with ch2.nii.gz and aal.nii.gz (Debian package mricron-data)")
                 .option("family", "sam", "sam or sam2: which model family (without --checkpoint: the demo's model of it)")
                 .option("model", "vit_b", "model preset or config.json (with --checkpoint)")
                 .option("sequence", "4", "SAM 2: slices per training chunk")
+                .option("regions", HIPPOCAMPI, "AAL region numbers to segment, comma-separated (aal.nii.txt names them; 37,38"
+                        + " the hippocampi, 41,42 the amygdalae)")
+                .option("held-out", "odd", "which axial slices are held out for evaluation: odd or even (the others train)")
                 .option("checkpoint", null, "base SAM weights; without it the demo's small phantom-trained SAM")
                 .option("steps", "400", "optimiser steps")
                 .option("loss", "dice-bce", "training loss of either family: dice-bce, sam, bce-pos-weight or (SAM 2) sam2")
@@ -70,7 +75,14 @@ public final class FineTuneBrainMri {
                 return;
             }
             Path out = a.path("out");
-            Path data = writeDataset(a.path("templates"), out.resolve("ch2-hippocampus"));
+            int[] regions = regions(a.string("regions"));
+            String heldOut = a.string("held-out");
+            if (!heldOut.equals("odd") && !heldOut.equals("even")) {
+                throw new MedsaException("--held-out must be odd or even, got '" + heldOut + "'");
+            }
+            String name = a.string("regions").equals(HIPPOCAMPI) && heldOut.equals("odd") ? "ch2-hippocampus"
+                    : "ch2-aal-" + a.string("regions").replace(',', '-') + "-" + heldOut + "-held-out";
+            Path data = writeDataset(a.path("templates"), out.resolve(name), regions, heldOut.equals("odd") ? 1 : 0);
             boolean sam2 = "sam2".equals(a.string("family"));
             if (!sam2 && !"sam".equals(a.string("family"))) {
                 throw new MedsaException("--family must be sam or sam2, got '" + a.string("family") + "'");
@@ -118,8 +130,32 @@ public final class FineTuneBrainMri {
         }
     }
 
-    /** Two cases from one volume: even and odd axial slices, hippocampus labels 1 (left) and 2 (right). */
-    static Path writeDataset(Path templates, Path root) {
+    /** AAL region numbers from "37,38": each 1..255, no repeats. */
+    static int[] regions(String text) {
+        String[] parts = text.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new MedsaException("--regions takes AAL region numbers like 37,38, got '" + text + "'");
+            }
+            if (out[i] < 1 || out[i] > 255) {
+                throw new MedsaException("--regions: an AAL region number is 1..255, got " + out[i]);
+            }
+        }
+        if (Arrays.stream(out).distinct().count() != out.length) {
+            throw new MedsaException("--regions names a region twice: '" + text + "'");
+        }
+        return out;
+    }
+
+    /**
+     * Two cases from one volume, its even and its odd axial slices (the {@code heldOutParity} ones
+     * are the validation case), the AAL {@code regions} labelled 1, 2, … in order and named from
+     * {@code aal.nii.txt} ("Hippocampus_L" becomes hippocampus_left).
+     */
+    static Path writeDataset(Path templates, Path root, int[] regions, int heldOutParity) {
         if (Files.exists(root.resolve("dataset.json"))) {
             return root;
         }
@@ -132,11 +168,19 @@ public final class FineTuneBrainMri {
         ImageVolume image = VolumeFiles.read(ch2).toImageVolume(0);
         LabelVolume atlas = VolumeFiles.read(aal).toLabelVolume();
         Grid g = image.grid();
+        Map<Integer, String> names = aalNames(templates.resolve("aal.nii.txt"));
         Map<Integer, String> labels = new LinkedHashMap<>();
         labels.put(0, "background");
-        labels.put(1, "hippocampus_left");
-        labels.put(2, "hippocampus_right");
-        try (MsdWriter msd = MsdWriter.create(root, "ch2-hippocampus", Map.of(0, "MRI"), labels)) {
+        int[] toLabel = new int[256];
+        for (int r = 0; r < regions.length; r++) {
+            int region = regions[r];
+            if (Arrays.stream(atlas.data()).noneMatch(v -> v == region)) {
+                throw new MedsaException(aal + " has no voxel of region " + region);
+            }
+            labels.put(r + 1, names.getOrDefault(regions[r], "aal_" + regions[r]));
+            toLabel[regions[r]] = r + 1;
+        }
+        try (MsdWriter msd = MsdWriter.create(root, root.getFileName().toString(), Map.of(0, "MRI"), labels)) {
             for (int parity = 0; parity < 2; parity++) {
                 int nz = (g.nz() - parity + 1) / 2;
                 double[][] rows = g.affine().toRows();
@@ -156,16 +200,39 @@ public final class FineTuneBrainMri {
                             int dst = half.index(i, j, k);
                             img[dst] = image.data()[src];
                             int l = atlas.data()[src];
-                            lab[dst] = l == LEFT ? 1 : l == RIGHT ? 2 : 0;
+                            lab[dst] = l >= 0 && l < 256 ? toLabel[l] : 0;
                         }
                     }
                 }
                 msd.add(parity == 0 ? "ch2_even" : "ch2_odd", NiftiImage.of(new ImageVolume(half, img), NiftiDatatype.FLOAT32),
-                        NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), parity == 1);
+                        NiftiImage.of(new LabelVolume(half, lab), NiftiDatatype.UINT8), parity == heldOutParity);
             }
             msd.finish();
         }
-        System.err.println("wrote " + root + " (even slices train, odd slices held out)");
+        System.err.println("wrote " + root + (heldOutParity == 1 ? " (even slices train, odd slices held out)"
+                : " (odd slices train, even slices held out)"));
         return root;
+    }
+
+    /** AAL region names from mricron's {@code aal.nii.txt} ("37 Hippocampus_L 4101"), as hippocampus_left; empty if absent. */
+    static Map<Integer, String> aalNames(Path table) {
+        Map<Integer, String> names = new LinkedHashMap<>();
+        if (!Files.isRegularFile(table)) {
+            return names;
+        }
+        try {
+            for (String line : Files.readAllLines(table)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && f[0].matches("\\d+")) {
+                    String n = f[1].toLowerCase(Locale.ROOT);
+                    n = n.endsWith("_l") ? n.substring(0, n.length() - 2) + "_left"
+                            : n.endsWith("_r") ? n.substring(0, n.length() - 2) + "_right" : n;
+                    names.put(Integer.parseInt(f[0]), n);
+                }
+            }
+        } catch (IOException e) {
+            throw new MedsaException(table + ": cannot read the AAL region names (" + e.getMessage() + ")");
+        }
+        return names;
     }
 }
