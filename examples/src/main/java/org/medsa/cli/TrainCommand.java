@@ -49,7 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default 1; ignored with --steps).")
     Integer epochs;
     @Option(names = "--lr", paramLabel = "X",
-            description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code).") Double lr;
+            description = "Peak learning rate (default: 1e-3 paper, 1e-4 official-code and SAM 2).") Double lr;
     @Option(names = "--batch", paramLabel = "N", description = "Samples per step (default 4).") Integer batch;
     @Option(names = "--accumulate", paramLabel = "N",
             description = "Micro-batches per optimiser step (default 1).") Integer accumulate;
