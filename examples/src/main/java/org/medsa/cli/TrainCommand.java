@@ -78,6 +78,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "SAM 2: which slice of a chunk gets the prompt: the first showing the organ (default) or a random"
                     + " one of them.")
     String promptSlice;
+    @Option(names = "--corrected-slices", paramLabel = "N",
+            description = "SAM 2: how many other slices of each chunk, drawn at random, also get corrective clicks from their"
+                    + " tracked masks' errors and enter the memory as conditioning slices, as SAM 2's training does (default"
+                    + " 0: the prompted slice only).")
+    Integer correctedSlices;
     @Option(names = "--train-memory", description = "SAM 2: train the memory attention and memory encoder too.")
     boolean trainMemory;
     @Option(names = "--no-augment", description = "Turn off flips, rotations and intensity shifts.") boolean noAugment;
@@ -95,8 +100,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // every argument is checked before anything is printed or loaded
         boolean sam2 = ModelLoader.isSam2(model);
-        if (!sam2 && (sequence != null || promptSlice != null || trainMemory)) {
-            throw new MedsaException("--sequence, --prompt-slice and --train-memory apply to SAM 2 models");
+        if (!sam2 && (sequence != null || promptSlice != null || trainMemory || correctedSlices != null)) {
+            throw new MedsaException("--sequence, --prompt-slice, --corrected-slices and --train-memory apply to SAM 2 models");
         }
         if (sam2 && volumetric != null) {
             throw new MedsaException("--volumetric trains SD-Trans, which SAM 2 does not have; SAM 2 trains on chunks of"
@@ -110,6 +115,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig.Builder b = (sam2 ? TrainConfig.sam2() : TrainConfig.builder(MedsaConfig.Preset.parse(adapters).id()))
                 .seed(seed).randomPromptSlice("random".equals(promptSlice));
+        if (correctedSlices != null) {
+            b.correctedSlices(atLeast(correctedSlices, 0, "--corrected-slices"));
+        }
         if (steps != null) {
             b.steps(atLeast(steps, 1, "--steps"));
         }

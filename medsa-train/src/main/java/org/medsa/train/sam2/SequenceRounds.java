@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.medsa.core.MedsaException;
 import org.medsa.core.Seeds;
@@ -34,6 +36,11 @@ import org.medsa.train.training.SamBatch;
  *       rounds and its last masks go into the memory;
  *   <li>every other slice, in order, is tracked with the memory of the slices before it in the
  *       processing order (conditioning slice first), and its masks go into the memory too;
+ *       {@code correctedSlices} of them, drawn at random, then get {@code correctiveRounds}
+ *       corrective clicks from their tracked masks' errors (the previous low-res logits as mask
+ *       input, their loss the mean over rounds) and enter the memory as conditioning slices, as
+ *       SAM 2's training corrects frames ({@code num_frames_to_correct_for_train}, {@code
+ *       add_all_frames_to_correct_as_cond});
  *   <li>the loss covers every slice: SAM 2.1's (focal 20 + Dice of the best mask, L1 IoU, object-score
  *       BCE, {@link Sam2Loss}) or, by name, one of SAM's losses plus the object-score BCE. Slices
  *       without the organ train the object score.
@@ -43,6 +50,9 @@ import org.medsa.train.training.SamBatch;
  * is split. Each chunk is one clip of batch 1; the losses of a batch are averaged.
  */
 public final class SequenceRounds {
+
+    /** Seed stream of the choice of corrected slices and their clicks (apart from the prompted slice's rounds). */
+    private static final long CORRECTED_STREAM = 1000;
 
     /** The name of SAM 2's loss among the training losses. */
     public static final String SAM2_LOSS = "sam2";
@@ -64,18 +74,25 @@ public final class SequenceRounds {
     private final Sam2Model model;
     private final SegmentationLoss samLoss;
     private final int correctiveRounds;
+    private final int correctedSlices;
     private final boolean randomPromptSlice;
     private final boolean checkpointing;
 
     /**
      * @param loss {@value #SAM2_LOSS} or a SAM loss name ({@link Losses#byName})
+     * @param correctedSlices other slices per chunk, drawn at random, that also get the corrective rounds
      * @param checkpointing recompute the Hiera blocks' activations in the backward instead of keeping them
      */
-    public SequenceRounds(Sam2Model model, String loss, int correctiveRounds, boolean randomPromptSlice, boolean checkpointing) {
+    public SequenceRounds(Sam2Model model, String loss, int correctiveRounds, int correctedSlices, boolean randomPromptSlice,
+            boolean checkpointing) {
+        if (correctedSlices > 0 && correctiveRounds == 0) {
+            throw new MedsaException("corrected slices need at least one corrective round");
+        }
         this.model = model;
         this.checkpointing = checkpointing;
         this.samLoss = SAM2_LOSS.equals(loss) ? null : Losses.byName(loss);
         this.correctiveRounds = correctiveRounds;
+        this.correctedSlices = correctedSlices;
         this.randomPromptSlice = randomPromptSlice;
     }
 
@@ -128,6 +145,13 @@ public final class SequenceRounds {
                 order.add(t);
             }
         }
+        // the tracked slices that get corrective clicks, drawn without replacement from the sample's seed
+        List<Integer> others = new ArrayList<>(order.subList(1, order.size()));
+        SplittableRandom pick = new SplittableRandom(Seeds.mix(seed, CORRECTED_STREAM));
+        Set<Integer> corrected = new HashSet<>();
+        while (corrected.size() < Math.min(correctedSlices, others.size())) {
+            corrected.add(others.remove(pick.nextInt(others.size())));
+        }
         NDArray total = null;
         double dice = 0;
         for (int t : order) {
@@ -141,26 +165,40 @@ public final class SequenceRounds {
             if (t == cond) {
                 NDArray slice = masks.get(t + ":" + (t + 1));
                 PromptBatch prompt = firstPrompt(slice, seed, useBox);
-                h = heads(pix, ft, prompt, null, true);
+                h = heads(pix, ft, prompt, null, true, training);
                 loss = frameLoss(h, target, lowTarget);
                 for (int r = 0; r < correctiveRounds; r++) {
                     Seeds.seedEngine(Seeds.mix(seed, r + 1));
                     NDArray full = h.highResMasks().get(":, 0").stopGradient();
                     prompt = prompt.append(ClickSampler.correctiveClicks(slice, full, false));
-                    h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), true);
+                    h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), true, training);
                     loss = loss.add(frameLoss(h, target, lowTarget));
                 }
                 loss = Ops.div(loss, correctiveRounds + 1);
             } else {
                 h = model.forwardSamHeads(null, pix, null, null, null, ft.highRes(), model.useMultimask(false, 0), training);
                 loss = frameLoss(h, target, lowTarget);
+                if (corrected.contains(t)) {
+                    NDArray slice = masks.get(t + ":" + (t + 1));
+                    PromptBatch prompt = null;
+                    for (int r = 0; r < correctiveRounds; r++) {
+                        Seeds.seedEngine(Seeds.mix(Seeds.mix(seed, CORRECTED_STREAM + t + 1), r + 1));
+                        NDArray full = h.highResMasks().get(":, 0").stopGradient();
+                        PromptBatch click = ClickSampler.correctiveClicks(slice, full, false);
+                        prompt = prompt == null ? click : prompt.append(click);
+                        h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), false, training);
+                        loss = loss.add(frameLoss(h, target, lowTarget));
+                    }
+                    loss = Ops.div(loss, correctiveRounds + 1);
+                }
             }
             total = total == null ? loss : total.add(loss);
             if (areas[t] > 0) {
                 dice += dice(h.highResMasks(), target);
             }
-            NDArray[] mem = model.encodeNewMemory(null, ft, h.highResMasks(), h.objectScoreLogits(), t == cond, training);
-            (t == cond ? condMemory : nonCond).put(t, new Sam2Model.FrameMemory(mem[0], mem[1], h.objPtr()));
+            boolean prompted = t == cond || corrected.contains(t);
+            NDArray[] mem = model.encodeNewMemory(null, ft, h.highResMasks(), h.objectScoreLogits(), prompted, training);
+            (prompted ? condMemory : nonCond).put(t, new Sam2Model.FrameMemory(mem[0], mem[1], h.objPtr()));
         }
         return new Outcome(Ops.div(total, frames), dice / present.size(), List.of());
     }
@@ -178,12 +216,14 @@ public final class SequenceRounds {
         return new PromptBatch(corners, labels, null);
     }
 
+    /** SAM heads on a prompted slice: {@code initialCond} for the chunk's prompted slice, false for a corrected tracked one. */
     private Sam2Model.HeadsOutput heads(NDArray pix, Sam2Model.ImageFeatures ft, PromptBatch p, NDArray maskInput,
-            boolean training) {
+            boolean initialCond, boolean training) {
         NDArray coords = p.points().toType(DataType.FLOAT32, false);
         NDArray labels = p.labels().toType(DataType.INT32, false);
         int n = (int) labels.getShape().get(1);
-        return model.forwardSamHeads(null, pix, coords, labels, maskInput, ft.highRes(), model.useMultimask(true, n), training);
+        return model.forwardSamHeads(null, pix, coords, labels, maskInput, ft.highRes(), model.useMultimask(initialCond, n),
+                training);
     }
 
     private NDArray frameLoss(Sam2Model.HeadsOutput h, NDArray target, NDArray lowTarget) {

@@ -35,6 +35,7 @@ public final class TrainConfig {
     private double boxProbability = 0.5;
     private int correctiveRounds = 1;
     private boolean randomPromptSlice = false;
+    private int correctedSlices = 0;
     private double maxGradNorm = 1.0;
     private int validateEvery = 0;
     private int validationSamples = 200;
@@ -161,6 +162,16 @@ public final class TrainConfig {
         return randomPromptSlice;
     }
 
+    /**
+     * SAM 2: how many other slices of a chunk, drawn at random, also get {@link #correctiveRounds}
+     * corrective clicks from their tracked masks' errors and then enter the memory as conditioning
+     * slices (SAM 2's training: {@code num_frames_to_correct_for_train}, {@code
+     * add_all_frames_to_correct_as_cond}); 0 corrects the prompted slice only.
+     */
+    public int correctedSlices() {
+        return correctedSlices;
+    }
+
     /** Clip the global gradient norm to this value (0 = off). */
     public double maxGradNorm() {
         return maxGradNorm;
@@ -272,6 +283,12 @@ public final class TrainConfig {
         }
         if (correctiveRounds < 0) {
             p.add("corrective rounds must be >= 0");
+        }
+        if (correctedSlices < 0) {
+            p.add("corrected slices must be >= 0");
+        }
+        if (correctedSlices > 0 && correctiveRounds == 0) {
+            p.add("corrected slices need at least one corrective round");
         }
         if (!p.isEmpty()) {
             throw new MedsaException("invalid training settings: " + String.join("; ", p));
@@ -433,6 +450,12 @@ public final class TrainConfig {
         /** See {@link TrainConfig#randomPromptSlice()}. */
         public Builder randomPromptSlice(boolean value) {
             c.randomPromptSlice = value;
+            return this;
+        }
+
+        /** See {@link TrainConfig#correctedSlices()}. */
+        public Builder correctedSlices(int value) {
+            c.correctedSlices = value;
             return this;
         }
 

@@ -142,7 +142,7 @@ public final class Trainer implements AutoCloseable {
         }
         this.rounds = sam == null ? null : new PromptRounds(sam, Losses.byName(cfg.loss()), cfg.correctiveRounds());
         this.sequences = sam2 == null ? null : new SequenceRounds(sam2, cfg.loss(), cfg.correctiveRounds(),
-                cfg.randomPromptSlice(), cfg.checkpointing());
+                cfg.correctedSlices(), cfg.randomPromptSlice(), cfg.checkpointing());
         this.optimizer = new AdamW(optimized, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
         long perStep = (long) cfg.batch() * cfg.accumulate();
         if (train.size() < cfg.batch()) {

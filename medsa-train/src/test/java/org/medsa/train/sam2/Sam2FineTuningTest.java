@@ -63,8 +63,9 @@ class Sam2FineTuningTest {
     }
 
     static TrainConfig config(int steps) {
+        // one tracked slice per chunk also gets corrected, so resume and frozen weights cover that path too
         return TrainConfig.sam2().steps(steps).lr(1e-3).warmup(0).validateEvery(2).checkpointEvery(2).logEvery(1).seed(11)
-                .build();
+                .correctedSlices(1).build();
     }
 
     static FineTuning tuning(Path run, int steps) {
@@ -164,7 +165,7 @@ class Sam2FineTuningTest {
                 MedsaSam2Model model = MedsaSam2Model.load(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")),
                         MedsaConfig.preset("paper"), false, Fixtures.path("sam2_tiny", "checkpoint.pt"), m);
                 Sam2AdapterStepTest.fill(model, m); // non-zero up-projections: every adapter gets a gradient
-                SequenceRounds rounds = new SequenceRounds(model, "sam2", 1, false, c == 1);
+                SequenceRounds rounds = new SequenceRounds(model, "sam2", 1, 1, false, c == 1);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     SequenceRounds.Outcome out = rounds.run(samples, new long[] {5, 6}, false, m, true);
                     losses[c] = out.loss().getFloat();
@@ -195,6 +196,36 @@ class Sam2FineTuningTest {
             worst = Math.max(worst, norm == 0 ? diff : Math.sqrt(diff / norm));
         }
         assertTrue(worst < 1e-5, "checkpointed gradients differ by " + worst);
+    }
+
+    /**
+     * Corrected slices are wired in: with the same sample and seed, correcting one or all three
+     * tracked slices of a 4-slice chunk changes the step's loss each time, the same settings give
+     * the same loss again, and corrected slices without a corrective round are refused.
+     */
+    @Test
+    void correctedSlicesChangeTheStep() {
+        Sample sample = chunks(Subset.TRAINING).sample(0);
+        try (NDManager m = NDManager.newBaseManager()) {
+            MedsaSam2Model model = MedsaSam2Model.load(Sam2Config.load(Fixtures.path("sam2_tiny", "config.json")),
+                    MedsaConfig.preset("paper"), false, Fixtures.path("sam2_tiny", "checkpoint.pt"), m);
+            Sam2AdapterStepTest.fill(model, m);
+            int[] corrected = {0, 1, 3, 1};
+            double[] loss = new double[corrected.length];
+            for (int i = 0; i < corrected.length; i++) {
+                try (NDManager sm = m.newSubManager()) {
+                    loss[i] = new SequenceRounds(model, "sam2", 1, corrected[i], false, false).run(List.of(sample),
+                            new long[] {5}, false, sm, false).loss().getFloat();
+                }
+                assertTrue(Double.isFinite(loss[i]), "loss " + loss[i]);
+            }
+            assertNotEquals(loss[0], loss[1], "one corrected slice changes the step");
+            assertNotEquals(loss[1], loss[2], "three corrected slices change it again");
+            assertEquals(loss[1], loss[3], "the same seed corrects the same slices with the same clicks");
+        }
+        MedsaException e = assertThrows(MedsaException.class, () -> TrainConfig.sam2().correctiveRounds(0).correctedSlices(1)
+                .build());
+        assertTrue(e.getMessage().contains("corrected slices need at least one corrective round"), e.getMessage());
     }
 
     @Test
