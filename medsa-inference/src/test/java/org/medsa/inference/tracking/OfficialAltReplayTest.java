@@ -37,6 +37,9 @@ import org.medsa.inference.Propagation;
  * masks must agree wherever the reference logit is not within 4e-3 of 0, and memory features may
  * differ by one bfloat16 step in at most 1% of the values. A wrong rule (which memories, which
  * pointers, which slices) moves them by whole units.
+ *
+ * <p>The recording's weights are made again here, bit for bit ({@link AltRecordingWeights}), rather
+ * than kept in the repository.
  */
 class OfficialAltReplayTest extends ParityTest {
 
@@ -63,7 +66,14 @@ class OfficialAltReplayTest extends ParityTest {
         }
         double worst = 0;
         try (NDManager m = manager.newSubManager()) {
-            Sam2Model model = Sam2Model.load(Sam2Config.load(dir.resolve("config.json")), dir.resolve("checkpoint.pt"), m);
+            Path weights = Files.createTempFile("sam2_official_alt", ".pt");
+            Sam2Model model;
+            try {
+                AltRecordingWeights.write(dir, weights);
+                model = Sam2Model.load(Sam2Config.load(dir.resolve("config.json")), weights, m);
+            } finally {
+                Files.deleteIfExists(weights);
+            }
             try (VolumeTracker t = VolumeTracker.open(model, SliceSource.of(frames), m)) {
                 int k = 0;
                 for (JsonElement se : cs.getAsJsonArray("steps")) {
