@@ -166,30 +166,18 @@ public final class SequenceRounds {
                 NDArray slice = masks.get(t + ":" + (t + 1));
                 PromptBatch prompt = firstPrompt(slice, seed, useBox);
                 h = heads(pix, ft, prompt, null, true, training);
-                loss = frameLoss(h, target, lowTarget);
-                for (int r = 0; r < correctiveRounds; r++) {
-                    Seeds.seedEngine(Seeds.mix(seed, r + 1));
-                    NDArray full = h.highResMasks().get(":, 0").stopGradient();
-                    prompt = prompt.append(ClickSampler.correctiveClicks(slice, full, false));
-                    h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), true, training);
-                    loss = loss.add(frameLoss(h, target, lowTarget));
-                }
-                loss = Ops.div(loss, correctiveRounds + 1);
+                Corrected c = correct(pix, ft, slice, prompt, h, frameLoss(h, target, lowTarget), seed, true, training, target,
+                        lowTarget);
+                h = c.heads();
+                loss = c.loss();
             } else {
                 h = model.forwardSamHeads(null, pix, null, null, null, ft.highRes(), model.useMultimask(false, 0), training);
                 loss = frameLoss(h, target, lowTarget);
                 if (corrected.contains(t)) {
-                    NDArray slice = masks.get(t + ":" + (t + 1));
-                    PromptBatch prompt = null;
-                    for (int r = 0; r < correctiveRounds; r++) {
-                        Seeds.seedEngine(Seeds.mix(Seeds.mix(seed, CORRECTED_STREAM + t + 1), r + 1));
-                        NDArray full = h.highResMasks().get(":, 0").stopGradient();
-                        PromptBatch click = ClickSampler.correctiveClicks(slice, full, false);
-                        prompt = prompt == null ? click : prompt.append(click);
-                        h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), false, training);
-                        loss = loss.add(frameLoss(h, target, lowTarget));
-                    }
-                    loss = Ops.div(loss, correctiveRounds + 1);
+                    Corrected c = correct(pix, ft, masks.get(t + ":" + (t + 1)), null, h, loss,
+                            Seeds.mix(seed, CORRECTED_STREAM + t + 1), false, training, target, lowTarget);
+                    h = c.heads();
+                    loss = c.loss();
                 }
             }
             total = total == null ? loss : total.add(loss);
@@ -201,6 +189,30 @@ public final class SequenceRounds {
             (prompted ? condMemory : nonCond).put(t, new Sam2Model.FrameMemory(mem[0], mem[1], h.objPtr()));
         }
         return new Outcome(Ops.div(total, frames), dice / present.size(), List.of());
+    }
+
+    /** A slice's last SAM heads output after its corrective rounds, and its loss (the mean over rounds). */
+    private record Corrected(Sam2Model.HeadsOutput heads, NDArray loss) {}
+
+    /**
+     * The corrective rounds of one slice: each round adds a click sampled from the error of the
+     * previous masks (seeded by {@code stream} and the round) to the slice's clicks ({@code prompt},
+     * null for none yet) and runs the heads again with the previous low-res logits as mask input.
+     *
+     * @param loss the loss of the slice's first output
+     */
+    private Corrected correct(NDArray pix, Sam2Model.ImageFeatures ft, NDArray slice, PromptBatch prompt,
+            Sam2Model.HeadsOutput first, NDArray loss, long stream, boolean initialCond, boolean training, NDArray target,
+            NDArray lowTarget) {
+        Sam2Model.HeadsOutput h = first;
+        for (int r = 0; r < correctiveRounds; r++) {
+            Seeds.seedEngine(Seeds.mix(stream, r + 1));
+            PromptBatch click = ClickSampler.correctiveClicks(slice, h.highResMasks().get(":, 0").stopGradient(), false);
+            prompt = prompt == null ? click : prompt.append(click);
+            h = heads(pix, ft, prompt, h.lowResMasks().stopGradient(), initialCond, training);
+            loss = loss.add(frameLoss(h, target, lowTarget));
+        }
+        return new Corrected(h, Ops.div(loss, correctiveRounds + 1));
     }
 
     /** A click or a jittered box on the prompted slice, drawn from the sample's seed (round 0). */
